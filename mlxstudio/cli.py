@@ -1,0 +1,69 @@
+"""``mlxstudio-cli``: the headless front end of the engine (same engine as the app).
+
+Each group of subcommands lives in a module of :mod:`mlxstudio.commands` that defines
+``register(subparsers, common)``; the parser it adds sets ``func(args, out) -> int``.
+
+Exit codes: 0 success, 1 the command ran and found problems (e.g. ``data validate``), 2 unusable input or a
+user-fixable error (the message says what to do), 3 an internal error (traceback in the log file), 130 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from mlxstudio import __version__
+from mlxstudio.commands.output import Output
+from mlxstudio.core import errors
+from mlxstudio.core.logs import log_exception
+
+COMMAND_MODULES = ("models_cmd", "data_cmd", "generate_cmd", "train_cmd", "fuse_cmd", "demo_cmd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", help="print only results and errors")
+    common.add_argument("--json", action="store_true", help="print machine-readable events as JSON lines")
+    parser = argparse.ArgumentParser(
+        prog="mlxstudio-cli",
+        description="MLX Studio without the window: models, datasets, training, fusing and testing.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"mlxstudio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"mlxstudio.commands.{name}")
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    out = Output(quiet=args.quiet, json_mode=args.json)
+    try:
+        return int(args.func(args, out) or 0)
+    except errors.Cancelled as exc:
+        out.error(f"cancelled{': ' + str(exc) if str(exc) else ''}")
+        return 130
+    except KeyboardInterrupt:
+        out.error("cancelled (Ctrl+C)")
+        return 130
+    except errors.UserError as exc:
+        out.error(str(exc))
+        return 2
+    except Exception as exc:  # an internal error: one line for the user, the traceback to the log
+        log_file = log_exception(exc)
+        out.error(f"internal error: {exc.__class__.__name__}: {exc} (details in {log_file})")
+        return 3
+    finally:
+        out.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

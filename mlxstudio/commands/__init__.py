@@ -1,0 +1,1 @@
+"""Subcommands of ``mlxstudio-cli``; one module per group (see :mod:`mlxstudio.cli`)."""

