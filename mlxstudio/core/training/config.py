@@ -1,0 +1,450 @@
+"""All training hyperparameters in one dataclass: defaults, help text, limits, and mlx_lm-compatible YAML.
+
+The Train page builds its form from :func:`config_fields` (``metadata``: ``help``, ``label``, ``group`` "basic" /
+"advanced" / "hidden", and ``choices``, ``min``, ``max`` where relevant), the CLI builds its flags from the same
+fields, and :meth:`TrainConfig.to_yaml` writes a file ``mlx_lm.lora --config`` understands (``lora_parameters``,
+``lr_schedule`` dicts). Defaults follow ``mlx_lm.lora``'s, except ``mask_prompt`` (on: we train the answers, not
+the questions; it is ignored for plain-text data).
+
+This module imports neither MLX nor Qt, so it is cheap to import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlxstudio.core.errors import UserError
+
+FINE_TUNE_TYPES = ("lora", "dora")
+LR_SCHEDULES = ("constant", "cosine")
+OPTIMIZERS = ("adam", "adamw", "sgd", "adafactor")
+
+# mlx_lm YAML keys that are not hyperparameters of the run (where the model/data are, what else to do).
+# ``model``/``data``/``adapter_path``/``resume_adapter_file`` are returned to the caller by :func:`load_yaml`;
+# the others are accepted and ignored (each one is named in the returned ``ignored`` list).
+RUN_KEYS = ("model", "data", "adapter_path", "resume_adapter_file")
+IGNORED_MLX_LM_KEYS = (
+    "train", "test", "test_batches", "config", "report_to", "project_name", "trust_remote_code",
+    "clear_cache_threshold", "hf_dataset", "prompt_feature", "completion_feature", "chat_feature", "text_feature",
+)
+
+
+class ConfigError(UserError):
+    """A training setting is invalid. ``path``/``line`` point into the YAML file when it came from one."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None,
+                 key: str | None = None) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.key = key
+        where = self.path or ""
+        if where and line is not None:
+            where = f"{where}:{line}"
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def _f(default: Any, label: str, help: str, group: str = "basic", **extra: Any) -> Any:
+    """A dataclass field with form/CLI metadata."""
+    meta = {"label": label, "help": help, "group": group, **extra}
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class TrainConfig:
+    """Every hyperparameter of a LoRA/DoRA training run (see the module docstring)."""
+
+    # -- what is trained ---------------------------------------------------------------------------------------
+    fine_tune_type: str = _f("lora", "Method", "LoRA trains small low-rank matrices next to the frozen weights; "
+                             "DoRA also learns their magnitude (a little slower, sometimes better).",
+                             choices=FINE_TUNE_TYPES)
+    num_layers: int = _f(16, "Layers to adapt", "How many of the last transformer blocks get adapters "
+                         "(-1 = all). More layers: more capacity, slower steps.", min=-1, max=1024)
+    rank: int = _f(8, "LoRA rank", "Size of the low-rank update. 4–16 is typical; higher learns more "
+                   "but needs more data.", min=1, max=1024)
+    scale: float = _f(20.0, "LoRA scale", "Multiplier of the low-rank update (mlx-lm's 'scale', like alpha/rank "
+                      "elsewhere). Lower it if training is unstable.", group="advanced", min=0.0, max=1e4)
+    dropout: float = _f(0.0, "LoRA dropout", "Dropout on the adapter input during training (0 = off).",
+                        group="advanced", min=0.0, max=0.95)
+    # -- optimisation ------------------------------------------------------------------------------------------
+    learning_rate: float = _f(1e-5, "Learning rate", "Step size of the optimizer. 1e-5 is mlx-lm's careful "
+                              "default; small datasets on small models often need 1e-4–2e-4.", min=0.0, max=1.0)
+    lr_schedule: str = _f("constant", "LR schedule", "constant: the same learning rate throughout. cosine: "
+                          "decays smoothly to the minimum learning rate by the end.", choices=LR_SCHEDULES)
+    warmup: int = _f(0, "Warm-up steps", "Steps over which the learning rate ramps up linearly from the "
+                     "warm-up start value (0 = none).", group="advanced", min=0, max=10_000_000)
+    warmup_init: float = _f(0.0, "Warm-up start LR", "Learning rate at step 0 of the warm-up.",
+                            group="advanced", min=0.0, max=1.0)
+    min_learning_rate: float = _f(0.0, "Minimum LR (cosine)", "Where the cosine schedule ends.",
+                                  group="advanced", min=0.0, max=1.0)
+    decay_steps: int = _f(0, "Decay steps (cosine)", "Length of the cosine decay; 0 = the rest of the run "
+                          "after warm-up.", group="advanced", min=0, max=10_000_000)
+    optimizer: str = _f("adam", "Optimizer", "The optimizer (mlx-lm's default is Adam).", group="advanced",
+                        choices=OPTIMIZERS)
+    optimizer_config: dict = field(default_factory=dict, metadata={
+        "label": "Optimizer options", "group": "hidden",
+        "help": "Extra keyword arguments of the optimizer, per optimizer name (mlx-lm's optimizer_config)."})
+    # -- how long, how big -------------------------------------------------------------------------------------
+    iters: int = _f(1000, "Iterations", "Number of training steps (one batch each).", min=1, max=10_000_000)
+    epochs: int = _f(0, "Epochs", "If > 0, train this many passes over the training set instead of a fixed "
+                     "number of iterations.", group="advanced", min=0, max=100_000)
+    batch_size: int = _f(4, "Batch size", "Rows per step. Larger: smoother loss, more memory per step.",
+                         min=1, max=4096)
+    grad_accumulation_steps: int = _f(1, "Gradient accumulation", "Add up the gradients of this many batches "
+                                      "before each update (a larger effective batch without more memory).",
+                                      group="advanced", min=1, max=1024)
+    max_seq_length: int = _f(2048, "Max sequence length", "Longer rows are cut to this many tokens.",
+                             min=8, max=1_000_000)
+    mask_prompt: bool = _f(True, "Train on answers only", "Compute the loss on the completion/assistant "
+                           "tokens only, not the prompt (ignored for plain-text data).")
+    # -- reporting, checkpoints --------------------------------------------------------------------------------
+    steps_per_report: int = _f(10, "Report every", "Steps between training-loss reports.", group="advanced",
+                               min=1, max=1_000_000)
+    steps_per_eval: int = _f(200, "Validate every", "Steps between validation-loss measurements (0 = only at "
+                             "the start and the end).", group="advanced", min=0, max=1_000_000)
+    val_batches: int = _f(25, "Validation batches", "Batches per validation (-1 = the whole validation set).",
+                          group="advanced", min=-1, max=1_000_000)
+    save_every: int = _f(100, "Checkpoint every", "Steps between checkpoints you can resume from (0 = only "
+                         "at the end).", group="advanced", min=0, max=1_000_000)
+    early_stopping_patience: int = _f(0, "Early stopping patience", "Stop when the validation loss has not "
+                                      "improved for this many validations in a row (0 = off).",
+                                      group="advanced", min=0, max=100_000)
+    keep_best: bool = _f(False, "Keep best adapter", "At the end, make the adapter the one with the lowest "
+                         "validation loss instead of the last one.", group="advanced")
+    seed: int = _f(0, "Seed", "Random seed (batch order, adapter initialisation): the same seed gives the same "
+                   "run.", group="advanced", min=0, max=2**31 - 1)
+    # -- speed / memory ----------------------------------------------------------------------------------------
+    grad_checkpoint: bool = _f(False, "Gradient checkpointing", "Recompute activations in the backward pass: "
+                               "less memory, ~30% slower.", group="advanced")
+    length_bucketing: bool = _f(True, "Group similar lengths", "Batch rows of similar token length together "
+                                "so little compute is spent on padding.", group="advanced")
+    pad_multiple: int = _f(8, "Pad to multiple of", "Round each batch's length up to a multiple of this "
+                           "(fewer distinct shapes to compile; 1 = no rounding).", group="advanced", min=1, max=256)
+    compile_step: bool = _f(True, "Compile the training step", "Fuse the step with mx.compile (faster).",
+                            group="advanced")
+
+    # ---------------------------------------------------------------------------------------------------------
+    def problems(self) -> list[tuple[str, str]]:
+        """(field name, message) for every invalid value (type, choices, min/max, cross-field rules)."""
+        out: list[tuple[str, str]] = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            msg = _check_value(f, value)
+            if msg:
+                out.append((f.name, msg))
+        if not out:
+            if self.warmup and self.epochs == 0 and self.warmup >= self.iters:
+                out.append(("warmup", f"warm-up ({self.warmup} steps) must be shorter than the run "
+                                      f"({self.iters} iterations)"))
+            if self.optimizer_config and not isinstance(self.optimizer_config.get(self.optimizer, {}), dict):
+                out.append(("optimizer_config", f"optimizer_config.{self.optimizer} must be a mapping"))
+        return out
+
+    def validate(self) -> TrainConfig:
+        """Raise :class:`ConfigError` listing every invalid value; return self when all are fine."""
+        probs = self.problems()
+        if probs:
+            raise ConfigError("invalid training settings: " + "; ".join(f"{k}: {m}" for k, m in probs),
+                              key=probs[0][0])
+        return self
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with some fields changed (like :func:`dataclasses.replace`)."""
+        return dataclasses.replace(self, **changes)
+
+    # -- schedule ----------------------------------------------------------------------------------------------
+    def total_iters(self, n_train_rows: int) -> int:
+        """Iterations of the run: ``iters``, or ``epochs`` passes over ``n_train_rows`` when ``epochs`` > 0."""
+        if self.epochs > 0:
+            return max(1, math.ceil(self.epochs * n_train_rows / self.batch_size))
+        return self.iters
+
+    def lr_schedule_dict(self, total_iters: int | None = None) -> dict[str, Any] | None:
+        """mlx_lm's ``lr_schedule`` mapping (for ``mlx_lm.tuner.utils.build_schedule``), or None for a plain LR."""
+        total = total_iters if total_iters is not None else self.iters
+        if self.lr_schedule == "cosine":
+            steps = self.decay_steps or max(1, total - self.warmup)
+            sched: dict[str, Any] = {"name": "cosine_decay",
+                                     "arguments": [self.learning_rate, steps, self.min_learning_rate]}
+        elif self.warmup:
+            sched = {"name": "linear_schedule", "arguments": [self.learning_rate, self.learning_rate, 1]}
+        else:
+            return None
+        if self.warmup:
+            sched["warmup"] = self.warmup
+            sched["warmup_init"] = self.warmup_init
+        return sched
+
+    # -- dict / YAML -------------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """mlx_lm-style mapping: its flat keys plus ``lora_parameters`` and ``lr_schedule``; our extras flat."""
+        flat = dataclasses.asdict(self)
+        out: dict[str, Any] = {}
+        for key, value in flat.items():
+            if key in ("rank", "scale", "dropout"):
+                out.setdefault("lora_parameters", {})[key] = value
+            elif key in ("lr_schedule", "warmup", "warmup_init", "min_learning_rate", "decay_steps"):
+                continue
+            else:
+                out[key] = value
+        out["lr_schedule"] = self.lr_schedule_dict()
+        if self.lr_schedule == "constant" and not self.warmup:
+            out["lr_schedule"] = None
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str | Path | None = None,
+                  lines: dict[str, int] | None = None, ignore_run_keys: bool = False) -> TrainConfig:
+        """Build from :meth:`to_dict` output, an mlx_lm YAML mapping, or flat field names.
+
+        Unknown keys and wrong types raise :class:`ConfigError` naming ``source`` (a file) and the line of the key
+        when ``lines`` maps keys to line numbers. With ``ignore_run_keys``, mlx_lm's non-hyperparameter keys
+        (model, data, adapter_path, train, test…) are skipped instead of rejected.
+        """
+        lines = lines or {}
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        schedule: dict[str, Any] = {}
+
+        def fail(key: str, message: str) -> ConfigError:
+            top = key.split(".")[0]
+            return ConfigError(f"{key}: {message}", source, lines.get(key, lines.get(top)), key)
+
+        if not isinstance(data, dict):
+            raise ConfigError("expected a mapping of settings (key: value)", source, 1)
+        for key, value in data.items():
+            key = str(key)
+            if key == "lora_parameters":
+                if value is None:
+                    continue
+                if not isinstance(value, dict):
+                    raise fail(key, "expected a mapping like {rank: 8, scale: 20.0, dropout: 0.0}")
+                for sub, sub_value in value.items():
+                    if sub not in ("rank", "scale", "dropout"):
+                        extra = " (mlx-lm uses 'scale', not 'alpha')" if sub == "alpha" else ""
+                        if sub == "keys":
+                            raise fail(f"{key}.{sub}", "choosing layer keys is not supported; remove it to adapt "
+                                                       "every linear layer of the chosen blocks")
+                        raise fail(f"{key}.{sub}", f"unknown LoRA parameter{extra}; known: rank, scale, dropout")
+                    values[sub] = (f"{key}.{sub}", sub_value)
+            elif key == "lr_schedule":
+                schedule = {k: (f"lr_schedule.{k}", v) for k, v in _parse_schedule(value, fail).items()}
+            elif key in names:
+                values[key] = (key, value)
+            elif key in RUN_KEYS or key in IGNORED_MLX_LM_KEYS:
+                if not ignore_run_keys:
+                    raise fail(key, "is not a training hyperparameter here (give it on the command line / in the "
+                                    "app)")
+            else:
+                close = _closest(key, [*names, "lora_parameters", "lr_schedule"])
+                hint = f" — did you mean {close!r}?" if close else ""
+                raise fail(key, f"unknown setting{hint}")
+        values.update(schedule)  # the schedule's initial LR wins over learning_rate, as in mlx_lm
+        kwargs: dict[str, Any] = {}
+        for name, (key, value) in values.items():
+            f = names[name]
+            try:
+                kwargs[name] = _coerce(f, value)
+            except ValueError as exc:
+                raise fail(key, str(exc)) from None
+            msg = _check_value(f, kwargs[name])
+            if msg:
+                raise fail(key, msg)
+        cfg = cls(**kwargs)
+        if cfg.lr_schedule == "cosine" and cfg.decay_steps == max(1, cfg.iters - cfg.warmup):
+            cfg.decay_steps = 0  # the automatic length (what to_dict wrote): keep following iters
+        probs = cfg.problems()
+        if probs:
+            k, m = probs[0]
+            raise fail(k, m)
+        return cfg
+
+    def to_yaml(self, path: str | Path | None = None) -> str:
+        """The config as mlx_lm-compatible YAML text; also written atomically to ``path`` when given."""
+        text = "# MLX Studio training settings (mlx_lm.lora --config compatible)\n"
+        text += yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        if path is not None:
+            from mlxstudio.core.fsutil import atomic_write_text
+
+            atomic_write_text(path, text)
+        return text
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> TrainConfig:
+        """Read a YAML file (ours or mlx_lm's). mlx_lm's run keys (model, data…) are ignored; see :func:`load_yaml`."""
+        return load_yaml(path)[0]
+
+
+def config_fields() -> list[dataclasses.Field[Any]]:
+    """The fields of :class:`TrainConfig` in form order (each with ``metadata``), for generated forms and flags."""
+    return list(dataclasses.fields(TrainConfig))
+
+
+def load_yaml(path: str | Path) -> tuple[TrainConfig, dict[str, Any], list[str]]:
+    """Read an mlx_lm-style YAML config: (config, run keys found (model/data/adapter_path/…), ignored keys).
+
+    Raises :class:`ConfigError` with file:line for a YAML syntax error, an unknown key or a wrong type.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file: {exc.strerror or exc}", p) from None
+    except UnicodeDecodeError:
+        raise ConfigError("the config file is not UTF-8 text", p) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader) if node is not None else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"not valid YAML: {exc.problem or exc}", p, line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", p) from None
+    lines = _key_lines(node)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of settings (key: value) at the top level", p, 1)
+    cfg = TrainConfig.from_dict(data, source=p, lines=lines, ignore_run_keys=True)
+    run = {k: data[k] for k in RUN_KEYS if data.get(k) is not None}
+    ignored = [k for k in data if k in IGNORED_MLX_LM_KEYS]
+    return cfg, run, ignored
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reads ``1e-5`` as a float (YAML 1.1 would read it as a string), like mlx_lm's loader."""
+
+
+_Loader.add_implicit_resolver(  # same resolver mlx_lm.lora installs (without mutating yaml.SafeLoader)
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+    """1-based line of each top-level key (and ``parent.child`` for nested mappings)."""
+    out: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return out
+    for k, v in node.value:
+        key = str(k.value)
+        out[key] = k.start_mark.line + 1
+        if isinstance(v, yaml.MappingNode):
+            for k2, _ in v.value:
+                out[f"{key}.{k2.value}"] = k2.start_mark.line + 1
+    return out
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "true/false", int: "a whole number", float: "a number", str: "text", dict: "a mapping",
+            list: "a list", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
+    """Convert ``value`` to the field's type, or raise ValueError saying what was expected."""
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"expected true or false, got {value!r}")
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise ValueError(f"expected a whole number, got {_type_name(value)} {value!r}")
+        return int(value)
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"expected a number, got {_type_name(value)} {value!r}")
+        return float(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ValueError(f"expected text, got {_type_name(value)} {value!r}")
+        return value.lower()
+    if isinstance(default, dict):
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a mapping, got {_type_name(value)}")
+        return dict(value)
+    return value
+
+
+def _check_value(f: dataclasses.Field[Any], value: Any) -> str | None:
+    meta = f.metadata
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    if isinstance(default, bool) != isinstance(value, bool) or (
+            not isinstance(default, bool) and isinstance(default, (int, float, str, dict))
+            and not isinstance(value, type(default)) and not (isinstance(default, float) and isinstance(value, int))):
+        return f"expected {_type_name(default)}, got {_type_name(value)} {value!r}"
+    if "choices" in meta and value not in meta["choices"]:
+        return f"{value!r} is not one of {', '.join(meta['choices'])}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, got {value}"
+    if "min" in meta and value < meta["min"]:
+        return f"must be at least {meta['min']}, got {value}"
+    if "max" in meta and value > meta["max"]:
+        return f"must be at most {meta['max']}, got {value}"
+    if f.name == "num_layers" and value == 0:
+        return "must be -1 (all) or at least 1"
+    return None
+
+
+def _parse_schedule(value: Any, fail: Any) -> dict[str, Any]:
+    """Flat fields from mlx_lm's ``lr_schedule`` mapping (or our own string form)."""
+    if value is None:
+        return {"lr_schedule": "constant"}
+    if isinstance(value, str):
+        return {"lr_schedule": value}
+    if not isinstance(value, dict):
+        raise fail("lr_schedule", "expected a mapping like {name: cosine_decay, arguments: [1e-5, 1000, 0.0], "
+                                  "warmup: 100}")
+    unknown = set(value) - {"name", "arguments", "warmup", "warmup_init"}
+    if unknown:
+        raise fail(f"lr_schedule.{sorted(unknown)[0]}", "unknown key; known: name, arguments, warmup, warmup_init")
+    name = value.get("name")
+    args = value.get("arguments", [])
+    if not isinstance(args, list) or not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
+        raise fail("lr_schedule.arguments", "expected a list of numbers")
+    out: dict[str, Any] = {}
+    if name == "cosine_decay":
+        if not 1 <= len(args) <= 3:
+            raise fail("lr_schedule.arguments", "cosine_decay takes [initial LR, decay steps, end LR]")
+        out.update(lr_schedule="cosine", learning_rate=args[0])
+        if len(args) > 1:
+            out["decay_steps"] = args[1]
+        if len(args) > 2:
+            out["min_learning_rate"] = args[2]
+    elif name == "linear_schedule" and len(args) == 3 and args[0] == args[1]:
+        out.update(lr_schedule="constant", learning_rate=args[0])
+    else:
+        raise fail("lr_schedule.name", f"schedule {name!r} is not supported here; use cosine_decay "
+                                       "(or no lr_schedule for a constant learning rate)")
+    if "warmup" in value:
+        out["warmup"] = value["warmup"]
+    if "warmup_init" in value:
+        out["warmup_init"] = value["warmup_init"]
+    return out
+
+
+def _closest(key: str, candidates: list[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    return match[0] if match else None
