@@ -17,11 +17,15 @@ STEPS = ("model", "data", "train", "test")
 
 @dataclass(frozen=True)
 class StepStatus:
-    """Whether a step's output exists (``ready``), a one-line summary for the navigator, and ``busy`` work."""
+    """Whether a step's output exists (``ready``), a one-line summary for the navigator, and ``busy`` work.
+
+    ``progress`` (0..1, or None for "unknown") is shown in the status bar while ``busy``.
+    """
 
     ready: bool = False
     summary: str = ""
     busy: bool = False
+    progress: float | None = None
 
 
 class AppState(QObject):

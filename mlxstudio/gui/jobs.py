@@ -1,0 +1,103 @@
+"""Run a Qt-free core function on a QThread, with its events as Qt signals (in-process, non-MLX-training work).
+
+The function is plain core code: ``fn(sink, cancel) -> result``. ``sink`` receives :mod:`mlxstudio.core.events`
+events (re-emitted as :attr:`FunctionJob.event` in the GUI thread); ``cancel`` is a :class:`CancelFlag` — an event
+that can also be called (``cancel()`` → bool), so core functions that expect either convention work. Errors are
+never swallowed: a :class:`~mlxstudio.core.errors.UserError` comes out on :attr:`FunctionJob.failed` with its message
+as-is, anything else is logged with its traceback (Help → Show Log) and reported in one sentence.
+
+Training and generation do NOT use this (they run in a worker process, see ``core/worker.py`` and ``gui/qworker.py``).
+Every job registers itself so :func:`wait_all` can stop them at quit and tests can check none is left running.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+
+from mlxstudio.core import errors, events, logs
+
+
+class CancelFlag(threading.Event):
+    """A ``threading.Event`` that is also a ``() -> bool`` callable (both cancel conventions of the core)."""
+
+    def __call__(self) -> bool:
+        return self.is_set()
+
+
+_running: set[FunctionJob] = set()
+
+
+class FunctionJob(QThread):
+    """One call of ``fn(sink, cancel)`` on its own thread.
+
+    Signals (delivered in the thread that owns the job, i.e. the GUI thread): ``event(object)`` for each core event,
+    ``succeeded(object)`` with the return value, ``failed(str)`` with one sentence for the user,
+    ``cancelled(str)`` when the user cancelled. Exactly one of the last three fires, then ``QThread.finished``.
+    """
+
+    event = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal(str)
+
+    def __init__(self, name: str, fn: Callable[[events.Sink, CancelFlag], Any], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._fn = fn
+        self.cancel_flag = CancelFlag()
+        self.result: Any = None
+        self.error: str | None = None
+        self.finished.connect(self._forget)
+
+    def start(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Start the thread (and register the job as running)."""
+        _running.add(self)
+        super().start(*args, **kwargs)
+
+    def cancel(self) -> None:
+        """Ask the function to stop at its next cancel check."""
+        self.cancel_flag.set()
+
+    def run(self) -> None:
+        """Thread body: call the function and emit exactly one outcome signal."""
+        try:
+            self.result = self._fn(self.event.emit, self.cancel_flag)
+        except errors.Cancelled as exc:
+            self.cancelled.emit(str(exc) or f"{self.name} cancelled.")
+            return
+        except errors.UserError as exc:
+            self.error = str(exc)
+            self.failed.emit(self.error)
+            return
+        except Exception as exc:  # an internal error: the traceback goes to the log, one sentence to the user
+            path = logs.log_exception(exc)
+            self.error = f"{self.name} failed: {exc}. The details are in the log ({path.name}, Help → Show Log)."
+            self.failed.emit(self.error)
+            return
+        if self.cancel_flag.is_set() and self.result is None:
+            self.cancelled.emit(f"{self.name} cancelled.")
+            return
+        self.succeeded.emit(self.result)
+
+    def _forget(self) -> None:
+        _running.discard(self)
+
+
+def running() -> list[FunctionJob]:
+    """Jobs started and not finished yet."""
+    return [j for j in _running if j.isRunning()]
+
+
+def wait_all(timeout_ms: int = 10_000) -> bool:
+    """Cancel every running job and wait for it (at quit). True when all stopped in time."""
+    ok = True
+    for job in list(_running):
+        job.cancel()
+    for job in list(_running):
+        ok = job.wait(timeout_ms) and ok
+        _running.discard(job)
+    return ok
