@@ -1,9 +1,31 @@
-"""CLI subcommands (placeholder: filled in by the engine work)."""
+"""``mlxstudio-cli fuse``: fuse a LoRA adapter into its base model and save a complete model folder."""
 
 from __future__ import annotations
 
 import argparse
 
+from mlxstudio.commands.output import Output
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add this module's subcommands to sub."""
+    """Add the ``fuse`` subcommand."""
+    p = sub.add_parser("fuse", parents=[common], help="fuse an adapter into its base model",
+                       description="Fuse a LoRA/DoRA adapter into the base model (mlx-lm's fuse) and save the result. "
+                                   "A mismatched adapter is refused before any work.")
+    p.add_argument("--model", required=True, help="library model name or model folder")
+    p.add_argument("--adapter-path", required=True, help="adapter folder (adapters.safetensors + adapter_config.json)")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--save-path", default=None, help="folder to write the fused model to")
+    target.add_argument("--name", default=None, help="save into the model library under this name")
+    p.add_argument("--dequantize", action="store_true", help="store float weights (needed for GGUF export)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    """Fuse and print the new model folder on stdout."""
+    from mlxstudio.core.fuse import fuse_adapter
+
+    path = fuse_adapter(args.model, args.adapter_path, args.save_path, dequantize=args.dequantize, sink=out.sink,
+                        name=args.name)
+    out.result(str(path), data={"path": str(path)})
+    return 0

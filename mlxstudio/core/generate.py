@@ -1,0 +1,220 @@
+"""Text generation with mlx-lm: base model, base model + LoRA adapter, or a fused model.
+
+    gen = Generator("SmolLM2-135M-Instruct", adapter_path="runs/seed/adapter")
+    for piece in gen.stream("蓝牙耳机坏了应该看什么科"):
+        print(piece, end="")
+    print(gen.last_stats.tokens_per_second)
+
+The prompt goes through the model's chat template (as training does for prompt/completion data), decoding is greedy
+unless a temperature is given, and a cancel check runs between tokens. One :class:`Generator` loads its model once;
+MLX streams are bound to a thread, so create and use a Generator on one thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mlxstudio.core import errors
+from mlxstudio.core import events as ev
+from mlxstudio.core.backend import preload_blas
+
+CancelCheck = Callable[[], bool] | threading.Event | None
+"""Something that says whether to stop: a callable returning True, a threading.Event that is set, or None."""
+
+
+def is_cancelled(cancel: CancelCheck) -> bool:
+    """True when ``cancel`` (a callable, a threading.Event or None) asks to stop."""
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+def resolve_model_path(model: str | Path) -> Path:
+    """A model folder for ``model``: a library name or a folder path (raises ModelError when neither)."""
+    try:
+        from mlxstudio.core.models import resolve_model
+    except ImportError:  # the model library module is not there (yet): accept folders only
+        resolve_model = None
+    if resolve_model is not None:
+        return Path(resolve_model(model))
+    path = Path(model).expanduser()
+    if not (path / "config.json").is_file():
+        raise errors.ModelError(f"{model}: not a model folder (no config.json) — give a folder with an MLX model")
+    return path
+
+
+@dataclass
+class GenerationStats:
+    """Numbers about the last generation. ``finish_reason`` is "stop" (end token), "length" or "cancelled"."""
+
+    prompt_tokens: int = 0
+    generation_tokens: int = 0
+    tokens_per_second: float = 0.0
+    prompt_tokens_per_second: float = 0.0
+    elapsed: float = 0.0
+    finish_reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_model_and_tokenizer(model_path: Path, adapter_path: Path | None = None) -> tuple[Any, Any]:
+    """Load an mlx-lm model (and LoRA adapter) with clear errors instead of tracebacks."""
+    preload_blas()  # the fast BLAS must be loaded before mlx is imported
+    from mlx_lm.utils import load
+
+    if adapter_path is not None:
+        from mlxstudio.core.fuse import check_adapter_matches
+
+        check_adapter_matches(model_path, adapter_path)
+    try:
+        model, tokenizer = load(str(model_path), adapter_path=str(adapter_path) if adapter_path else None)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        raise errors.ModelError(f"{model_path}: cannot load the model: {exc}") from exc
+    model.eval()
+    return model, tokenizer
+
+
+class Generator:
+    """A loaded model (optionally with a LoRA adapter) that answers prompts, streaming text pieces."""
+
+    def __init__(self, model: str | Path, adapter_path: str | Path | None = None) -> None:
+        self.model_path = resolve_model_path(model)
+        self.adapter_path = Path(adapter_path) if adapter_path else None
+        tic = time.perf_counter()
+        self.model, self.tokenizer = load_model_and_tokenizer(self.model_path, self.adapter_path)
+        self.load_time = time.perf_counter() - tic
+        self.last_stats = GenerationStats()
+
+    # -- prompt ------------------------------------------------------------------------------------------------
+    @property
+    def has_chat_template(self) -> bool:
+        """Whether the tokenizer has a chat template (without one, the prompt is used as raw text)."""
+        return bool(getattr(self.tokenizer, "has_chat_template", False))
+
+    @property
+    def supports_thinking(self) -> bool:
+        """Whether the chat template has a thinking switch (``enable_thinking``, e.g. Qwen3)."""
+        template = getattr(self.tokenizer, "chat_template", None) or ""
+        return "enable_thinking" in str(template) or bool(getattr(self.tokenizer, "has_thinking", False))
+
+    def prompt_tokens(self, prompt: str | list[dict[str, str]], system: str | None = None,
+                      enable_thinking: bool | None = None) -> list[int]:
+        """Token ids of ``prompt`` (a user message, or a list of chat messages) through the chat template.
+
+        ``system`` adds a system message (when the messages have none); ``enable_thinking`` is passed to templates
+        that support it (None: the template's default).
+        """
+        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else [dict(m) for m in prompt]
+        if system and not any(m.get("role") == "system" for m in messages):
+            messages.insert(0, {"role": "system", "content": system})
+        if not self.has_chat_template:
+            text = "\n".join(m["content"] for m in messages)
+            return list(self.tokenizer.encode(text))
+        kwargs: dict[str, Any] = {}
+        if enable_thinking is not None and self.supports_thinking:
+            kwargs["enable_thinking"] = enable_thinking
+        ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, **kwargs)
+        return list(ids)
+
+    # -- generation --------------------------------------------------------------------------------------------
+    def stream(self, prompt: str | list[dict[str, str]], max_tokens: int = 256, temperature: float = 0.0,
+               top_p: float = 1.0, system: str | None = None, cancel: CancelCheck = None,
+               enable_thinking: bool | None = None) -> Iterator[str]:
+        """Yield the answer to ``prompt`` piece by piece (greedy when ``temperature`` is 0).
+
+        Stops at the end token, after ``max_tokens`` tokens, or when ``cancel`` says so (checked between tokens;
+        then ``last_stats.finish_reason`` is "cancelled"). Statistics of the run are in :attr:`last_stats`.
+        """
+        from mlx_lm.generate import stream_generate
+        from mlx_lm.sample_utils import make_sampler
+
+        if max_tokens < 1:
+            raise errors.UserError(f"max tokens must be at least 1 (got {max_tokens})")
+        ids = self.prompt_tokens(prompt, system=system, enable_thinking=enable_thinking)
+        sampler = make_sampler(temp=float(temperature), top_p=float(top_p) if 0 < top_p < 1 else 0.0)
+        stats = GenerationStats(prompt_tokens=len(ids))
+        self.last_stats = stats
+        tic = time.perf_counter()
+        gen = stream_generate(self.model, self.tokenizer, ids, max_tokens=max_tokens, sampler=sampler)
+        try:
+            for response in gen:
+                stats.generation_tokens = response.generation_tokens
+                stats.tokens_per_second = float(response.generation_tps)
+                stats.prompt_tokens_per_second = float(response.prompt_tps)
+                stats.elapsed = time.perf_counter() - tic
+                if response.finish_reason:
+                    stats.finish_reason = response.finish_reason
+                if response.text:
+                    yield response.text
+                if response.finish_reason is None and is_cancelled(cancel):
+                    stats.finish_reason = "cancelled"
+                    break
+        finally:
+            gen.close()
+            stats.elapsed = time.perf_counter() - tic
+
+    def generate(self, prompt: str | list[dict[str, str]], max_tokens: int = 256, temperature: float = 0.0,
+                 top_p: float = 1.0, system: str | None = None, cancel: CancelCheck = None,
+                 enable_thinking: bool | None = None) -> str:
+        """The whole answer to ``prompt`` (same arguments as :meth:`stream`)."""
+        return "".join(self.stream(prompt, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
+                                   system=system, cancel=cancel, enable_thinking=enable_thinking))
+
+
+def _options(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "max_tokens": int(params.get("max_tokens", 256)),
+        "temperature": float(params.get("temperature", 0.0)),
+        "top_p": float(params.get("top_p", 1.0)),
+        "system": params.get("system") or None,
+        "enable_thinking": params.get("enable_thinking"),
+    }
+
+
+def generate_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], bool]) -> dict[str, Any]:
+    """Worker job "generate": answer one prompt with one or more models, streaming :class:`~events.Token` events.
+
+    ``params``: ``prompt`` (text or chat messages), ``panes`` — a list of ``{"source": "base", "model": M,
+    "adapter_path": A | None}`` (or a single ``model`` / ``adapter_path`` / ``source``) — and the generation options
+    ``max_tokens``, ``temperature``, ``top_p``, ``system``, ``enable_thinking``. The panes' models are loaded first,
+    then their tokens are generated interleaved (one token per pane in turn) so side-by-side panes fill together.
+    Returns ``{"answers": {source: text}, "stats": {source: GenerationStats}, "load_time": {source: s}}``.
+    """
+    panes = params.get("panes") or [{"source": params.get("source", "answer"), "model": params["model"],
+                                     "adapter_path": params.get("adapter_path")}]
+    prompt = params["prompt"]
+    options = _options(params)
+    generators: dict[str, Generator] = {}
+    load_time: dict[str, float] = {}
+    for i, pane in enumerate(panes):
+        source = str(pane.get("source") or f"pane{i}")
+        sink(ev.Progress(job="generate", done=i, total=len(panes), unit="model", message=f"loading {source}"))
+        if is_cancelled(cancel):
+            raise errors.Cancelled("stopped while loading")
+        generators[source] = Generator(pane["model"], pane.get("adapter_path"))
+        load_time[source] = generators[source].load_time
+    sink(ev.Progress(job="generate", done=len(panes), total=len(panes), unit="model", message="generating"))
+    answers = {s: "" for s in generators}
+    streams = {s: g.stream(prompt, cancel=cancel, **options) for s, g in generators.items()}
+    while streams:
+        for source in list(streams):
+            try:
+                piece = next(streams[source])
+            except StopIteration:
+                del streams[source]
+                continue
+            answers[source] += piece
+            sink(ev.Token(text=piece, source=source,
+                          tokens_per_second=generators[source].last_stats.tokens_per_second))
+    stats = {s: g.last_stats.to_dict() for s, g in generators.items()}
+    if is_cancelled(cancel):
+        raise errors.Cancelled("generation stopped")
+    return {"answers": answers, "stats": stats, "load_time": load_time}
