@@ -1,0 +1,349 @@
+"""The run store: one folder per training run under :func:`paths.runs_dir` (Qt-free).
+
+Layout of a run folder (the training engine writes everything except ``run.json``)::
+
+    <runs>/<run id>/
+        run.json               what ran: model, dataset (path + hash), versions, status, message (this module)
+        config.yaml            the hyperparameters (mlx_lm-compatible)
+        metrics.jsonl          one JSON record per report: iteration + train_loss/learning_rate/… or val_loss
+        adapters.safetensors   the final adapter (+ adapter_config.json), loadable with mlx_lm
+        checkpoints/           complete checkpoints the run can resume from
+
+The GUI lists runs with :func:`list_runs`, opens a run's curves with :func:`read_metrics`, and keeps ``run.json``
+up to date with :func:`create_run` / :func:`update_run`. Estimating a run's time and memory is here too
+(:func:`estimate_run`) because it learns from the speed of past runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlxstudio.core import paths
+from mlxstudio.core.fsutil import atomic_write_json
+
+RUN_FILE = "run.json"
+METRICS_FILE = "metrics.jsonl"
+CHECKPOINTS_DIR = "checkpoints"
+ADAPTER_FILE = "adapters.safetensors"
+
+STATUSES = ("created", "running", "finished", "stopped", "failed", "interrupted")
+"""``interrupted``: run.json says running but no process is alive (the app or the worker died)."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A checkpoint of a run: the iteration it was taken at and its path (a folder or a file)."""
+
+    iteration: int
+    path: Path
+
+
+@dataclass
+class RunInfo:
+    """What the runs list shows about a run, read from its folder."""
+
+    path: Path
+    name: str
+    created: _dt.datetime | None
+    model: str = ""
+    dataset: str = ""
+    status: str = "created"
+    message: str = ""
+    total_iterations: int = 0
+    last_iteration: int = 0
+    final_train_loss: float | None = None
+    final_val_loss: float | None = None
+    best_val_loss: float | None = None
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_adapter(self) -> bool:
+        """True when the final adapter file exists."""
+        return (self.path / ADAPTER_FILE).exists()
+
+    @property
+    def last_checkpoint(self) -> Checkpoint | None:
+        return self.checkpoints[-1] if self.checkpoints else None
+
+    @property
+    def can_resume(self) -> bool:
+        """A run that did not finish and has a checkpoint can continue."""
+        return self.status in ("stopped", "failed", "interrupted") and bool(self.checkpoints)
+
+
+# -- creating and updating ---------------------------------------------------------------------------------------
+def _slug(text: str) -> str:
+    s = re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-.")
+    return s[:40] or "run"
+
+
+def new_run_dir(model_name: str = "", root: Path | None = None, now: _dt.datetime | None = None) -> Path:
+    """Create and return an empty, uniquely named run folder (``20260101-120000-<model>``)."""
+    root = root or paths.runs_dir()
+    stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = f"{stamp}-{_slug(model_name)}" if model_name else stamp
+    for i in range(1000):
+        p = root / (base if i == 0 else f"{base}-{i + 1}")
+        try:
+            p.mkdir(parents=True)
+            return p
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"cannot create a run folder under {root}")
+
+
+def versions() -> dict[str, str]:
+    """Versions that decide whether a run can be reproduced: mlx, mlx-lm, MLX Studio, Python."""
+    import platform
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in ("mlx", "mlx-lm", "mlxstudio"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def dataset_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 over a dataset file, or over a folder's ``*.jsonl``/``*.csv`` files (names and contents)."""
+    p = Path(path)
+    h = hashlib.sha256()
+    files = [p] if p.is_file() else sorted(f for f in p.iterdir() if f.suffix in (".jsonl", ".csv") and f.is_file())
+    for f in files:
+        if p.is_dir():
+            h.update(f.name.encode() + b"\0")
+        with f.open("rb") as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def create_run(run_dir: Path, *, model: str | os.PathLike[str], dataset: str | os.PathLike[str],
+               config: dict[str, Any] | None = None, total_iterations: int = 0, name: str | None = None) -> dict:
+    """Write the run's ``run.json`` (what is trained on what, with which versions) and return it."""
+    data: dict[str, Any] = {
+        "name": name or run_dir.name,
+        "created": _dt.datetime.now().isoformat(timespec="seconds"),
+        "model": Path(model).name,
+        "model_path": str(model),
+        "dataset": str(dataset),
+        "dataset_sha256": dataset_hash(dataset) if Path(dataset).exists() else None,
+        "versions": versions(),
+        "total_iterations": total_iterations,
+        "status": "created",
+        "message": "",
+    }
+    if config is not None:
+        data["config"] = config
+    atomic_write_json(run_dir / RUN_FILE, data)
+    return data
+
+
+def read_meta(run_dir: Path) -> dict[str, Any]:
+    """The run's ``run.json`` (an empty dict when missing or unreadable)."""
+    try:
+        data = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def update_run(run_dir: Path, **changes: Any) -> dict[str, Any]:
+    """Merge ``changes`` (e.g. ``status="running", pid=123``) into ``run.json`` atomically; return the result."""
+    data = read_meta(run_dir)
+    data.update(changes)
+    data["updated"] = _dt.datetime.now().isoformat(timespec="seconds")
+    atomic_write_json(run_dir / RUN_FILE, data)
+    return data
+
+
+# -- reading -----------------------------------------------------------------------------------------------------
+def iter_metrics(run_dir: Path) -> Iterator[dict[str, Any]]:
+    """Records of ``metrics.jsonl`` that carry an iteration. A torn last line (a crash mid-write) is skipped."""
+    f = run_dir / METRICS_FILE
+    try:
+        fh = f.open(encoding="utf-8")
+    except OSError:
+        return
+    with fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict) and isinstance(rec.get("iteration"), int):
+                yield rec
+
+
+def read_metrics(run_dir: Path, until: int | None = None) -> list[dict[str, Any]]:
+    """All metric records, in file order; with ``until``, only those at iterations ≤ ``until``.
+
+    When a run was resumed, the file may hold reports past the checkpoint it resumed from followed by the new
+    ones; later records for an iteration replace earlier ones (the curve shows what the resumed run did).
+    """
+    out: list[dict[str, Any]] = []
+    last = {"train": -1, "val": -1}
+    for rec in iter_metrics(run_dir):
+        it = rec["iteration"]
+        if until is not None and it > until:
+            continue
+        kind = _kind(rec)
+        if it <= last[kind]:  # a rewritten tail: the run went back to a checkpoint before ``it``
+            if kind == "train":
+                out = [r for r in out if r["iteration"] < it]
+            else:
+                out = [r for r in out if not (_kind(r) == "val" and r["iteration"] >= it)]
+            last = {k: max((r["iteration"] for r in out if _kind(r) == k), default=-1) for k in last}
+        last[kind] = it
+        out.append(rec)
+    return out
+
+
+def _kind(rec: dict[str, Any]) -> str:
+    return "val" if "val_loss" in rec else "train"
+
+
+_ITER_RE = re.compile(r"(\d+)")
+
+
+def list_checkpoints(run_dir: Path) -> list[Checkpoint]:
+    """Checkpoints in ``checkpoints/``, oldest first (entries whose name has no iteration number are skipped).
+
+    Hidden/temporary entries (a checkpoint being written) are ignored: the engine renames them into place when
+    complete.
+    """
+    folder = run_dir / CHECKPOINTS_DIR
+    out: list[Checkpoint] = []
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            if entry.name.startswith(".") or entry.name.endswith(".tmp"):
+                continue
+            m = _ITER_RE.findall(entry.name)
+            if m:
+                out.append(Checkpoint(int(m[-1]), entry))
+    out.sort(key=lambda c: c.iteration)
+    return out
+
+
+def _pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def read_run(run_dir: Path) -> RunInfo:
+    """Everything the runs list shows about one run folder (never raises for a damaged folder)."""
+    meta = read_meta(run_dir)
+    created = None
+    with contextlib.suppress(TypeError, ValueError):
+        created = _dt.datetime.fromisoformat(meta["created"])
+    if created is None:
+        with contextlib.suppress(OSError):
+            created = _dt.datetime.fromtimestamp(run_dir.stat().st_mtime)
+    info = RunInfo(path=run_dir, name=str(meta.get("name") or run_dir.name), created=created,
+                   model=str(meta.get("model") or ""), dataset=str(meta.get("dataset") or ""),
+                   status=str(meta.get("status") or ("finished" if (run_dir / ADAPTER_FILE).exists() else "created")),
+                   message=str(meta.get("message") or ""),
+                   total_iterations=int(meta.get("total_iterations") or 0), meta=meta)
+    if info.status == "running" and not _pid_alive(meta.get("pid")):
+        info.status = "interrupted"
+        info.message = info.message or "The training process ended without saying why (the app or the worker quit)."
+    vals: list[float] = []
+    for rec in read_metrics(run_dir):
+        info.last_iteration = max(info.last_iteration, rec["iteration"])
+        loss = rec.get("train_loss")
+        if isinstance(loss, (int, float)) and math.isfinite(loss):
+            info.final_train_loss = float(loss)
+        v = rec.get("val_loss")
+        if isinstance(v, (int, float)) and math.isfinite(v):
+            vals.append(float(v))
+    if vals:
+        info.final_val_loss = vals[-1]
+        info.best_val_loss = min(vals)
+    info.checkpoints = list_checkpoints(run_dir)
+    return info
+
+
+def list_runs(root: Path | None = None) -> list[RunInfo]:
+    """Every run folder under ``root`` (default :func:`paths.runs_dir`), newest first."""
+    root = root or paths.runs_dir()
+    runs = []
+    with contextlib.suppress(OSError):
+        for d in root.iterdir():
+            if d.is_dir() and not d.name.startswith("."):
+                runs.append(read_run(d))
+    runs.sort(key=lambda r: (r.created or _dt.datetime.min, r.name), reverse=True)
+    return runs
+
+
+def measured_tokens_per_second(model_name: str, root: Path | None = None) -> float | None:
+    """Median training speed (tokens/s) of the most recent run of ``model_name`` that reported any, or None."""
+    for run in list_runs(root):
+        if run.model != model_name:
+            continue
+        speeds = sorted(float(r["tokens_per_second"]) for r in iter_metrics(run.path)
+                        if isinstance(r.get("tokens_per_second"), (int, float)) and r["tokens_per_second"] > 0)
+        if speeds:
+            return speeds[len(speeds) // 2]
+    return None
+
+
+# -- planning ----------------------------------------------------------------------------------------------------
+ASSUMED_FLOPS = {"cpu": 100e9, "metal": 2e12}
+"""Effective FLOP/s a LoRA step reaches when no past run of the model says better (deliberately conservative)."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A run's expected duration and peak memory, and how the speed was obtained."""
+
+    seconds: float | None
+    memory_bytes: int | None
+    tokens: int
+    tokens_per_second: float | None
+    basis: str
+
+
+def estimate_run(*, iterations: int, batch_size: int, mean_tokens: float, max_seq_length: int,
+                 parameters: int | None = None, memory_bytes: int | None = None,
+                 tokens_per_second: float | None = None, backend: str = "cpu") -> Estimate:
+    """Duration of a run from the tokens it trains on and a speed: measured (a past run) or from the FLOP count.
+
+    ``mean_tokens`` is the mean row length in tokens; rows longer than ``max_seq_length`` are cut. Validation and
+    checkpoints are not counted (they add a few percent with the defaults).
+    """
+    per_row = min(max(mean_tokens, 1.0), float(max_seq_length))
+    tokens = int(iterations * batch_size * per_row)
+    basis = "measured on a previous run of this model"
+    tps = tokens_per_second
+    if not tps and parameters:
+        tps = ASSUMED_FLOPS.get(backend, ASSUMED_FLOPS["cpu"]) / (4.0 * parameters)
+        basis = "rough: estimated from the model size (improves after the first run)"
+    seconds = tokens / tps if tps else None
+    if seconds is None:
+        basis = "unknown speed"
+    return Estimate(seconds=seconds, memory_bytes=memory_bytes, tokens=tokens, tokens_per_second=tps, basis=basis)

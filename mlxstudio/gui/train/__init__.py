@@ -1,0 +1,1 @@
+"""Widgets of the Train page: config form, live plots, progress strip, log panel, run list."""

@@ -1,0 +1,87 @@
+"""The strip under the plots: a progress bar and "iteration · elapsed · ETA · tok/s · peak memory"."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+
+
+def format_duration(seconds: float | None) -> str:
+    """``75`` → ``"1:15"``, ``3725`` → ``"1:02:05"``; None/negative/inf → ``"–"``."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return "–"
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def format_bytes(n: float | None) -> str:
+    """``1.5e9`` → ``"1.5 GB"`` (decimal units, as Activity Monitor shows them)."""
+    if n is None or not math.isfinite(n) or n <= 0:
+        return "–"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
+        n /= 1000
+    return "–"  # pragma: no cover
+
+
+def eta_seconds(iteration: int, total: int, elapsed: float) -> float | None:
+    """Remaining time at the average speed so far (None before the first iteration or without a total)."""
+    if iteration <= 0 or total <= 0 or elapsed <= 0:
+        return None
+    return max(0.0, elapsed / iteration * (total - iteration))
+
+
+class ProgressStrip(QWidget):
+    """Progress bar plus one line of numbers. Feed it with :meth:`update_report`; :meth:`reset` between runs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.bar.setTextVisible(True)
+        self.bar.setFormat("%v / %m")
+        self.bar.setMaximumWidth(260)
+        self.label = QLabel()
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.bar, 1)
+        lay.addWidget(self.label, 2)
+        self._start_iteration = 0
+        self.reset()
+
+    def reset(self, total: int = 0, start_iteration: int = 0) -> None:
+        """Empty strip for a run of ``total`` iterations starting (or resuming) at ``start_iteration``."""
+        self._start_iteration = start_iteration
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(start_iteration)
+        self.iteration = start_iteration
+        self.total = total
+        self.label.setText("Not started" if not start_iteration else f"iteration {start_iteration}/{total}")
+
+    def update_report(self, iteration: int, total: int, elapsed: float, tokens_per_second: float,
+                      peak_memory_gb: float) -> None:
+        """Show a training report. ``elapsed`` counts this session only (the ETA uses this session's speed)."""
+        total = total or self.total
+        self.iteration, self.total = iteration, total
+        if total:
+            self.bar.setRange(0, total)
+        self.bar.setValue(min(iteration, max(total, 1)))
+        done_here = iteration - self._start_iteration
+        eta = eta_seconds(done_here, total - self._start_iteration, elapsed) if total else None
+        parts = [
+            f"iteration {iteration}/{total}" if total else f"iteration {iteration}",
+            f"elapsed {format_duration(elapsed)}",
+            f"ETA {format_duration(eta)}",
+            f"{tokens_per_second:,.0f} tok/s",
+            f"peak memory {format_bytes(peak_memory_gb * 1e9)}",
+        ]
+        self.label.setText(" · ".join(parts))
+
+    def set_message(self, text: str) -> None:
+        """Replace the numbers with a short status (e.g. "Stopped at iteration 30 — adapter saved")."""
+        self.label.setText(text)
