@@ -1,0 +1,118 @@
+"""WorkerThread: a worker process's events arrive as Qt signals; stop, kill, crash and quit never leave a process."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from PySide6.QtCore import QCoreApplication
+
+from mlxstudio.core import events as ev
+from mlxstudio.gui import qworker
+from mlxstudio.gui.qworker import WorkerThread
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); count it as dead
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_workers():
+    yield
+    left = qworker.running_workers()
+    qworker.await_workers(5)
+    assert not left, f"test left workers running: {left}"
+
+
+def test_events_arrive_in_order_then_finished(qtbot):
+    w = WorkerThread("selftest", {"steps": 4})
+    seen: list[ev.Event] = []
+    results: list[dict] = []
+    w.progress.connect(seen.append)
+    w.finished_ok.connect(results.append)
+    with qtbot.waitSignals([w.finished_ok, w.finished], order="strict", timeout=30_000):
+        w.start()
+    assert [e.done for e in seen] == [1, 2, 3, 4]
+    assert results and results[0]["steps"] == 4
+    assert isinstance(w.final, ev.Finished)
+    assert w.pid is not None and not _pid_alive(w.pid)
+
+
+def test_user_error_is_failed_with_message(qtbot):
+    w = WorkerThread("selftest", {"steps": 1, "fail": "user"})
+    with qtbot.waitSignal(w.failed, timeout=30_000) as blocker:
+        w.start()
+    assert blocker.args == ["selftest: a user-fixable problem"]
+    qtbot.waitUntil(w.isFinished)
+
+
+def test_crashed_worker_is_failed_not_fatal(qtbot):
+    w = WorkerThread("selftest", {"steps": 5, "fail": "crash", "crash_at": 2})
+    with qtbot.waitSignal(w.failed, timeout=30_000) as blocker:
+        w.start()
+    assert "SIGKILL" in blocker.args[0]
+    qtbot.waitUntil(w.isFinished)
+    assert not _pid_alive(w.pid)
+
+
+def test_stop_is_graceful(qtbot):
+    w = WorkerThread("selftest", {"steps": 200, "delay": 0.05})
+    with qtbot.waitSignal(w.progress, timeout=30_000):
+        w.start()
+    with qtbot.waitSignal(w.cancelled, timeout=30_000) as blocker:
+        w.stop()
+    assert "stopped after" in blocker.args[0]
+    qtbot.waitUntil(w.isFinished)
+    assert not _pid_alive(w.pid)
+
+
+def test_stop_kills_after_timeout(qtbot):
+    # one long step: the graceful cancel is only seen between steps, so the timeout must kill it
+    w = WorkerThread("selftest", {"steps": 2, "delay": 60})
+    with qtbot.waitSignal(w.progress, timeout=30_000):
+        w.start()
+    with qtbot.waitSignal(w.cancelled, timeout=30_000) as blocker:
+        w.stop(timeout=0.3)
+    assert "by force" in blocker.args[0]
+    qtbot.waitUntil(w.isFinished)
+    assert not _pid_alive(w.pid)
+
+
+def test_stop_before_process_started(qtbot):
+    w = WorkerThread("selftest", {"steps": 100, "delay": 0.05})
+    w.start()
+    w.stop()
+    with qtbot.waitSignal(w.finished, timeout=30_000):
+        pass
+    assert isinstance(w.final, ev.Cancelled)
+
+
+def test_await_workers_on_quit_leaves_no_process(qtbot):
+    w = WorkerThread("selftest", {"steps": 1000, "delay": 0.05})
+    with qtbot.waitSignal(w.progress, timeout=30_000):
+        w.start()
+    pid = w.pid
+    QCoreApplication.instance().aboutToQuit.emit()  # what app.quit() does before the loop ends
+    assert w.isFinished()
+    assert not _pid_alive(pid)
+    assert qworker.running_workers() == []
+
+
+def test_external_sigterm_reported(qtbot):
+    w = WorkerThread("selftest", {"steps": 1000, "delay": 0.05})
+    with qtbot.waitSignal(w.progress, timeout=30_000):
+        w.start()
+    with qtbot.waitSignal(w.failed, timeout=30_000) as blocker:
+        os.kill(w.pid, signal.SIGTERM)
+    assert "SIGTERM" in blocker.args[0]
+    qtbot.waitUntil(w.isFinished)
