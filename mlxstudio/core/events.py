@@ -108,6 +108,15 @@ class Token(Event):
 
 
 @event
+class EvalRowDone(Event):
+    """One row of a batch evaluation is scored. ``row`` is ``evaluate.EvalRow.to_dict()`` (answers, scores, flags)."""
+
+    index: int
+    total: int
+    row: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@event
 class Finished(Event):
     """The job completed. ``result`` carries job-specific JSON-able data (paths, answers, timings)."""
 

@@ -41,6 +41,9 @@ from mlxstudio.core import events as ev
 JOBS: dict[str, str] = {
     "train": "mlxstudio.core.training.engine:train_job",
     "selftest": "mlxstudio.core.worker:selftest_job",
+    "generate": "mlxstudio.core.generate:generate_job",
+    "fuse": "mlxstudio.core.fuse:fuse_job",
+    "evaluate": "mlxstudio.core.evaluate:evaluate_job",
 }
 """Job name → ``"module:function"``. Register a job by adding one line here."""
 
