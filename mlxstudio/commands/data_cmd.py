@@ -1,9 +1,159 @@
-"""CLI subcommands (placeholder: filled in by the engine work)."""
+"""``mlxstudio-cli data validate|split|stats``: check, split and measure dataset files."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
+
+from mlxstudio.commands.output import Output
+from mlxstudio.core import dataset as dsm
+from mlxstudio.core.errors import DataError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add this module's subcommands to sub."""
+    """Add ``data validate``, ``data split`` and ``data stats``."""
+    # --json/--quiet may come before or after the action; SUPPRESS keeps a value given earlier on the command line
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+                        help="print only results and errors")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print the result (problems, counts) as JSON")
+    data = sub.add_parser("data", help="check, split and measure dataset files (.jsonl / .csv)", parents=[common])
+    dsub = data.add_subparsers(dest="data_command", metavar="ACTION")
+    data.set_defaults(func=lambda args, out: (data.print_help(), 2)[1])
+
+    v = dsub.add_parser("validate", parents=[common], help="check every row; exit 0 clean (warnings allowed), "
+                                                           "1 errors found, 2 a file is unusable")
+    v.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    _length_args(v)
+    v.set_defaults(func=cmd_validate)
+
+    s = dsub.add_parser("split", parents=[common], help="split a file into train/valid/test .jsonl in a folder")
+    s.add_argument("file", metavar="FILE", type=Path)
+    s.add_argument("--valid-fraction", type=float, default=0.1, help="share of rows for validation (default 0.1)")
+    s.add_argument("--test-fraction", type=float, default=0.1, help="share of rows for testing (default 0.1)")
+    s.add_argument("--seed", type=int, default=0, help="shuffle seed; same seed → same split (default 0)")
+    s.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for train/valid/test.jsonl")
+    s.set_defaults(func=cmd_split)
+
+    st = dsub.add_parser("stats", parents=[common], help="rows, format and lengths (tokens with --model)")
+    st.add_argument("file", metavar="FILE", type=Path)
+    _length_args(st)
+    st.set_defaults(func=cmd_stats)
+
+
+def _length_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None, help="count tokens with this model's tokenizer (library name or folder)")
+    p.add_argument("--max-seq-length", type=int, default=None,
+                   help="warn about rows longer than this many tokens (needs --model)")
+    p.add_argument("--max-chars", type=int, default=None, help="warn about rows longer than this many characters")
+    p.add_argument("--no-mask-prompt", action="store_true", help="count as if the prompt is trained too")
+
+
+def _token_counts(ds: dsm.Dataset, args: argparse.Namespace) -> tuple[list[int], list[int]] | None:
+    if not args.model:
+        return None
+    from mlxstudio.core.dataset_tokens import count_tokens, load_tokenizer, resolve_model_path
+
+    tokenizer = load_tokenizer(resolve_model_path(args.model))
+    totals: list[int] = []
+    prompts: list[int] = []
+    for row in ds.rows:
+        c = count_tokens(tokenizer, row, ds.format, mask_prompt=not args.no_mask_prompt)
+        totals.append(c.total)
+        prompts.append(c.offset)
+    return totals, prompts
+
+
+def cmd_validate(args: argparse.Namespace, out: Output) -> int:
+    """Validate each file; print ``file:line: message`` per problem and a summary per file."""
+    if args.max_seq_length and not args.model:
+        out.info("note: --max-seq-length counts tokens, which needs --model; rows are not checked for length")
+    worst = 0
+    report: list[dict[str, Any]] = []
+    for path in args.files:
+        name = str(path)
+        try:
+            ds = dsm.load_dataset(path)
+        except DataError as exc:
+            worst = 2
+            report.append({"file": name, "status": "unusable", "rows": 0, "format": None,
+                           "problems": [{"file": name, "row": -1, "line": exc.line, "severity": "error", "key": None,
+                                         "message": exc.detail}]})
+            if not out.json_mode:
+                print(f"{exc}", flush=True)
+                out.info(f"{name}: unusable — fix the problem above and run again")
+            continue
+        counts = _token_counts(ds, args)
+        problems = dsm.validate_dataset(ds, args.max_seq_length, token_counts=counts[0] if counts else None,
+                                        prompt_token_counts=counts[1] if counts else None,
+                                        max_chars=args.max_chars)
+        errors = sum(p.severity == "error" for p in problems)
+        warnings = len(problems) - errors
+        if errors:
+            worst = max(worst, 1)
+        report.append({"file": name, "status": "problems" if errors else "ok", "rows": len(ds), "format": ds.format,
+                       "errors": errors, "warnings": warnings, "problems": [p.to_dict(name) for p in problems]})
+        if not out.json_mode:
+            for p in problems:
+                print(p.format(name), flush=True)
+            blank = f", {ds.blank_lines} blank lines skipped" if ds.blank_lines else ""
+            out.info(f"{name}: {len(ds)} rows ({ds.format}), {errors} errors, {warnings} warnings{blank}")
+    if out.json_mode:
+        out.result(data={"files": report, "exit_code": worst})
+    return worst
+
+
+def cmd_split(args: argparse.Namespace, out: Output) -> int:
+    """Validate, split with the seed, and write train/valid/test.jsonl (nothing is written when there are errors)."""
+    ds = dsm.load_dataset(args.file)
+    problems = dsm.validate_dataset(ds)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        if out.json_mode:
+            out.result(data={"written": {}, "problems": [p.to_dict(str(args.file)) for p in problems]})
+        else:
+            for p in errors:
+                print(p.format(str(args.file)), flush=True)
+        out.error(f"{args.file}: {len(errors)} errors — fix them first; nothing was written")
+        return 1
+    splits = dsm.split_dataset(ds, args.valid_fraction, args.test_fraction, args.seed)
+    leaks = dsm.find_leakage(splits)
+    written = dsm.write_splits(splits, args.out)
+    counts = {k: len(v) for k, v in splits.items()}
+    if out.json_mode:
+        out.result(data={"written": {k: str(v) for k, v in written.items()}, "counts": counts,
+                         "problems": [p.to_dict(str(args.file)) for p in problems + leaks]})
+    else:
+        for p in problems:
+            out.info(p.format(str(args.file)))
+        for p in leaks:
+            out.info(p.format())
+        out.result(f"{args.out}: train {counts['train']}, valid {counts['valid']}, test {counts['test']} rows "
+                   f"(seed {args.seed})")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, out: Output) -> int:
+    """Print row count, format and lengths (characters; tokens with --model)."""
+    ds = dsm.load_dataset(args.file)
+    st = dsm.dataset_stats(ds)
+    data: dict[str, Any] = {"file": str(args.file), "rows": st.rows, "format": st.format,
+                            "chars": {"min": st.min_chars, "mean": round(st.mean_chars, 1), "max": st.max_chars}}
+    lines = [f"{args.file}: {st.rows} rows, {st.format} format",
+             f"characters per row: min {st.min_chars}, mean {st.mean_chars:.0f}, max {st.max_chars}"]
+    counts = _token_counts(ds, args)
+    if counts:
+        totals, prompts = counts
+        trained = [t - p for t, p in zip(totals, prompts, strict=True)]
+        data["tokens"] = {"min": min(totals), "mean": round(sum(totals) / len(totals), 1), "max": max(totals),
+                          "total": sum(totals), "trained": sum(trained)}
+        lines.append(f"tokens per row: min {min(totals)}, mean {sum(totals) / len(totals):.0f}, max {max(totals)}; "
+                     f"{sum(totals)} in total, {sum(trained)} trained")
+        if args.max_seq_length:
+            over = sum(t > args.max_seq_length for t in totals)
+            data["truncated_rows"] = over
+            lines.append(f"rows longer than {args.max_seq_length} tokens (would be truncated): {over}")
+    out.result("\n".join(lines), data=data)
+    return 0

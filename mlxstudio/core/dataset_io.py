@@ -1,0 +1,345 @@
+"""Reading and writing dataset files: JSONL in mlx-lm's three formats, and CSV.
+
+Reading is strict about syntax (a line that is not one JSON object, a CSV row with the wrong number of cells, bytes that
+are not UTF-8 → :class:`~mlxstudio.core.errors.DataError` naming ``file:line`` and what to do) and lenient about
+content (missing keys, wrong types, empty cells are kept and reported by validation, so the editor can fix them).
+
+Accepted without complaint: a UTF-8 byte-order mark, CRLF line ends, no final newline, blank lines (skipped, counted),
+``;`` or tab separated CSV when the header clearly uses that separator.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlxstudio.core.errors import DataError
+from mlxstudio.core.fsutil import atomic_open
+
+FORMATS = ("completion", "chat", "text")
+"""mlx-lm's local dataset formats: ``{"prompt", "completion"}``, ``{"messages": [...]}``, ``{"text"}``."""
+
+FORMAT_KEYS: dict[str, tuple[str, ...]] = {"completion": ("prompt", "completion"), "chat": ("messages",),
+                                           "text": ("text",)}
+OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"completion": ("tools",), "chat": ("tools",), "text": ()}
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {"completion": ("prompt", "completion"),
+                                           "chat": ("system", "user", "assistant"), "text": ("text",)}
+CHAT_ROLES = ("system", "user", "assistant", "tool")
+HOW_TO_FIX_JSONL = "each line must be one JSON object such as {\"prompt\": \"…\", \"completion\": \"…\"}"
+_EXCERPT = 60
+
+
+@dataclass
+class ParsedFile:
+    """What the reader found: rows (dicts), the 1-based line where each starts, the format, and notes."""
+
+    rows: list[dict[str, Any]]
+    lines: list[int]
+    format: str
+    blank_lines: int = 0
+
+
+def excerpt(text: str, limit: int = _EXCERPT) -> str:
+    """A short, single-line excerpt of ``text`` for messages (huge lines must not flood the terminal)."""
+    one = text.replace("\r", "\\r").replace("\n", "\\n").replace("\x00", "\\0")
+    return one if len(one) <= limit else one[:limit] + "…"
+
+
+def row_format(row: dict[str, Any]) -> str | None:
+    """The format a single row looks like (by its keys), or None when it has none of the known keys."""
+    if "messages" in row:
+        return "chat"
+    if "prompt" in row or "completion" in row:
+        return "completion"
+    if "text" in row:
+        return "text"
+    return None
+
+
+def detect_format(rows: Sequence[dict[str, Any]]) -> str | None:
+    """The format of a file from ALL its rows: the most common row format (ties: mlx-lm's order). None if no row has
+    any known key."""
+    counts = Counter(f for f in (row_format(r) for r in rows) if f is not None)
+    if not counts:
+        return None
+    order = {"completion": 0, "chat": 1, "text": 2}
+    return max(counts, key=lambda f: (counts[f], -order[f]))
+
+
+# -- decoding ---------------------------------------------------------------------------------------------------------
+def _decode(data: bytes, name: str) -> str:
+    """Bytes → text (UTF-8, optional BOM) or a DataError naming the line of the first bad byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError("the file is UTF-16 encoded — save it as UTF-8 (in most editors: Save As → Encoding: UTF-8)",
+                        name, 1)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"bytes that are not UTF-8 text (byte 0x{data[exc.start]:02x}) — save the file as UTF-8",
+                        name, line) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise DataError("contains a NUL byte (binary data) — this is not a text file; save the data as UTF-8 "
+                        "JSONL or CSV", name, line)
+    return text
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a file, turning OS errors into DataError."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DataError("file not found — check the path", str(path)) from None
+    except IsADirectoryError:
+        raise DataError("is a folder, not a file — pass a .jsonl or .csv file", str(path)) from None
+    except OSError as exc:
+        raise DataError(f"cannot be read ({exc.strerror or exc}) — check permissions", str(path)) from None
+
+
+def is_csv_path(path: Path) -> bool:
+    """True for .csv/.tsv files (everything else is read as JSONL)."""
+    return path.suffix.lower() in (".csv", ".tsv")
+
+
+def parse_file(path: Path, name: str | None = None) -> ParsedFile:
+    """Read a JSONL or CSV file (by extension). Raises DataError with file:line for unusable content."""
+    name = name or str(path)
+    text = _decode(read_bytes(path), name)
+    return parse_csv_text(text, name) if is_csv_path(path) else parse_jsonl_text(text, name)
+
+
+# -- JSONL ------------------------------------------------------------------------------------------------------------
+def _json_error(line: str, exc: json.JSONDecodeError) -> str:
+    if exc.msg.startswith("Extra data"):
+        return (f"extra text after the JSON object at column {exc.colno} ({excerpt(line[exc.pos:], 30)!r}) — "
+                f"{HOW_TO_FIX_JSONL}, one per line")
+    if exc.msg.startswith("Invalid control character"):
+        return (f"a raw control character inside a string at column {exc.colno} — write a line break as \\n "
+                f"and a tab as \\t")
+    return f"invalid JSON at column {exc.colno}: {exc.msg} ({excerpt(line, 40)!r}) — {HOW_TO_FIX_JSONL}"
+
+
+def _type_name(value: Any) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def parse_jsonl_text(text: str, name: str) -> ParsedFile:
+    """Parse JSONL text. Every line is checked; the first syntax error raises DataError (with how many more)."""
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    blank = 0
+    bad: list[tuple[int, str]] = []
+    decoder = json.JSONDecoder()
+    parts = text.split("\n")  # not splitlines(): U+2028 etc. are valid inside JSON strings
+    if parts and parts[-1] == "":
+        parts.pop()  # the final newline
+    for number, raw in enumerate(parts, start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        if not line.strip():
+            blank += 1
+            continue
+        try:
+            value = decoder.decode(line)
+        except json.JSONDecodeError as exc:
+            bad.append((number, _json_error(line, exc)))
+            continue
+        except RecursionError:
+            bad.append((number, "JSON nested too deeply — a dataset row is a flat object of strings "
+                                "(and a list of messages for chat)"))
+            continue
+        if not isinstance(value, dict):
+            bad.append((number, f"is {_type_name(value)}, not a JSON object — {HOW_TO_FIX_JSONL}"))
+            continue
+        rows.append(value)
+        lines.append(number)
+    if bad:
+        number, message = bad[0]
+        more = f" (and {len(bad) - 1} more bad lines: {', '.join(str(n) for n, _ in bad[1:6])}" \
+               f"{'…' if len(bad) > 6 else ''})" if len(bad) > 1 else ""
+        raise DataError(message + more, name, number)
+    return ParsedFile(rows, lines, _file_format(rows, name, blank), blank)
+
+
+def _file_format(rows: list[dict[str, Any]], name: str, blank: int) -> str:
+    if not rows:
+        what = "only blank lines" if blank else "no data"
+        raise DataError(f"the file has {what} — add rows such as {{\"prompt\": \"…\", \"completion\": \"…\"}}", name)
+    fmt = detect_format(rows)
+    if fmt is None:
+        keys = sorted({k for r in rows[:50] for k in r})[:8]
+        raise DataError(f"no row has the keys of a known format (found keys: {', '.join(keys) or 'none'}) — use "
+                        f"\"prompt\"+\"completion\", \"messages\" or \"text\"", name, None)
+    return fmt
+
+
+# -- CSV --------------------------------------------------------------------------------------------------------------
+def _header_format(header: list[str]) -> str | None:
+    cols = {h.strip().lower() for h in header if h.strip()}
+    if {"prompt", "completion"} <= cols:
+        return "completion"
+    if {"user", "assistant"} <= cols:
+        return "chat"
+    if "text" in cols:
+        return "text"
+    return None
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    for delim in (",", ";", "\t"):
+        if _header_format(first_line.split(delim)) is not None and (delim == "," or "," not in first_line):
+            return delim
+    return ","
+
+
+def parse_csv_text(text: str, name: str) -> ParsedFile:
+    """Parse CSV (header row required). Columns: prompt,completion / system,user,assistant / text."""
+    if not text.strip():
+        raise DataError("the file is empty — add a header row (prompt,completion) and one row per pair", name)
+    first = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    delim = _sniff_delimiter(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    header: list[str] | None = None
+    fmt: str | None = None
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    blank = 0
+    start = 1
+    try:
+        for record in reader:
+            line_start, start = start, reader.line_num + 1
+            if not record or all(not c.strip() for c in record):
+                blank += 1
+                continue
+            if header is None:
+                header = [c.strip().lower() for c in record]
+                fmt = _header_format(header)
+                if fmt is None:
+                    raise DataError(f"unknown column names {', '.join(repr(c) for c in record)} — the header must be "
+                                    f"prompt,completion or system,user,assistant or text", name, line_start)
+                dup = [c for c, n in Counter(header).items() if n > 1 and c]
+                if dup:
+                    raise DataError(f"column {dup[0]!r} appears twice in the header — rename or remove one",
+                                    name, line_start)
+                continue
+            if len(record) != len(header):
+                hint = (" — a cell that contains a comma or a line break must be in double quotes"
+                        if len(record) > len(header) else " — add the missing cells (they may be empty)")
+                raise DataError(f"has {len(record)} cells but the header has {len(header)} columns{hint}",
+                                name, line_start)
+            cells = dict(zip(header, record, strict=True))
+            rows.append(_csv_row(cells, fmt or "completion"))
+            lines.append(line_start)
+    except csv.Error as exc:
+        msg = str(exc)
+        if "unexpected end of data" in msg or "EOF" in msg:
+            msg = "a quoted cell is never closed (unbalanced \") — close the quote or double it (\"\") inside a cell"
+        raise DataError(f"{msg}", name, start) from None
+    if header is None or not rows:
+        raise DataError("the file has a header but no rows — add one row per pair", name,
+                        None if header is None else 1)
+    return ParsedFile(rows, lines, fmt or "completion", blank)
+
+
+def _csv_row(cells: dict[str, str], fmt: str) -> dict[str, Any]:
+    if fmt == "chat":
+        messages = []
+        for role in ("system", "user", "assistant"):
+            value = cells.get(role, "")
+            if role == "system" and not value:
+                continue
+            messages.append({"role": role, "content": value})
+        row: dict[str, Any] = {"messages": messages}
+        known = set(CSV_COLUMNS["chat"])
+    else:
+        row = {k: cells.get(k, "") for k in CSV_COLUMNS[fmt]}
+        known = set(CSV_COLUMNS[fmt])
+    for key, value in cells.items():  # extra columns are kept (validation warns), so nothing is lost
+        if key and key not in known:
+            row[key] = value
+    return row
+
+
+# -- writing ----------------------------------------------------------------------------------------------------------
+def jsonl_line(row: dict[str, Any]) -> str:
+    """One JSONL line for ``row`` (UTF-8, no ASCII escaping, no newline)."""
+    return json.dumps(row, ensure_ascii=False)
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], path: Path) -> list[int]:
+    """Write rows as JSONL atomically; returns the line of each row."""
+    out: list[int] = []
+    with atomic_open(path, "w", newline="\n") as fh:
+        for i, row in enumerate(rows, start=1):
+            fh.write(jsonl_line(row) + "\n")
+            out.append(i)
+    return out
+
+
+def chat_csv_cells(row: dict[str, Any]) -> dict[str, str] | None:
+    """system/user/assistant cells of a single-turn chat row, or None if the row does not fit in three columns."""
+    messages = row.get("messages")
+    if not isinstance(messages, list):
+        return None
+    cells = {"system": "", "user": "", "assistant": ""}
+    order = ["system", "user", "assistant"]
+    pos = 0
+    for msg in messages:
+        if not isinstance(msg, dict) or msg.get("role") not in order or not isinstance(msg.get("content", ""), str):
+            return None
+        idx = order.index(msg["role"])
+        if idx < pos:
+            return None
+        cells[msg["role"]] = msg.get("content", "")
+        pos = idx + 1
+    return cells
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else json.dumps(value, ensure_ascii=False))
+
+
+def write_csv(rows: Sequence[dict[str, Any]], fmt: str, path: Path, name: str | None = None) -> list[int]:
+    """Write rows as CSV atomically (header + one record per row); returns the line where each row starts.
+
+    Multi-turn chats do not fit in system,user,assistant columns: DataError (save as JSONL instead)."""
+    name = name or str(path)
+    columns = list(CSV_COLUMNS[fmt])
+    for row in rows:
+        for key in row:
+            if key not in columns and key not in FORMAT_KEYS[fmt]:
+                columns.append(key)
+    records: list[list[str]] = []
+    for i, row in enumerate(rows):
+        if fmt == "chat":
+            cells = chat_csv_cells(row)
+            if cells is None:
+                raise DataError(f"row {i + 1} is a multi-turn chat, which does not fit in CSV columns "
+                                f"system,user,assistant — save as .jsonl instead", name)
+            records.append([cells.get(c, "") if c in cells else _cell(row.get(c)) for c in columns])
+        else:
+            records.append([_cell(row.get(c)) for c in columns])
+    out: list[int] = []
+    line = 2
+    with atomic_open(path, "w", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        buf = io.StringIO()
+        buf_writer = csv.writer(buf, lineterminator="\n")
+        for rec in records:
+            buf.seek(0)
+            buf.truncate()
+            buf_writer.writerow(rec)
+            chunk = buf.getvalue()
+            fh.write(chunk)
+            out.append(line)
+            line += chunk.count("\n")
+    return out
