@@ -255,11 +255,18 @@ def _pid_alive(pid: Any) -> bool:
     return True
 
 
+def _int(v: Any) -> int:
+    try:
+        return int(v or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def read_run(run_dir: Path) -> RunInfo:
     """Everything the runs list shows about one run folder (never raises for a damaged folder)."""
     meta = read_meta(run_dir)
     created = None
-    with contextlib.suppress(TypeError, ValueError):
+    with contextlib.suppress(KeyError, TypeError, ValueError):
         created = _dt.datetime.fromisoformat(meta["created"])
     if created is None:
         with contextlib.suppress(OSError):
@@ -268,7 +275,7 @@ def read_run(run_dir: Path) -> RunInfo:
                    model=str(meta.get("model") or ""), dataset=str(meta.get("dataset") or ""),
                    status=str(meta.get("status") or ("finished" if (run_dir / ADAPTER_FILE).exists() else "created")),
                    message=str(meta.get("message") or ""),
-                   total_iterations=int(meta.get("total_iterations") or 0), meta=meta)
+                   total_iterations=_int(meta.get("total_iterations")), meta=meta)
     if info.status == "running" and not _pid_alive(meta.get("pid")):
         info.status = "interrupted"
         info.message = info.message or "The training process ended without saying why (the app or the worker quit)."
@@ -347,3 +354,65 @@ def estimate_run(*, iterations: int, batch_size: int, mean_tokens: float, max_se
     if seconds is None:
         basis = "unknown speed"
     return Estimate(seconds=seconds, memory_bytes=memory_bytes, tokens=tokens, tokens_per_second=tps, basis=basis)
+
+
+def _row_texts(row: Any) -> list[str]:
+    if not isinstance(row, dict):
+        return []
+    if isinstance(row.get("messages"), list):
+        return [str(m.get("content", "")) for m in row["messages"] if isinstance(m, dict)]
+    return [str(row[k]) for k in ("prompt", "completion", "text") if isinstance(row.get(k), str)]
+
+
+def mean_row_tokens(rows: list[Any], model_dir: Path | None = None, sample: int = 2000) -> float:
+    """Mean length of ``rows`` in tokens (chat-template overhead included), with the model's tokenizer when it has
+    a ``tokenizer.json`` (fast, no MLX), else ~1 token per CJK character / 4 bytes of other text."""
+    rows = rows[:sample]
+    if not rows:
+        return 0.0
+    encode = None
+    tok_file = model_dir / "tokenizer.json" if model_dir else None
+    if tok_file is not None and tok_file.exists():
+        with contextlib.suppress(Exception):
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_file(str(tok_file))
+            encode = lambda texts: sum(len(e.ids) for e in tok.encode_batch(texts, add_special_tokens=False))  # noqa: E731
+    total = 0.0
+    for row in rows:
+        texts = [t for t in _row_texts(row) if t]
+        if encode is not None and texts:
+            total += encode(texts)
+        else:
+            for t in texts:
+                cjk = sum(1 for ch in t if ord(ch) >= 0x2E80)
+                total += cjk + (len(t.encode("utf-8")) - 3 * cjk) / 4
+        total += 6 * max(1, len(texts))  # role markers / special tokens of the chat template
+    return total / len(rows)
+
+
+def count_parameters(model_dir: Path) -> int | None:
+    """Parameters of a model folder, from its safetensors headers (no weights loaded; packed 4/8-bit weights are
+    counted unpacked, quantization scales/biases are not counted). None when there are no readable files."""
+    import struct
+
+    bits = 0
+    with contextlib.suppress(OSError, ValueError):
+        q = json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get("quantization") or {}
+        bits = int(q.get("bits") or 0)
+    total = 0
+    for f in sorted(model_dir.glob("*.safetensors")):
+        try:
+            with f.open("rb") as fh:
+                (n,) = struct.unpack("<Q", fh.read(8))
+                header = json.loads(fh.read(n))
+        except (OSError, ValueError, struct.error):
+            continue
+        for name, t in header.items():
+            if name == "__metadata__" or not isinstance(t, dict) or name.endswith((".scales", ".biases")):
+                continue
+            count = math.prod(t.get("shape") or [1])
+            if bits and t.get("dtype") == "U32":
+                count = count * 32 // bits
+            total += count
+    return total or None

@@ -59,6 +59,7 @@ class ProgressStrip(QWidget):
         self._start_iteration = start_iteration
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(start_iteration)
+        self.bar.setFormat("%v / %m" if total else "")
         self.iteration = start_iteration
         self.total = total
         self.label.setText("Not started" if not start_iteration else f"iteration {start_iteration}/{total}")
@@ -70,6 +71,7 @@ class ProgressStrip(QWidget):
         self.iteration, self.total = iteration, total
         if total:
             self.bar.setRange(0, total)
+            self.bar.setFormat("%v / %m")
         self.bar.setValue(min(iteration, max(total, 1)))
         done_here = iteration - self._start_iteration
         eta = eta_seconds(done_here, total - self._start_iteration, elapsed) if total else None

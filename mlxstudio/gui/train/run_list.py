@@ -1,0 +1,184 @@
+"""The list of past runs (name, date, model, final/best validation loss, status), from :mod:`mlxstudio.core.runs`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlxstudio.core import runs
+from mlxstudio.core.runs import RunInfo
+
+STATUS_TEXT = {
+    "created": "not started",
+    "running": "training…",
+    "finished": "finished",
+    "stopped": "stopped",
+    "failed": "failed",
+    "interrupted": "interrupted",
+}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def _loss(v: float | None) -> str:
+    return "–" if v is None else f"{v:.4g}"
+
+
+class RunTableModel(QAbstractTableModel):
+    """Rows are :class:`RunInfo` objects; :meth:`refresh` re-reads the runs folder."""
+
+    COLUMNS = ("Run", "Date", "Model", "Final val", "Best val", "Status")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.runs: list[RunInfo] = []
+
+    def refresh(self, root: Path | None = None) -> None:
+        """Reload every run from disk."""
+        self.beginResetModel()
+        self.runs = runs.list_runs(root)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.runs)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        run = self.runs[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return run.name
+            if col == 1:
+                return run.created.strftime("%Y-%m-%d %H:%M") if run.created else ""
+            if col == 2:
+                return run.model
+            if col == 3:
+                return _loss(run.final_val_loss)
+            if col == 4:
+                return _loss(run.best_val_loss)
+            if col == 5:
+                text = STATUS_TEXT.get(run.status, run.status)
+                if run.status != "finished" and run.last_iteration:
+                    text += f" at {run.last_iteration}"
+                return text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [str(run.path), f"dataset: {run.dataset}" if run.dataset else ""]
+            if run.message:
+                lines.append(run.message)
+            if run.checkpoints:
+                lines.append(f"last checkpoint: iteration {run.checkpoints[-1].iteration}")
+            return "\n".join(x for x in lines if x)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return run
+        return None
+
+    def run_at(self, row: int) -> RunInfo | None:
+        return self.runs[row] if 0 <= row < len(self.runs) else None
+
+    def row_of(self, path: Path) -> int:
+        """Row of the run at ``path`` (-1 when not listed)."""
+        for i, r in enumerate(self.runs):
+            if r.path == path:
+                return i
+        return -1
+
+
+class RunList(QWidget):
+    """Table of runs with "Open", "Compare" and "Show folder" actions.
+
+    ``open_requested(object)``: show this run's curves (and make it the run Resume continues);
+    ``compare_requested(object)``: overlay its curves on the plot; ``reveal_requested(object)``.
+    """
+
+    open_requested = Signal(object)
+    compare_requested = Signal(object)
+    reveal_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = RunTableModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.view.doubleClicked.connect(lambda idx: self._emit(self.open_requested, idx.row()))
+
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Show this run's curves (a stopped run can then be resumed)")
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip("Overlay this run's loss curves on the plot (dashed)")
+        self.reveal_button = QPushButton("Show folder")
+        self.reveal_button.setToolTip("Open the run's folder (config, metrics, checkpoints, adapter)")
+        self.open_button.clicked.connect(lambda: self._emit(self.open_requested))
+        self.compare_button.clicked.connect(lambda: self._emit(self.compare_requested))
+        self.reveal_button.clicked.connect(lambda: self._emit(self.reveal_requested))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.compare_button)
+        buttons.addWidget(self.reveal_button)
+        buttons.addStretch(1)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.view)
+        lay.addLayout(buttons)
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.model.modelReset.connect(self._update_buttons)
+        self._update_buttons()
+
+    def refresh(self) -> None:
+        """Re-read the runs folder, keeping the selection."""
+        current = self.selected()
+        self.model.refresh()
+        if current is not None:
+            self.select(current.path)
+
+    def selected(self) -> RunInfo | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.run_at(rows[0].row()) if rows else None
+
+    def select(self, path: Path) -> None:
+        row = self.model.row_of(path)
+        if row >= 0:
+            self.view.selectRow(row)
+
+    def _emit(self, signal: Any, row: int | None = None) -> None:
+        run = self.model.run_at(row) if row is not None else self.selected()
+        if run is not None:
+            signal.emit(run)
+
+    def _update_buttons(self, *_: Any) -> None:
+        has = self.selected() is not None
+        for b in (self.open_button, self.compare_button, self.reveal_button):
+            b.setEnabled(has)
