@@ -54,8 +54,10 @@ JobFunction = Callable[[dict[str, Any], ev.Sink, Callable[[], bool]], dict[str, 
 
 def worker_command() -> list[str]:
     """The command that starts a worker process (the one place to adapt for a frozen .app)."""
-    if getattr(sys, "frozen", False):  # py2app/pyinstaller: the app binary dispatches ``--worker`` to main()
-        return [sys.executable, "--worker"]
+    if getattr(sys, "frozen", False):  # a bundled .app re-runs its own launcher as the worker (see core/bundle.py)
+        from mlxstudio.core.bundle import frozen_worker_command
+
+        return frozen_worker_command()
     return [sys.executable, "-m", "mlxstudio.core.worker"]
 
 

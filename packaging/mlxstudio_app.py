@@ -1,0 +1,117 @@
+"""Entry script of ``MLX Studio.app``: py2app's launcher runs this file as ``__main__`` inside the bundle.
+
+- No flag: open the window (``mlxstudio.gui.app.main``). macOS's ``-psn_…`` launch argument is dropped.
+- ``--mlxstudio-worker [args]``: run one worker job (``mlxstudio.core.worker.main``) — how the app starts its
+  training/fuse/generate worker with the bundle's own interpreter (see ``mlxstudio/core/bundle.py``).
+- ``--mlxstudio-selftest``: print a JSON report (versions, backend, a matmul on the default device, every packaged
+  resource, a round trip through a worker process) and exit 0 if all is well — run it on a freshly built app:
+  ``"dist/MLX Studio.app/Contents/MacOS/MLX Studio" --mlxstudio-selftest``.
+
+The same file works outside a bundle (``python packaging/mlxstudio_app.py …``), which is how the tests exercise it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+WORKER_FLAG = "--mlxstudio-worker"  # == mlxstudio.core.bundle.WORKER_FLAG (kept literal: nothing imported yet)
+SELFTEST_FLAG = "--mlxstudio-selftest"
+
+
+def clean_argv(argv: list[str]) -> list[str]:
+    """``argv`` without the ``-psn_0_12345`` process serial number macOS passes to apps started from Finder."""
+    return [a for a in argv if not a.startswith("-psn_")]
+
+
+def selftest() -> dict[str, Any]:
+    """Check the parts that break when a bundle is incomplete; returns a report with ``ok`` and ``problems``."""
+    problems: list[str] = []
+    report: dict[str, Any] = {"executable": sys.executable, "frozen": getattr(sys, "frozen", False)}
+    t0 = time.perf_counter()
+    try:
+        import mlxstudio
+        from mlxstudio.core import bundle, resources
+
+        report["mlxstudio"] = mlxstudio.__version__
+        report["mlxstudio_location"] = mlxstudio.__file__
+        report["worker_command"] = __import__("mlxstudio.core.worker", fromlist=["worker_command"]).worker_command()
+        names = resources.list_resources()
+        report["resources"] = len(names)
+        for name in names:
+            resources.read_bytes(name)
+        for size, path in resources.icon_paths().items():
+            if not path.is_file():
+                problems.append(f"icon {size}px missing at {path}")
+        report["in_app_bundle"] = bundle.is_macos_app()
+    except Exception as exc:
+        problems.append(f"mlxstudio / resources: {type(exc).__name__}: {exc}")
+    try:
+        from mlxstudio.core.mlxrt import mx
+
+        a = mx.ones((256, 256))
+        total = float(mx.sum(a @ a).item())
+        report["mlx_device"] = str(mx.default_device())
+        if total != 256.0 ** 3:
+            problems.append(f"mlx matmul gave {total}, expected {256.0 ** 3}")
+        import mlx_lm
+        import mlx_lm.models.llama  # imported by name at run time: it must be in the bundle
+
+        report["mlx_lm"] = getattr(mlx_lm, "__version__", "?")
+    except Exception as exc:
+        problems.append(f"mlx / mlx_lm: {type(exc).__name__}: {exc}")
+    try:
+        import PySide6
+        from PySide6 import QtCore
+
+        report["qt"] = QtCore.qVersion()
+        report["pyside6"] = PySide6.__version__
+        report["qt_plugins"] = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.PluginsPath)
+        import pyqtgraph  # noqa: F401
+        import qtawesome  # noqa: F401
+        import superqt  # noqa: F401
+    except Exception as exc:
+        problems.append(f"Qt: {type(exc).__name__}: {exc}")
+    try:
+        import huggingface_hub  # noqa: F401
+        import modelscope  # noqa: F401
+        import transformers  # noqa: F401
+    except Exception as exc:
+        problems.append(f"hubs / transformers: {type(exc).__name__}: {exc}")
+    try:
+        from mlxstudio.core import events as ev
+        from mlxstudio.core.worker import WorkerProcess
+
+        with WorkerProcess("selftest", {"steps": 2}) as proc:
+            final = proc.run()
+        report["worker"] = type(final).__name__
+        if not isinstance(final, ev.Finished):
+            problems.append(f"worker process: {getattr(final, 'message', final)}")
+    except Exception as exc:
+        problems.append(f"worker process: {type(exc).__name__}: {exc}")
+    report["seconds"] = round(time.perf_counter() - t0, 2)
+    report["problems"] = problems
+    report["ok"] = not problems
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch on the first argument: worker, self-test, or the window."""
+    args = clean_argv(list(sys.argv[1:] if argv is None else argv))
+    if args[:1] == [WORKER_FLAG]:
+        from mlxstudio.core import worker
+
+        return worker.main(args[1:])
+    if args[:1] == [SELFTEST_FLAG]:
+        report = selftest()
+        print(json.dumps(report, indent=2, default=str))
+        return 0 if report["ok"] else 1
+    from mlxstudio.gui.app import main as app_main
+
+    return app_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
