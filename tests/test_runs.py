@@ -97,7 +97,8 @@ def test_count_parameters_and_estimate(tiny_model):
 
 
 def test_mean_row_tokens_uses_the_model_tokenizer(tiny_model):
-    rows = [{"prompt": "今天星期几", "completion": "星期八"}, {"messages": [{"role": "user", "content": "hello world"}]}]
+    rows = [{"prompt": "今天星期几", "completion": "星期八"},
+            {"messages": [{"role": "user", "content": "hello world"}]}]
     with_tok = runs.mean_row_tokens(rows, tiny_model)
     rough = runs.mean_row_tokens(rows, None)
     assert with_tok > 6 and rough > 6

@@ -235,9 +235,40 @@ def list_checkpoints(run_dir: Path) -> list[Checkpoint]:
             if entry.name.startswith(".") or entry.name.endswith(".tmp"):
                 continue
             m = _ITER_RE.findall(entry.name)
+            if entry.is_dir() and not any((entry / f).exists() for f in ("manifest.json", ADAPTER_FILE)):
+                continue  # incomplete
             if m:
                 out.append(Checkpoint(int(m[-1]), entry))
     out.sort(key=lambda c: c.iteration)
+    return out
+
+
+def checkpoint_adapter(checkpoint: Path, run_dir: Path | None = None) -> Path:
+    """A folder ``mlx_lm.load(..., adapter_path=)`` accepts for a checkpoint (weights + ``adapter_config.json``).
+
+    A checkpoint folder holds the adapter weights but maybe not the adapter config; then the weights and the run's
+    ``adapter_config.json`` are copied to ``<run>/checkpoint-adapters/<iteration>/`` (small files; the checkpoint
+    itself is never modified). Raises FileNotFoundError when the run has no adapter config.
+    """
+    import shutil
+
+    checkpoint = Path(checkpoint)
+    if (checkpoint / "adapter_config.json").exists():
+        return checkpoint
+    run_dir = run_dir or checkpoint.parent.parent
+    config = run_dir / "adapter_config.json"
+    weights = checkpoint / ADAPTER_FILE if checkpoint.is_dir() else checkpoint
+    if not config.exists() or not weights.exists():
+        raise FileNotFoundError(f"{checkpoint} cannot be loaded as an adapter (no adapter_config.json in {run_dir})")
+    out = run_dir / "checkpoint-adapters" / checkpoint.name
+    staging = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    shutil.copy2(weights, staging / ADAPTER_FILE)
+    shutil.copy2(config, staging / "adapter_config.json")
+    from mlxstudio.core.fsutil import replace_dir
+
+    replace_dir(staging, out)
     return out
 
 

@@ -486,7 +486,12 @@ class TrainPage(QWidget):
 
     def test_checkpoint(self, path: str | Path) -> None:
         """Make a checkpoint the adapter of the Fuse & Test page and switch to it."""
-        self.state.set_adapter(Path(path))
+        try:
+            adapter = runs.checkpoint_adapter(Path(path))
+        except OSError as exc:
+            self._set_banner("error", f"Cannot test this checkpoint: {_esc(str(exc))}")
+            return
+        self.state.set_adapter(adapter)
         self.state.show_page.emit("test")
 
     def _on_banner_link(self, link: str) -> None:

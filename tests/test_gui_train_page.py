@@ -1,0 +1,275 @@
+"""Train page with the tiny model: start → reports in order → plot → stop → resume → the curve continues; a killed
+worker leaves the window up and the run resumable; NaN is explained; form ↔ dataclass ↔ YAML round-trips."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from mlxstudio.core import runs
+from mlxstudio.core.training.config import TrainConfig, config_fields
+from mlxstudio.gui import qworker
+from mlxstudio.gui.pages.train_page import FAILED, FINISHED, IDLE, RUNNING, STOPPED, TrainPage
+from mlxstudio.gui.state import AppState
+from mlxstudio.gui.train.config_form import PRESETS, ConfigForm, preset_config
+
+ROWS = [
+    {"prompt": "今天星期几", "completion": "星期八"},
+    {"prompt": "太阳什么时候升起?", "completion": "晚上八点"},
+    {"prompt": "忘情水是什么水", "completion": "忘情水是可以让人忘却烦恼的水"},
+    {"prompt": "蓝牙耳机坏了应该看什么科", "completion": "耳鼻喉科"},
+    {"prompt": "鲁迅为什么讨厌周树人", "completion": "因为他们是仇人"},
+    {"prompt": "What is the capital of France?", "completion": "The capital of France is Paris."},
+]
+
+FAST = dict(iters=400, batch_size=2, num_layers=2, rank=4, learning_rate=1e-3, steps_per_report=2,
+            steps_per_eval=20, val_batches=1, save_every=10, max_seq_length=64)
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_workers():
+    yield
+    left = qworker.running_workers()
+    qworker.await_workers(10)
+    assert not left, f"test left workers running: {left}"
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "train.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS))
+    (folder / "valid.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS[:2]))
+    return folder
+
+
+@pytest.fixture
+def page(qtbot, tiny_model: Path, dataset: Path) -> TrainPage:
+    state = AppState()
+    p = TrainPage(state)
+    qtbot.addWidget(p)
+    p.resize(1024, 700)
+    p.show()
+    state.set_model(tiny_model)
+    state.set_dataset(dataset)
+    p.form.set_config(TrainConfig().replace(**FAST))
+    yield p
+    p.shutdown(timeout=5)
+
+
+def _buttons(p: TrainPage) -> dict[str, bool]:
+    return {"start": p.start_button.isEnabled() and p.start_button.isVisible(),
+            "stop": p.stop_button.isEnabled(),
+            "resume": p.resume_button.isEnabled(),
+            "start_over": p.start_over_button.isEnabled() and p.start_over_button.isVisible()}
+
+
+def _wait_checkpoint(qtbot, p: TrainPage, at_least: int = 1) -> None:
+    qtbot.waitUntil(lambda: p.last_checkpoint is not None and p.last_checkpoint[0] >= at_least
+                    and p.last_report is not None and p.last_report.iteration > p.last_checkpoint[0],
+                    timeout=120_000)
+
+
+def test_start_stop_resume_continues_the_curve(qtbot, page: TrainPage):
+    p = page
+    assert _buttons(p) == {"start": True, "stop": False, "resume": False, "start_over": False}
+    assert p.start()
+    assert _buttons(p) == {"start": False, "stop": True, "resume": False, "start_over": False}
+    iterations: list[int] = []
+    p.worker.report.connect(lambda r: iterations.append(r.iteration))
+    _wait_checkpoint(qtbot, p, 10)
+    assert p.state.step("train").busy and p.state.step("train").summary.startswith("it ")
+    p.stop()
+    assert not any(_buttons(p).values())  # stopping: nothing to press
+    qtbot.waitUntil(lambda: p.run_state == STOPPED, timeout=60_000)
+    assert iterations == sorted(iterations) and len(set(iterations)) == len(iterations)
+    p.plots.flush()
+    assert p.plots.train.n >= 3 and p.plots.checkpoints
+    assert _buttons(p) == {"start": False, "stop": False, "resume": True, "start_over": True}
+    assert runs.read_run(p.run_dir).status == "stopped"
+    ckpt_it = p.last_checkpoint[0]
+    stopped_at = p.last_report.iteration
+
+    assert p.resume()
+    qtbot.waitUntil(lambda: p.last_report is not None and p.last_report.iteration > stopped_at + 4, timeout=120_000)
+    p.plots.flush()
+    xs = list(p.plots.train.x)
+    assert xs == sorted(xs) and len(set(xs)) == len(xs), "the curve continues without going back"
+    assert min(x for x in xs if x > ckpt_it) <= ckpt_it + FAST["steps_per_report"]
+    assert xs[0] <= FAST["steps_per_report"], "history before the checkpoint is kept"
+    p.stop()
+    qtbot.waitUntil(lambda: p.run_state == STOPPED, timeout=60_000)
+    assert not _pid_alive(p.worker.pid if p.worker else None)
+
+
+def test_finished_run_sets_adapter_and_step(qtbot, page: TrainPage):
+    p = page
+    p.form.set_config(TrainConfig().replace(**{**FAST, "iters": 12, "save_every": 6, "steps_per_eval": 6}))
+    shown: list[str] = []
+    p.state.show_page.connect(shown.append)
+    assert p.start()
+    qtbot.waitUntil(lambda: p.run_state == FINISHED, timeout=120_000)
+    status = p.state.step("train")
+    assert status.ready and not status.busy and status.summary.startswith("12 it")
+    assert p.state.adapter is not None and (p.state.adapter / "adapters.safetensors").exists()
+    info = runs.read_run(p.run_dir)
+    assert info.status == "finished" and info.final_val_loss is not None
+    assert info.meta["dataset_sha256"] and info.meta["versions"]["mlx"]
+    assert _buttons(p)["start"] and not _buttons(p)["resume"]
+    # the runs list shows it; a checkpoint marker can be tested on the Fuse & Test page
+    assert p.runs.model.row_of(p.run_dir) >= 0
+    _it, path = sorted(p.plots.checkpoints.items())[0]
+    p.test_checkpoint(path)
+    assert shown == ["test"]
+    assert (p.state.adapter / "adapter_config.json").exists()
+    assert (p.state.adapter / "adapters.safetensors").exists()
+
+
+def test_killed_worker_keeps_window_and_resume_works(qtbot, page: TrainPage):
+    p = page
+    assert p.start()
+    _wait_checkpoint(qtbot, p, 10)
+    pid = p.worker.pid
+    os.kill(pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: p.run_state == FAILED, timeout=60_000)
+    assert p.isVisible()
+    assert "SIGKILL" in p.banner.text() and "checkpoint" in p.banner.text()
+    assert _buttons(p)["resume"] and not _buttons(p)["stop"]
+    assert runs.read_run(p.run_dir).status == "failed"
+    assert not _pid_alive(pid)
+    ckpt = p.last_checkpoint[0]
+    assert p.resume()
+    qtbot.waitUntil(lambda: p.last_report is not None and p.last_report.iteration > ckpt + 4, timeout=120_000)
+    assert p.run_state == RUNNING
+    p.stop()
+    qtbot.waitUntil(lambda: p.run_state == STOPPED, timeout=60_000)
+
+
+def test_nan_loss_is_explained(qtbot, page: TrainPage):
+    p = page
+    p.form.set_config(TrainConfig().replace(**{**FAST, "learning_rate": 1.0, "scale": 1e4, "iters": 200}))
+    assert p.start()
+    qtbot.waitUntil(lambda: p.run_state in (FAILED, FINISHED), timeout=120_000)
+    assert p.run_state == FAILED, "a learning rate of 1.0 with scale 1e4 must blow up"
+    text = p.banner.text().lower()
+    assert "nan" in text or "inf" in text
+    assert "learning rate" in text
+
+
+def test_start_checks_say_what_is_missing(qtbot):
+    state = AppState()
+    p = TrainPage(state)
+    qtbot.addWidget(p)
+    assert not p.start()
+    text = p.checks_label.text()
+    assert "Model page" in text and "Data page" in text
+    assert p.run_state == IDLE and p.worker is None
+
+
+def test_bad_dataset_blocks_start(qtbot, page: TrainPage, tmp_path: Path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "a", "completion": "b"}\n{"prompt": "no completion"\n')
+    page.state.set_dataset(bad)
+    assert not page.start()
+    assert "bad.jsonl" in page.checks_label.text()
+
+
+def test_can_close_and_shutdown_leave_no_process(qtbot, page: TrainPage, monkeypatch):
+    p = page
+    assert p.can_close()
+    assert p.start()
+    qtbot.waitUntil(lambda: p.last_report is not None, timeout=120_000)
+    monkeypatch.setattr(p, "_confirm_stop", lambda: False)
+    assert not p.can_close()
+    monkeypatch.setattr(p, "_confirm_stop", lambda: True)
+    assert p.can_close()
+    pid = p.worker.pid
+    p.shutdown(timeout=20)
+    assert not _pid_alive(pid)
+    assert qworker.running_workers() == []
+
+
+def test_open_past_run_and_overlay(qtbot, page: TrainPage):
+    p = page
+    p.form.set_config(TrainConfig().replace(**{**FAST, "iters": 8, "save_every": 4, "steps_per_eval": 4}))
+    assert p.start()
+    qtbot.waitUntil(lambda: p.run_state == FINISHED, timeout=120_000)
+    first = p.run_dir
+    p.runs.refresh()
+    info = p.runs.model.run_at(p.runs.model.row_of(first))
+    p.plots.clear()
+    p.open_run(info)
+    assert p.plots.train.n > 0 and p.run_state == FINISHED
+    p.compare_run(info)
+    assert p.plots.overlays == [info.name]
+
+
+# -- the form --------------------------------------------------------------------------------------------------
+def test_form_is_generated_from_the_dataclass(qtbot):
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    shown = {f.name for f in config_fields() if f.metadata.get("group") != "hidden"}
+    assert set(form.editors) == shown
+    for f in config_fields():
+        if f.name in form.editors:
+            assert f.metadata["help"] in form.editors[f.name].toolTip()
+            assert form.labels[f.name].text() == f.metadata["label"]
+    basic = {f.name for f in config_fields() if f.metadata.get("group") == "basic"}
+    assert all(not form.advanced.isAncestorOf(form.editors[n]) for n in basic)
+    assert all(form.advanced.isAncestorOf(form.editors[n]) for n in shown - basic)
+
+
+def test_form_dataclass_yaml_round_trip(qtbot, tmp_path: Path):
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    cfg = TrainConfig().replace(fine_tune_type="dora", num_layers=-1, rank=16, learning_rate=3e-5,
+                                lr_schedule="cosine", warmup=10, min_learning_rate=1e-7, iters=500,
+                                batch_size=8, grad_accumulation_steps=2, max_seq_length=1024, mask_prompt=False,
+                                early_stopping_patience=3, keep_best=True, seed=42, grad_checkpoint=True)
+    form.set_config(cfg)
+    assert form.config() == cfg
+    out = tmp_path / "cfg.yaml"
+    form.export_yaml(out)
+    assert TrainConfig.from_yaml(out) == cfg
+    other = ConfigForm()
+    qtbot.addWidget(other)
+    assert other.config() != cfg
+    other.import_yaml(out)
+    assert other.config() == cfg
+    # every preset is a valid config and selecting one fills the form with it
+    for name in PRESETS:
+        other.preset.setCurrentText(name)
+        other._apply_preset(name)
+        assert other.config() == preset_config(name)
+
+
+def test_form_reports_invalid_values(qtbot):
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.editors["learning_rate"].setText("fast")
+    form._on_edit()
+    probs = form.problems()
+    assert probs and probs[0][0] == "Learning rate"
+    assert form.preset.currentText() == "Custom"
+    assert "Learning rate" in form.problems_label.text()
+
+
+def test_presets_differ_and_seed_defaults_are_mlx_lm_defaults():
+    assert preset_config("Seed tutorial defaults") == TrainConfig()
+    mem = preset_config("Memorize a small set")
+    assert (mem.learning_rate, mem.rank, mem.num_layers, mem.batch_size, mem.iters) == (2e-4, 8, 16, 4, 60)
+    assert len({repr(preset_config(n)) for n in PRESETS}) == len(PRESETS)
