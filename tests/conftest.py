@@ -44,6 +44,16 @@ def tiny_model(tiny_model_session: Path, tmp_path: Path) -> Path:
     return dst
 
 
+@pytest.fixture(scope="session")
+def tiny_tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with only the tiny model's tokenizer (ChatML template) — for token counts without weights."""
+    from tiny_model import build_tokenizer
+
+    out = tmp_path_factory.mktemp("tiny-tokenizer")
+    build_tokenizer(out)
+    return out
+
+
 @pytest.fixture
 def seed_data() -> Path:
     """The five Chinese seed pairs (a copy of ../shared/data/seed_train.jsonl)."""

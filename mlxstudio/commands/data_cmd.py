@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     st.set_defaults(func=cmd_stats)
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _length_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None, help="count tokens with this model's tokenizer (library name or folder)")
     p.add_argument("--max-seq-length", type=int, default=None,
@@ -99,7 +103,8 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
             for p in problems:
                 print(p.format(name), flush=True)
             blank = f", {ds.blank_lines} blank lines skipped" if ds.blank_lines else ""
-            out.info(f"{name}: {len(ds)} rows ({ds.format}), {errors} errors, {warnings} warnings{blank}")
+            out.info(f"{name}: {_n(len(ds), 'row')} ({ds.format}), {_n(errors, 'error')}, {_n(warnings, 'warning')}"
+                     f"{blank}")
     if out.json_mode:
         out.result(data={"files": report, "exit_code": worst})
     return worst

@@ -78,17 +78,16 @@ def _decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError("the file is UTF-16 encoded — save it as UTF-8 (in most editors: Save As → Encoding: UTF-8)",
                         name, 1)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise DataError("contains a NUL byte (binary data) — this is not a UTF-8 text file; save the data as UTF-8 "
+                        "JSONL or CSV", name, data.count(b"\n", 0, nul) + 1)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataError(f"bytes that are not UTF-8 text (byte 0x{data[exc.start]:02x}) — save the file as UTF-8",
                         name, line) from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        raise DataError("contains a NUL byte (binary data) — this is not a text file; save the data as UTF-8 "
-                        "JSONL or CSV", name, line)
     return text
 
 
@@ -118,6 +117,17 @@ def parse_file(path: Path, name: str | None = None) -> ParsedFile:
 
 # -- JSONL ------------------------------------------------------------------------------------------------------------
 def _json_error(line: str, exc: json.JSONDecodeError) -> str:
+    stripped = line.strip()
+    if stripped in ("[", "[{") or (stripped.startswith("[") and stripped.endswith(("{", ","))):
+        return "the file looks like one JSON array — JSONL needs one JSON object per line, without [ ] around them"
+    if stripped == "{" or (stripped.startswith("{") and stripped.endswith((",", "{", ":"))):
+        return ("a JSON object spread over several lines — JSONL needs each object on a single line "
+                "(write line breaks inside text as \\n)")
+    if not stripped.startswith(("{", "[", '"')) and ("," in stripped or ";" in stripped or "\t" in stripped):
+        return "this looks like CSV, not JSON — give the file a .csv name, or write one JSON object per line"
+    if exc.msg.startswith("Expecting property name enclosed in double quotes") and "'" in line:
+        return (f"invalid JSON at column {exc.colno}: keys and text must be in double quotes (\"…\"), not single "
+                f"quotes — {HOW_TO_FIX_JSONL}")
     if exc.msg.startswith("Extra data"):
         return (f"extra text after the JSON object at column {exc.colno} ({excerpt(line[exc.pos:], 30)!r}) — "
                 f"{HOW_TO_FIX_JSONL}, one per line")
@@ -144,6 +154,8 @@ def parse_jsonl_text(text: str, name: str) -> ParsedFile:
         parts.pop()  # the final newline
     for number, raw in enumerate(parts, start=1):
         line = raw[:-1] if raw.endswith("\r") else raw
+        if line.startswith("\ufeff"):  # a byte-order mark where two files were joined: invisible, harmless
+            line = line[1:]
         if not line.strip():
             blank += 1
             continue
@@ -233,8 +245,8 @@ def parse_csv_text(text: str, name: str) -> ParsedFile:
             if len(record) != len(header):
                 hint = (" — a cell that contains a comma or a line break must be in double quotes"
                         if len(record) > len(header) else " — add the missing cells (they may be empty)")
-                raise DataError(f"has {len(record)} cells but the header has {len(header)} columns{hint}",
-                                name, line_start)
+                cells = f"{len(record)} cell{'s' if len(record) != 1 else ''}"
+                raise DataError(f"has {cells} but the header has {len(header)} columns{hint}", name, line_start)
             cells = dict(zip(header, record, strict=True))
             rows.append(_csv_row(cells, fmt or "completion"))
             lines.append(line_start)

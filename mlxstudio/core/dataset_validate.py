@@ -84,9 +84,13 @@ def _check_chat(row: dict[str, Any], out: list[RowIssue]) -> None:
                         "messages"))
             continue
         role = msg.get("role")
+        if role is None:
+            out.append(("error", f"message {i} has no \"role\" — add \"role\": \"user\" (or system, assistant)",
+                        "messages"))
+            continue
         if role not in CHAT_ROLES:
-            shown = excerpt(str(role), 20) if role is not None else "missing"
-            out.append(("error", f"message {i} has role {shown!r} — use system, user or assistant", "messages"))
+            out.append(("error", f"message {i} has role {excerpt(str(role), 20)!r} — use system, user or assistant",
+                        "messages"))
             continue
         content = msg.get("content")
         if content is None and (msg.get("tool_calls") or role == "tool"):
