@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import os
+import plistlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ ENTRY_SCRIPT = ROOT / "packaging" / "mlxstudio_app.py"
 ICON_FILE = ROOT / "build" / "icons" / "MLXStudio.icns"
 BUILD_BASE = ROOT / "build" / "py2app"
 DIST_DIR = ROOT / "dist"
-MIN_MACOS = "13.5"  # MLX's Metal backend needs macOS 13.5+ on Apple Silicon
+PLIST_FRAGMENT = ROOT / "packaging" / "Info-fragment.plist"
 COPYRIGHT = "© MLX Studio contributors. MIT License."
 
 UNZIPPED_PACKAGES: dict[str, str] = {
@@ -113,74 +114,23 @@ def read_version(init_file: Path = ROOT / "mlxstudio" / "__init__.py") -> str:
     raise RuntimeError(f"{init_file} has no __version__ = '...' line")
 
 
-def document_types() -> list[dict[str, Any]]:
-    """Files the app can open from Finder ("Open With" / drag onto the Dock icon): datasets and GGUF models."""
-    return [
-        {
-            "CFBundleTypeName": "JSON Lines dataset",
-            "CFBundleTypeRole": "Editor",
-            "LSHandlerRank": "Alternate",
-            "CFBundleTypeExtensions": ["jsonl"],
-            "LSItemContentTypes": ["org.jsonlines.jsonl"],
-        },
-        {
-            "CFBundleTypeName": "CSV dataset",
-            "CFBundleTypeRole": "Editor",
-            "LSHandlerRank": "Alternate",
-            "CFBundleTypeExtensions": ["csv"],
-            "LSItemContentTypes": ["public.comma-separated-values-text"],
-        },
-        {
-            "CFBundleTypeName": "GGUF model",
-            "CFBundleTypeRole": "Viewer",
-            "LSHandlerRank": "Alternate",
-            "CFBundleTypeExtensions": ["gguf"],
-            "LSItemContentTypes": ["org.ggml.gguf"],
-        },
-    ]
-
-
-def imported_types() -> list[dict[str, Any]]:
-    """Uniform Type Identifiers for the two extensions macOS does not know (so the document types above match)."""
-    return [
-        {
-            "UTTypeIdentifier": "org.jsonlines.jsonl",
-            "UTTypeDescription": "JSON Lines",
-            "UTTypeConformsTo": ["public.text", "public.data"],
-            "UTTypeTagSpecification": {"public.filename-extension": ["jsonl"],
-                                       "public.mime-type": ["application/jsonl"]},
-        },
-        {
-            "UTTypeIdentifier": "org.ggml.gguf",
-            "UTTypeDescription": "GGUF model",
-            "UTTypeConformsTo": ["public.data"],
-            "UTTypeTagSpecification": {"public.filename-extension": ["gguf"]},
-        },
-    ]
-
-
 def info_plist(version: str | None = None) -> dict[str, Any]:
-    """The Info.plist keys we set (py2app adds the executable, runtime and Python keys itself)."""
+    """The Info.plist keys we set: ``packaging/Info-fragment.plist`` plus name, bundle id, version, copyright.
+
+    py2app adds the executable, Python runtime and icon keys itself.
+    """
+    with open(PLIST_FRAGMENT, "rb") as fh:
+        plist: dict[str, Any] = plistlib.load(fh)
     version = version or read_version()
-    return {
+    plist.update({
         "CFBundleName": APP_NAME,
         "CFBundleDisplayName": APP_NAME,
         "CFBundleIdentifier": BUNDLE_ID,
         "CFBundleShortVersionString": version,
         "CFBundleVersion": version,
-        "CFBundleDevelopmentRegion": "en",
-        "CFBundleLocalizations": ["en", "zh_CN"],
         "NSHumanReadableCopyright": COPYRIGHT,
-        "LSApplicationCategoryType": "public.app-category.developer-tools",
-        "LSMinimumSystemVersion": MIN_MACOS,
-        "LSArchitecturePriority": ["arm64"],
-        "LSRequiresNativeExecution": True,  # never under Rosetta: MLX needs Apple Silicon natively
-        "NSHighResolutionCapable": True,
-        "NSRequiresAquaSystemAppearance": False,  # follow dark mode
-        "NSSupportsAutomaticGraphicsSwitching": True,
-        "CFBundleDocumentTypes": document_types(),
-        "UTImportedTypeDeclarations": imported_types(),
-    }
+    })
+    return plist
 
 
 def build_options() -> dict[str, Any]:
