@@ -1,11 +1,113 @@
-"""Entry point of the app window (``mlxstudio`` / ``python -m mlxstudio``)."""
+"""Entry point of the app window (``mlxstudio`` / ``python -m mlxstudio``).
+
+Start-up is kept fast: nothing here imports MLX; the window paints first, the other pages load one per event-loop
+turn, and the compute backend is detected on a background thread afterwards. Files given on the command line or
+opened from Finder (``QFileOpenEvent``) go to :meth:`MainWindow.open_path`.
+
+Set ``MLXSTUDIO_STARTUP_PROBE=1`` to print one JSON line ``{"shown": <unix time>, "mlx_imported": bool}`` when the
+window is on screen and quit at once (``benchmarks/startup.py`` uses it).
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from mlxstudio.core import logs
+
+APP_NAME = "MLX Studio"
+
+
+def strip_macos_args(argv: list[str]) -> list[str]:
+    """Drop the ``-psn_0_12345`` process-serial-number argument macOS adds to apps started from Finder."""
+    return [a for a in argv if not a.startswith("-psn_")]
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Our own options and files; unknown options (Qt's, like ``-style``) are returned for QApplication."""
+    parser = argparse.ArgumentParser(prog="mlxstudio", description="Open the MLX Studio window.")
+    parser.add_argument("files", nargs="*", type=Path, help="datasets (.jsonl/.csv) or models (.gguf) to open")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    return parser.parse_known_args(strip_macos_args(argv))
+
+
+class Application(QApplication):
+    """QApplication that forwards macOS "open this file" events to the window (queued until it exists)."""
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self.window: QObject | None = None
+        self.pending_files: list[Path] = []
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.FileOpen:
+            path = Path(e.file())  # type: ignore[attr-defined]
+            if self.window is not None:
+                self.window.open_path(path)  # type: ignore[attr-defined]
+            else:
+                self.pending_files.append(path)
+            return True
+        return super().event(e)
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """An unexpected error in a slot: log the traceback, tell the person in one sentence, keep the window alive."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    exc.__traceback__ = tb
+    path = logs.log_exception(exc)
+    if QApplication.instance() is not None and not os.environ.get("MLXSTUDIO_STARTUP_PROBE"):
+        QMessageBox.warning(None, "Something went wrong",
+                            f"{exc}\n\nMLX Studio keeps running. The details are in the log:\n{path}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Open the main window (filled in by the main-window work)."""
-    print("MLX Studio window: not built yet", file=sys.stderr)
-    return 1
+    """Open the main window and run the event loop. ``argv`` excludes the program name (default: sys.argv[1:])."""
+    args, qt_args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.version:
+        from mlxstudio.gui.about import package_version
+
+        print(f"MLX Studio {package_version('mlxstudio')}")
+        return 0
+
+    app = QApplication.instance() or Application([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName("mlxstudio")
+    sys.excepthook = _excepthook
+
+    from mlxstudio.gui import jobs
+    from mlxstudio.gui.main_window import MainWindow
+    from mlxstudio.gui.state import AppState
+
+    state = AppState()
+    window = MainWindow(state)
+    if isinstance(app, Application):
+        app.window = window
+    app.aboutToQuit.connect(lambda: jobs.wait_all())
+    window.show()
+
+    if os.environ.get("MLXSTUDIO_STARTUP_PROBE"):
+        def probe() -> None:
+            app.processEvents()
+            print(json.dumps({"shown": time.time(), "mlx_imported": "mlx.core" in sys.modules}), flush=True)
+            window.close()
+            app.quit()
+        QTimer.singleShot(0, probe)
+        return app.exec()
+
+    files = [*args.files, *(app.pending_files if isinstance(app, Application) else [])]
+    for f in files:
+        QTimer.singleShot(0, lambda f=f: window.open_path(f.expanduser().resolve()))
+    QTimer.singleShot(800, window.status.detect_backend)  # after the pages have loaded: MLX import off-thread
+    return app.exec()

@@ -90,16 +90,15 @@ def status_icon(kind: str) -> QIcon:
 
 
 def app_icon() -> QIcon:
-    """The window icon: the packaged icon when present, otherwise a vector fallback."""
-    from importlib import resources
-
+    """The window icon: the packaged PNGs at every size (crisp on high-DPI), or a vector fallback."""
     try:
-        ref = resources.files("mlxstudio.resources").joinpath("icons/mlxstudio.png")
-        if ref.is_file():
-            with resources.as_file(ref) as p:
-                ic = QIcon(str(p))
-                if not ic.isNull():
-                    return ic
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        from mlxstudio.core import resources
+
+        ic = QIcon()
+        for path in resources.icon_paths().values():
+            ic.addFile(str(path))
+        if not ic.isNull():
+            return ic
+    except (ImportError, FileNotFoundError, OSError, ValueError):
         pass
     return icon("app", accent_color())

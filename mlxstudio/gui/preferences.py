@@ -1,0 +1,139 @@
+"""Preferences… (Cmd+,): Hugging Face token, hub endpoints, default hub; the library folder is shown.
+
+Values live in the shared settings store (:mod:`mlxstudio.gui.settings`): ``hub/hf_token``, ``hub/default``,
+``hub/modelscope_endpoint``, ``hub/huggingface_endpoint`` — the download panel reads the same keys.
+The token is never logged; the settings file is made readable by its owner only.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlxstudio.core import paths
+from mlxstudio.gui import icons, settings
+
+HUBS = [("modelscope", "ModelScope"), ("huggingface", "Hugging Face")]
+
+
+def check_endpoint(text: str) -> str | None:
+    """None when ``text`` is empty (the public hub) or an http(s) URL; otherwise what is wrong."""
+    text = text.strip()
+    if not text:
+        return None
+    url = urlparse(text)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        return f"“{text}” is not a web address — use e.g. https://hub.example.com, or leave it empty."
+    return None
+
+
+class PreferencesDialog(QDialog):
+    """The Preferences dialog. OK stores the values; Cancel keeps the old ones."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("preferences-dialog")
+        self.setWindowTitle("Preferences")
+        s = settings.qsettings()
+
+        hub_box = QGroupBox("Model hubs")
+        form = QFormLayout(hub_box)
+        self.default_hub = QComboBox()
+        for key, label in HUBS:
+            self.default_hub.addItem(label, key)
+        i = self.default_hub.findData(settings.DEFAULT_HUB.get(s))
+        self.default_hub.setCurrentIndex(max(0, i))
+        form.addRow("Default hub:", self.default_hub)
+
+        self.token = QLineEdit(settings.HF_TOKEN.get(s))
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("hf_… (only for gated or private models)")
+        self.token.setToolTip("A Hugging Face access token. Stored in the app's settings file, readable only by "
+                              "you; never printed or logged.")
+        show = self.token.addAction(icons.icon("mdi6.eye-outline"), QLineEdit.ActionPosition.TrailingPosition)
+        show.setToolTip("Show or hide the token")
+        show.triggered.connect(self._toggle_token)
+        form.addRow("Hugging Face token:", self.token)
+
+        self.ms_endpoint = QLineEdit(settings.MODELSCOPE_ENDPOINT.get(s))
+        self.ms_endpoint.setPlaceholderText("https://www.modelscope.cn (default)")
+        form.addRow("ModelScope endpoint:", self.ms_endpoint)
+        self.hf_endpoint = QLineEdit(settings.HUGGINGFACE_ENDPOINT.get(s))
+        self.hf_endpoint.setPlaceholderText("https://huggingface.co (default)")
+        form.addRow("Hugging Face endpoint:", self.hf_endpoint)
+        hint = QLabel("Leave the endpoints empty to use the public hubs. A mirror (e.g. https://hf-mirror.com) "
+                      "or a company hub goes here.")
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        form.addRow(hint)
+
+        lib_box = QGroupBox("Files")
+        lib_form = QFormLayout(lib_box)
+        self.library = QLineEdit(str(paths.models_dir()))
+        self.library.setReadOnly(True)
+        reveal = QPushButton(icons.icon("reveal"), "Show")
+        reveal.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.models_dir()))))
+        row = QHBoxLayout()
+        row.addWidget(self.library, 1)
+        row.addWidget(reveal)
+        lib_form.addRow("Model library:", row)
+        note = QLabel("Set the MLXSTUDIO_HOME environment variable to keep models, runs and logs elsewhere.")
+        note.setWordWrap(True)
+        note.setEnabled(False)
+        lib_form.addRow(note)
+
+        self.error = QLabel()
+        self.error.setObjectName("preferences-error")
+        self.error.setWordWrap(True)
+        self.error.setVisible(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(hub_box)
+        lay.addWidget(lib_box)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+        self.setMinimumWidth(560)
+
+    def _toggle_token(self) -> None:
+        hidden = self.token.echoMode() == QLineEdit.EchoMode.Password
+        self.token.setEchoMode(QLineEdit.EchoMode.Normal if hidden else QLineEdit.EchoMode.Password)
+
+    def problems(self) -> list[str]:
+        """What is wrong with the entered values (empty: all fine)."""
+        return [p for p in (check_endpoint(self.ms_endpoint.text()), check_endpoint(self.hf_endpoint.text())) if p]
+
+    def store(self) -> None:
+        """Write the values to the settings file."""
+        s = settings.qsettings()
+        settings.DEFAULT_HUB.set(str(self.default_hub.currentData()), s)
+        settings.HF_TOKEN.set(self.token.text().strip(), s)
+        settings.MODELSCOPE_ENDPOINT.set(self.ms_endpoint.text().strip().rstrip("/"), s)
+        settings.HUGGINGFACE_ENDPOINT.set(self.hf_endpoint.text().strip().rstrip("/"), s)
+        s.sync()
+        settings.protect_settings_file()
+
+    def accept(self) -> None:
+        problems = self.problems()
+        if problems:
+            self.error.setText("⚠ " + "\n".join(problems))
+            self.error.setVisible(True)
+            return
+        self.store()
+        super().accept()
