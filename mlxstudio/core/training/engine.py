@@ -1,0 +1,467 @@
+"""The training engine: LoRA/DoRA (QLoRA on quantized models on Metal) with mlx-lm's models, tuner layers and loss.
+
+:func:`run_training` loads the model (:mod:`mlxstudio.core.loading`), tokenizes the data with mlx-lm's dataset
+classes, converts the last ``num_layers`` blocks with ``mlx_lm.tuner.utils.linear_to_lora_layers`` and trains with
+a thin loop built from mlx-lm's pieces (``default_loss``, ``evaluate``, the compiled step of ``mlx_lm``'s
+``train()``). The loop is ours because mlx-lm's ``train()`` cannot start at a given iteration or restore an
+optimizer, has no cancel, and validates with the global NumPy RNG (which shifts the batch order) — exact resume needs
+all of that. What it adds: length-bucketed batches (less padding), cancel after the current step (the adapter is
+still written), a NaN guard with a diagnosis, complete atomic checkpoints and exact resume, early stopping.
+
+Writes into ``adapter_path``: ``adapters.safetensors`` + ``adapter_config.json`` (``mlx_lm.load(model,
+adapter_path=...)`` works), ``metrics.jsonl`` (one record per report), ``config.yaml`` (mlx_lm-compatible), and
+``checkpoints/`` (see :mod:`.checkpoint`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from mlxstudio.core import events as ev
+from mlxstudio.core.errors import Cancelled, DataError, ModelError, UserError
+from mlxstudio.core.fsutil import atomic_write_json, atomic_write_text
+from mlxstudio.core.training import checkpoint as ckpt
+from mlxstudio.core.training.batching import (
+    BatchOrder,
+    TokenizedSet,
+    eval_batches,
+    iterate_fixed,
+    make_batch,
+    tokenize_rows,
+)
+from mlxstudio.core.training.config import ConfigError, TrainConfig
+
+METRICS_FILE = "metrics.jsonl"
+ADAPTER_FILE = "adapters.safetensors"
+BEST_ADAPTER_FILE = "best_adapters.safetensors"
+
+# Settings a resumed run must share with its checkpoint (they change the maths of every step).
+RESUME_MUST_MATCH = ("fine_tune_type", "num_layers", "rank", "scale", "dropout", "learning_rate", "lr_schedule",
+                     "warmup", "warmup_init", "min_learning_rate", "optimizer", "optimizer_config", "batch_size",
+                     "grad_accumulation_steps", "max_seq_length", "mask_prompt", "seed", "length_bucketing",
+                     "pad_multiple")
+
+
+class TrainingDiverged(UserError):
+    """The loss became NaN/inf: the message says why it probably happened and what to change."""
+
+
+class _StopEval(Exception):
+    """Raised from the validation progress callback when a cancel arrives mid-validation."""
+
+
+def _cancel_fn(cancel: Callable[[], bool] | threading.Event | None) -> Callable[[], bool]:
+    if cancel is None:
+        return lambda: False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set
+    return cancel
+
+
+def _load_rows(data: str | Path | dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    if isinstance(data, dict):
+        return {k: list(data.get(k) or []) for k in ("train", "valid", "test")}
+    from mlxstudio.core.dataset import load_training_data
+
+    return load_training_data(data)
+
+
+def _fingerprint(data: TokenizedSet) -> str:
+    h = hashlib.sha256()
+    for toks, off in zip(data.tokens, data.offsets, strict=True):
+        h.update(json.dumps([off, toks]).encode())
+    return h.hexdigest()[:16]
+
+
+def _assign_leaves(tree: Any, flat: dict[str, Any], prefix: str = "") -> int:
+    """Replace the array leaves of ``tree`` (nested dicts/lists, in place) by ``flat[dotted key]``; count them."""
+    from mlxstudio.core.mlxrt import mx
+
+    n = 0
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree)
+    for k, v in list(items):
+        key = f"{prefix}{k}"
+        if isinstance(v, mx.array):
+            if key not in flat:
+                raise ModelError(f"the checkpoint has no value for {key}: it belongs to a different model/config")
+            if tuple(flat[key].shape) != tuple(v.shape):
+                raise ModelError(f"the checkpoint's {key} has shape {tuple(flat[key].shape)}, the model needs "
+                                 f"{tuple(v.shape)}: it belongs to a different model/config")
+            tree[k] = flat[key]
+            n += 1
+        elif isinstance(v, (dict, list)):
+            n += _assign_leaves(v, flat, key + ".")
+    return n
+
+
+def _build_optimizer(cfg: TrainConfig, total_iters: int) -> Any:
+    import mlx.optimizers as optim
+    from mlx_lm.tuner.utils import build_schedule
+
+    sched = cfg.lr_schedule_dict(total_iters)
+    lr = build_schedule(sched) if sched else cfg.learning_rate
+    classes = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "adafactor": optim.Adafactor}
+    kwargs = dict(cfg.optimizer_config.get(cfg.optimizer, {}) or {})
+    try:
+        return classes[cfg.optimizer](learning_rate=lr, **kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"optimizer_config.{cfg.optimizer}: {exc}", key="optimizer_config") from None
+
+
+def run_training(model: str | Path, data: str | Path | dict[str, list[dict[str, Any]]], adapter_path: str | Path,
+                 config: TrainConfig | dict[str, Any] | None = None, sink: ev.Sink = ev.null_sink,
+                 cancel: Callable[[], bool] | threading.Event | None = None, resume: bool = False) -> dict[str, Any]:
+    """Train an adapter for ``model`` on ``data`` into ``adapter_path``; return a result dict.
+
+    ``data``: a dataset folder/file (see ``dataset.load_training_data``) or ``{"train": rows, "valid": rows}``.
+    ``resume``: continue from the newest complete checkpoint in ``adapter_path`` exactly where it stopped.
+    Raises ``errors.Cancelled`` after a cancel (the adapter and a checkpoint are written first),
+    :class:`TrainingDiverged` on a NaN/inf loss, ``UserError`` subclasses for bad input.
+    """
+    return _Trainer(model, data, Path(adapter_path), config, sink, _cancel_fn(cancel), resume).run()
+
+
+def train_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], bool]) -> dict[str, Any]:
+    """Worker job "train": params ``model``, ``data``, ``adapter_path``, ``config`` (dict), ``resume`` (bool)."""
+    try:
+        model, data, adapter_path = params["model"], params["data"], params["adapter_path"]
+    except KeyError as exc:
+        raise UserError(f"train job: missing parameter {exc}") from None
+    cfg = TrainConfig.from_dict(params.get("config") or {})
+    return run_training(model, data, adapter_path, cfg, sink, cancel, bool(params.get("resume", False)))
+
+
+class _Trainer:
+    """One training run (state shared by the steps of :func:`run_training`)."""
+
+    def __init__(self, model: str | Path, data: Any, out: Path, config: TrainConfig | dict[str, Any] | None,
+                 sink: ev.Sink, cancel: Callable[[], bool], resume: bool) -> None:
+        if config is None:
+            config = TrainConfig()
+        elif isinstance(config, dict):
+            config = TrainConfig.from_dict(config)
+        self.cfg = config.validate()
+        self.model_ref, self.data_ref, self.out = model, data, out
+        self.sink, self.cancel, self.resume = sink, cancel, resume
+        self.metrics: list[dict[str, Any]] = []
+
+    # -- set-up ------------------------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        from mlxstudio.core.mlxrt import mx
+
+        t_start = time.perf_counter()
+        cfg, out, sink = self.cfg, self.out, self.sink
+        resume_from = None
+        if self.resume:
+            resume_from = ckpt.latest_checkpoint(out)
+            if resume_from is None:
+                raise UserError(f"{out}: no complete checkpoint to resume from — start a new run instead")
+        out.mkdir(parents=True, exist_ok=True)
+
+        from mlxstudio.core.loading import load_for_training
+
+        loaded = load_for_training(self.model_ref, sink)
+        model, tokenizer = loaded.model, loaded.tokenizer
+        if self.cancel():
+            raise Cancelled("stopped before training started")
+
+        rows = _load_rows(self.data_ref)
+        if not rows["train"]:
+            raise DataError("the training split is empty — add rows to train.jsonl")
+        tok = partial(tokenize_rows, tokenizer=tokenizer, mask_prompt=cfg.mask_prompt,
+                      max_seq_length=cfg.max_seq_length, sink=sink, cancel=self.cancel)
+        train = tok(rows["train"], split="train")
+        valid = tok(rows["valid"], split="valid")
+        for name, part in (("training", train), ("validation", valid)):
+            if part.dropped:
+                shown = ", ".join(str(i + 1) for i in part.dropped[:10]) + ("…" if len(part.dropped) > 10 else "")
+                sink(ev.Log(f"{len(part.dropped)} {name} row(s) skipped (rows {shown})"
+                            f": nothing of the answer is left after cutting to max_seq_length={cfg.max_seq_length}"
+                            " tokens — raise max_seq_length or shorten the prompts.", "warning"))
+            elif part.truncated:
+                sink(ev.Log(f"{part.truncated} {name} row(s) are longer than max_seq_length={cfg.max_seq_length} "
+                            "tokens and were cut.", "warning"))
+        if len(train) == 0:
+            raise DataError(f"no training row has any answer tokens within max_seq_length={cfg.max_seq_length}")
+        batch_size = cfg.batch_size
+        if len(train) < batch_size:
+            sink(ev.Log(f"only {len(train)} training rows: batch size lowered from {batch_size} to {len(train)}.",
+                        "warning"))
+            batch_size = len(train)
+        if rows["train"] and "text" in rows["train"][0] and cfg.mask_prompt:
+            sink(ev.Log("plain-text data: every token is trained (prompt masking applies to prompt/completion and "
+                        "chat data only)."))
+        total = cfg.total_iters(len(train))
+
+        # -- adapters -----------------------------------------------------------------------------------------
+        from mlx.utils import tree_flatten, tree_map
+        from mlx_lm.tuner.trainer import default_loss, evaluate, grad_checkpoint
+        from mlx_lm.tuner.utils import linear_to_lora_layers
+
+        num_layers = cfg.num_layers
+        if num_layers > loaded.num_layers:
+            sink(ev.Log(f"the model has {loaded.num_layers} layers: adapting all of them (asked for {num_layers}).",
+                        "warning"))
+            num_layers = loaded.num_layers
+        mx.random.seed(cfg.seed)
+        model.freeze()
+        linear_to_lora_layers(model, num_layers, {"rank": cfg.rank, "scale": cfg.scale, "dropout": cfg.dropout},
+                              use_dora=cfg.fine_tune_type == "dora")
+        n_trainable = sum(v.size for _, v in tree_flatten(model.trainable_parameters()))
+        n_total = sum(v.size for _, v in tree_flatten(model.parameters()))
+        if n_trainable == 0:
+            raise ModelError(f"{loaded.path}: no layer of this model could be given adapters")
+        optimizer = _build_optimizer(cfg, total)
+        optimizer.init(model.trainable_parameters())
+
+        # -- resume / fresh start --------------------------------------------------------------------------------
+        fingerprint = _fingerprint(train)
+        start = 0
+        st: dict[str, Any] = {}
+        grad_accum = None
+        if resume_from is not None:
+            adapters, opt_flat, st = ckpt.load_checkpoint(resume_from)
+            self._check_resumable(st, total, resume_from)
+            if st.get("data_fingerprint") != fingerprint:
+                sink(ev.Log("the training data changed since the checkpoint: the run continues on the new data "
+                            "(the loss curve will not match an uninterrupted run).", "warning"))
+            params = model.trainable_parameters()
+            _assign_leaves(params, dict(adapters))
+            model.update(params)
+            _assign_leaves(optimizer.state, {k: v for k, v in opt_flat.items() if not k.startswith("grad_accum.")})
+            if any(k.startswith("grad_accum.") for k in opt_flat):
+                grad_accum = model.trainable_parameters()
+                _assign_leaves(grad_accum, {k[len("grad_accum."):]: v for k, v in opt_flat.items()
+                                            if k.startswith("grad_accum.")})
+            key = st["rng_key"]
+            mx.random.seed((int(key[0]) << 32) | int(key[1]))
+            start = int(st["iteration"])
+            self.metrics = list(st.get("metrics", []))
+            sink(ev.Log(f"resuming at iteration {start} of {total} from {resume_from}"))
+        else:
+            for stale in (out / ckpt.CHECKPOINTS_DIR, ):
+                shutil.rmtree(stale, ignore_errors=True)
+            (out / BEST_ADAPTER_FILE).unlink(missing_ok=True)
+        mx.eval(model.parameters(), optimizer.state)
+        self._write_metrics_file()
+        adapter_config = {**cfg.to_dict(), "num_layers": num_layers, "model": str(loaded.path),
+                          "data": str(self.data_ref) if not isinstance(self.data_ref, dict) else "",
+                          "adapter_path": str(out), "iters": total,
+                          "base_model_quantization": loaded.quantization,
+                          "dequantized_for_training": loaded.dequantized}
+        atomic_write_json(out / "adapter_config.json", adapter_config)
+        atomic_write_text(out / "config.yaml", cfg.to_yaml())
+
+        sink(ev.Log(f"{len(train)} training rows, {len(valid)} validation rows; {total} iterations of batch "
+                    f"{batch_size}; training {n_trainable / 1e6:.3f}M of {n_total / 1e6:.1f}M parameters "
+                    f"({100 * n_trainable / max(n_total, 1):.2f}%) in {num_layers} layers with "
+                    f"{cfg.fine_tune_type.upper()} rank {cfg.rank}."))
+
+        # -- the step (mlx-lm's train() step, compiled) -----------------------------------------------------------
+        if cfg.grad_checkpoint:
+            grad_checkpoint(model.layers[0])
+        from mlxstudio.core.mlxrt import nn
+
+        value_and_grad = nn.value_and_grad(model, default_loss)
+        accum_steps = cfg.grad_accumulation_steps
+        state = [model.state, optimizer.state, mx.random.state]
+
+        def step(inputs: Any, lengths: Any, prev_grad: Any, do_update: bool) -> tuple[Any, Any, Any]:
+            (lvalue, toks), grad = value_and_grad(model, inputs, lengths)
+            if prev_grad is not None:
+                grad = tree_map(lambda x, y: x + y, grad, prev_grad)
+            if do_update:
+                if accum_steps > 1:
+                    grad = tree_map(lambda x: x / accum_steps, grad)
+                optimizer.update(model, grad)
+                grad = None
+            return lvalue, toks, grad
+
+        if cfg.compile_step:
+            step = mx.compile(step, inputs=state, outputs=state)  # type: ignore[assignment]
+
+        order = BatchOrder(train.lengths, batch_size, cfg.seed, cfg.length_bucketing)
+        val_batches = eval_batches(valid, batch_size, cfg.val_batches, cfg.seed, cfg.pad_multiple,
+                                   cfg.max_seq_length)
+        if not val_batches:
+            sink(ev.Log("no validation rows: the validation loss is not measured.", "warning"))
+
+        acc = st.get("acc") or {"loss_sum": 0.0, "steps": 0, "ntoks": 0, "time": 0.0}
+        totals = st.get("totals") or {"trained_tokens": 0, "input_tokens": 0, "slots": 0, "train_time": 0.0,
+                                      "elapsed": 0.0}
+        early = st.get("early") or {"best_val": None, "best_iteration": None, "bad_evals": 0}
+        last_train_loss = st.get("last_train_loss")
+        last_val_loss = st.get("last_val_loss")
+        elapsed0 = float(totals["elapsed"])
+        t_loop = time.perf_counter()
+
+        def elapsed() -> float:
+            return elapsed0 + time.perf_counter() - t_loop
+
+        def validate(it: int) -> float | None:
+            nonlocal last_val_loss
+            if not val_batches:
+                return None
+            tic = time.perf_counter()
+
+            def progress() -> None:
+                if self.cancel():
+                    raise _StopEval
+
+            try:
+                val = evaluate(model=model, dataset=None, batch_size=batch_size, num_batches=-1,
+                               max_seq_length=cfg.max_seq_length, loss=default_loss,
+                               iterate_batches=iterate_fixed(val_batches), progress_callback=progress)
+            except _StopEval:
+                return None
+            finally:
+                model.train()
+            val_time = time.perf_counter() - tic
+            last_val_loss = val
+            self._report(ev.ValReport(iteration=it, val_loss=val, val_time=val_time))
+            return val
+
+        def save_checkpoint(it: int) -> Path:
+            flat_opt = dict(tree_flatten(optimizer.state))
+            if grad_accum is not None:
+                flat_opt.update({f"grad_accum.{k}": v for k, v in tree_flatten(grad_accum)})
+            key = [int(x) for x in mx.random.state[0].tolist()]
+            state_json = {"iteration": it, "total_iterations": total, "rng_key": key, "acc": acc,
+                          "totals": {**totals, "elapsed": elapsed()}, "early": early,
+                          "last_train_loss": last_train_loss, "last_val_loss": last_val_loss,
+                          "metrics": self.metrics, "config": cfg.to_dict(), "data_fingerprint": fingerprint,
+                          "num_layers": num_layers}
+            weights = dict(tree_flatten(model.trainable_parameters()))
+            path = ckpt.save_checkpoint(out, it, weights, flat_opt, state_json)
+            ckpt.save_safetensors_atomic(out / ADAPTER_FILE, weights)
+            sink(ev.CheckpointSaved(iteration=it, path=str(path)))
+            return path
+
+        # -- the loop -----------------------------------------------------------------------------------------
+        model.train()
+        if start == 0 and val_batches:
+            validate(0)
+        it = start
+        cancelled = stopped_early = False
+        while it < total:
+            if self.cancel():
+                cancelled = True
+                break
+            b = make_batch(train, order.indices(it), cfg.pad_multiple, cfg.max_seq_length)
+            it += 1
+            tic = time.perf_counter()
+            lvalue, toks, grad_accum = step(b.inputs, b.lengths, grad_accum, it % accum_steps == 0)
+            mx.eval(state, lvalue, toks, grad_accum)
+            lv, nt = lvalue.item(), int(toks.item())
+            dt = time.perf_counter() - tic
+            if not math.isfinite(lv) or nt == 0:
+                raise self._diverged(it, lv, nt)
+            acc["loss_sum"] += lv
+            acc["steps"] += 1
+            acc["ntoks"] += nt
+            acc["time"] += dt
+            totals["trained_tokens"] += nt
+            totals["input_tokens"] += b.real_tokens
+            totals["slots"] += b.slots
+            totals["train_time"] += dt
+            if it % cfg.steps_per_report == 0 or it == total:
+                last_train_loss = acc["loss_sum"] / acc["steps"]
+                self._report(ev.TrainReport(
+                    iteration=it, train_loss=last_train_loss, learning_rate=float(optimizer.learning_rate.item()),
+                    iterations_per_second=acc["steps"] / max(acc["time"], 1e-9),
+                    tokens_per_second=acc["ntoks"] / max(acc["time"], 1e-9),
+                    trained_tokens=totals["trained_tokens"], peak_memory=mx.get_peak_memory() / 1e9,
+                    total_iterations=total, elapsed=elapsed()))
+                acc = {"loss_sum": 0.0, "steps": 0, "ntoks": 0, "time": 0.0}
+            if it == total or (cfg.steps_per_eval and it % cfg.steps_per_eval == 0):
+                val = validate(it)
+                if val is not None:
+                    if early["best_val"] is None or val < early["best_val"]:
+                        early.update(best_val=val, best_iteration=it, bad_evals=0)
+                        if cfg.keep_best:
+                            ckpt.save_safetensors_atomic(out / BEST_ADAPTER_FILE,
+                                                         dict(tree_flatten(model.trainable_parameters())))
+                    else:
+                        early["bad_evals"] += 1
+                    if cfg.early_stopping_patience and early["bad_evals"] >= cfg.early_stopping_patience:
+                        sink(ev.Log(f"stopping early at iteration {it}: the validation loss has not improved for "
+                                    f"{early['bad_evals']} validations (best {early['best_val']:.4f} at iteration "
+                                    f"{early['best_iteration']})."))
+                        stopped_early = True
+            if it == total or stopped_early or (cfg.save_every and it % cfg.save_every == 0):
+                save_checkpoint(it)
+            if stopped_early:
+                break
+
+        # -- the end ------------------------------------------------------------------------------------------
+        if cancelled:
+            if it > start or not (out / ADAPTER_FILE).exists():
+                save_checkpoint(it)
+            raise Cancelled(f"stopped at iteration {it} of {total}; adapter saved in {out} (resume to continue)")
+        if cfg.keep_best and (out / BEST_ADAPTER_FILE).exists():
+            shutil.copyfile(out / BEST_ADAPTER_FILE, out / ADAPTER_FILE)
+            sink(ev.Log(f"kept the adapter with the best validation loss ({early['best_val']:.4f} at iteration "
+                        f"{early['best_iteration']})."))
+        train_time = float(totals["train_time"])
+        result = {
+            "adapter_path": str(out), "model": str(loaded.path), "iterations": it, "total_iterations": total,
+            "train_loss": last_train_loss, "val_loss": last_val_loss, "best_val_loss": early["best_val"],
+            "best_iteration": early["best_iteration"], "stopped_early": stopped_early,
+            "resumed_from": int(st["iteration"]) if resume_from is not None else None,
+            "trained_tokens": totals["trained_tokens"], "input_tokens": totals["input_tokens"],
+            "padding_fraction": 1.0 - totals["input_tokens"] / max(totals["slots"], 1),
+            "train_time": train_time, "tokens_per_second": totals["trained_tokens"] / max(train_time, 1e-9),
+            "wall_time": time.perf_counter() - t_start, "peak_memory_gb": mx.get_peak_memory() / 1e9,
+            "dequantized": loaded.dequantized, "backend": loaded.backend,
+        }
+        loss_text = f"final loss {last_train_loss:.3f}" if last_train_loss is not None else ""
+        result["message"] = (f"trained {it} iterations in {train_time:.1f} s "
+                             f"({result['tokens_per_second']:.0f} tok/s), {loss_text}; adapter saved in {out}")
+        return result
+
+    # -- helpers ---------------------------------------------------------------------------------------------------
+    def _report(self, event: ev.TrainReport | ev.ValReport) -> None:
+        rec = {k: v for k, v in event.to_dict().items() if k != "event"}
+        self.metrics.append(rec)
+        with open(self.out / METRICS_FILE, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(rec, allow_nan=True) + "\n")
+        self.sink(event)
+
+    def _write_metrics_file(self) -> None:
+        atomic_write_text(self.out / METRICS_FILE,
+                          "".join(json.dumps(r, allow_nan=True) + "\n" for r in self.metrics))
+
+    def _check_resumable(self, st: dict[str, Any], total: int, path: Path) -> None:
+        saved = TrainConfig.from_dict(st.get("config") or {})
+        diffs = [f"{k} was {getattr(saved, k)!r}, now {getattr(self.cfg, k)!r}" for k in RESUME_MUST_MATCH
+                 if getattr(saved, k) != getattr(self.cfg, k)]
+        if diffs:
+            raise ConfigError(f"cannot resume from {path}: settings changed ({'; '.join(diffs)}) — use the "
+                              "checkpoint's settings or start a new run")
+        if int(st["iteration"]) >= total:
+            raise UserError(f"{path}: this run already finished {st['iteration']} of {total} iterations — raise "
+                            "the number of iterations to continue training")
+
+    def _diverged(self, it: int, loss: float, ntoks: int) -> TrainingDiverged:
+        last = ckpt.latest_checkpoint(self.out)
+        kept = f" The last good checkpoint (iteration {int(last.name)}) is kept." if last else ""
+        if ntoks == 0:
+            return TrainingDiverged(f"iteration {it}: a batch had no trained tokens (every answer was cut off by "
+                                    f"max_seq_length={self.cfg.max_seq_length}) — raise max_seq_length.{kept}")
+        if it == 1:
+            return TrainingDiverged(f"the training loss is {loss} at the first step, before any update: the model "
+                                    "computes NaN/inf on this data — its weights may be broken (re-import or "
+                                    "re-download the model).")
+        lr = self.cfg.learning_rate
+        return TrainingDiverged(f"the training loss became {loss} at iteration {it}: the learning rate {lr:g} is "
+                                f"too high for this model and data — lower it (try {lr / 10:g}) and train again."
+                                f"{kept}")
