@@ -447,6 +447,10 @@ class _Trainer:
         if diffs:
             raise ConfigError(f"cannot resume from {path}: settings changed ({'; '.join(diffs)}) — use the "
                               "checkpoint's settings or start a new run")
+        before = int(st.get("total_iterations", total))
+        if self.cfg.lr_schedule == "cosine" and not self.cfg.decay_steps and before != total:
+            self.sink(ev.Log(f"the run now has {total} iterations instead of {before}: the cosine schedule is "
+                             "stretched from here on.", "warning"))
         if int(st["iteration"]) >= total:
             raise UserError(f"{path}: this run already finished {st['iteration']} of {total} iterations — raise "
                             "the number of iterations to continue training")
