@@ -48,8 +48,15 @@ class Setting(Generic[T]):
         return type(self.default)
 
     def get(self, s: QSettings | None = None) -> T:
-        """The stored value, or the default when missing or unreadable."""
+        """The stored value, or the default when missing or unreadable.
+
+        ``QSettings.value(key, default, type=int)`` turns a garbled value into 0, not the default, so the raw value
+        is checked first and only a well-formed one is converted with ``type=``.
+        """
         s = s or qsettings()
+        raw = s.value(self.key)
+        if raw is None or not _well_formed(raw, self.type):
+            return self.default
         try:
             value = s.value(self.key, self.default, type=self.type)
         except (TypeError, ValueError):
@@ -151,6 +158,22 @@ def load_state(s: QSettings, key: str) -> QByteArray | None:
     """The blob stored by :func:`save_state`, or None."""
     data = _bytes(s.value(f"state/{key}"))
     return data or None
+
+
+def _well_formed(raw: Any, kind: type) -> bool:
+    """Whether a raw stored value converts cleanly to ``kind`` (INI files store everything as text)."""
+    if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
+        return True
+    if not isinstance(raw, str):
+        return False
+    text = raw.strip().lower()
+    if kind is bool:
+        return text in ("true", "false", "1", "0")
+    try:
+        kind(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _bytes(value: Any) -> QByteArray:
