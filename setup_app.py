@@ -75,7 +75,7 @@ ZIP_SAFE_DATA: dict[str, str] = {
 """Packages that ship some non-Python files but are fine inside the zip (tests accept these, with the reason)."""
 
 EXCLUDES: dict[str, str] = {
-    "tkinter": "not used (Qt app)",
+    "tkinter": "not used: the window is Qt",
     "PyQt5": "another Qt binding; qtpy would find it otherwise",
     "PyQt6": "another Qt binding; qtpy would find it otherwise",
     "PySide2": "another Qt binding; qtpy would find it otherwise",
@@ -83,12 +83,12 @@ EXCLUDES: dict[str, str] = {
     "tensorflow": "optional transformers backend, never used",
     "jax": "optional transformers backend, never used",
     "flax": "optional transformers backend, never used",
-    "matplotlib": "not used (plots are pyqtgraph)",
-    "IPython": "not used",
-    "pytest": "test tool",
+    "matplotlib": "not used: plots are pyqtgraph",
+    "IPython": "not used; optional import of some libraries",
+    "pytest": "the test runner, not part of the app",
     "py2app": "the build tool itself",
     "setuptools": "build tool; nothing imports it at run time",
-    "pip": "build tool",
+    "pip": "installer, not part of the app",
 }
 """Modules kept out of the bundle (optional imports that would drag in huge unused packages)."""
 
