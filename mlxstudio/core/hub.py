@@ -1,0 +1,254 @@
+"""Download a model from ModelScope or Hugging Face into the library — resumable, verified, never half a model.
+
+    from mlxstudio.core.hub import download_model
+    path = download_model("modelscope", "Qwen/Qwen3-0.6B", sink=print)
+
+Steps: list the repository's files → pick the ones a model needs (config, ``model*.safetensors``, tokenizer,
+templates; no README, no ``.bin``/onnx/gguf duplicates, no code) → check the name is free and the disk has room →
+download with the real client into a staging folder ``paths.downloads_dir()/<hub>/<owner>--<name>/files`` →
+verify sizes and checksums → check the folder is a usable model → (optionally) quantize with ``mlx_lm.convert`` →
+record the source in ``mlxstudio.json`` → move the folder into the library in one rename.
+
+Cancel (``cancel`` set) stops within about a second, also in the middle of a file, and keeps the staging folder:
+starting the same download again resumes it (ModelScope: from the byte it stopped at; Hugging Face: finished files
+are kept, the interrupted file restarts). A killed process leaves the same staging state. Transient failures
+(connection dropped, server errors) are retried twice; then one clear :class:`~mlxstudio.core.hub_common.HubError`
+says what to do. The token is passed to the client only: it is never logged, printed, or written to any file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlsplit
+
+from mlxstudio.core import errors, logs, paths
+from mlxstudio.core import events as ev
+from mlxstudio.core import hub_common as hc
+from mlxstudio.core.hub_common import (  # re-exported: the public names of the hub feature
+    AuthRequired,
+    CancelCheck,
+    ChecksumMismatch,
+    DiskFull,
+    HubError,
+    ModelExists,
+    ModelNotFound,
+    NetworkError,
+    ServerError,
+    UnsupportedModel,
+    normalize_hub,
+)
+
+__all__ = ["HUBS", "SUGGESTED_MODELS", "AuthRequired", "ChecksumMismatch", "DiskFull", "HubError", "ModelExists",
+           "ModelNotFound", "NetworkError", "ServerError", "Suggestion", "UnsupportedModel", "download_model",
+           "normalize_hub", "staging_info"]
+
+HUBS = {"modelscope": "ModelScope", "huggingface": "Hugging Face"}
+RETRIES = 2
+"""Extra attempts after a transient failure (the clients retry single requests themselves too)."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A known small model that works with MLX Studio."""
+
+    model_id: str
+    hub: str
+    note: str
+
+
+SUGGESTED_MODELS = (
+    Suggestion("Qwen/Qwen3-0.6B", "modelscope", "Qwen3 0.6B, the tutorial's model (~1.5 GB, bf16)"),
+    Suggestion("mlx-community/Qwen3-0.6B-4bit", "huggingface", "Qwen3 0.6B, 4-bit MLX (~0.35 GB)"),
+    Suggestion("HuggingFaceTB/SmolLM2-135M-Instruct", "huggingface", "SmolLM2 135M Instruct (~0.27 GB)"),
+    Suggestion("Qwen/Qwen2.5-0.5B-Instruct", "modelscope", "Qwen2.5 0.5B Instruct (~1 GB)"),
+    Suggestion("Qwen/Qwen2.5-0.5B-Instruct", "huggingface", "Qwen2.5 0.5B Instruct (~1 GB)"),
+    Suggestion("mlx-community/Qwen2.5-0.5B-Instruct-4bit", "huggingface", "Qwen2.5 0.5B Instruct, 4-bit MLX"),
+    Suggestion("Qwen/Qwen3-1.7B", "modelscope", "Qwen3 1.7B (~4 GB, bf16)"),
+)
+
+
+def _backend(hub: str) -> ModuleType:
+    if hub == "modelscope":
+        from mlxstudio.core import hub_modelscope
+
+        return hub_modelscope
+    from mlxstudio.core import hub_hf
+
+    return hub_hf
+
+
+def _resolve_endpoint(backend: ModuleType, endpoint: str | None, model_id: str, token: str | None) -> str:
+    if backend.HUB == "modelscope":
+        return str(backend.resolve_endpoint(endpoint, model_id, token))
+    return str(backend.resolve_endpoint(endpoint))
+
+
+def staging_info(hub: str, model_id: str) -> int:
+    """Bytes an earlier, unfinished download of this model left in the staging folder (0: none) — "resume" hint."""
+    folder = hc.staging_dir(normalize_hub(hub), hc.check_model_id(model_id)) / "files"
+    if not folder.is_dir():
+        return 0
+    total = 0
+    for p in folder.rglob("*"):
+        with contextlib.suppress(OSError):
+            if p.is_file() and ".cache" not in p.relative_to(folder).parts:
+                total += p.stat().st_size
+    return total
+
+
+def _clean_client_files(files_dir: Path) -> None:
+    """Remove what the clients keep next to the files (bookkeeping, partial files) before the move."""
+    shutil.rmtree(files_dir / ".cache", ignore_errors=True)
+    for p in list(files_dir.rglob("*")):
+        if p.is_file() and (p.name.endswith((".incomplete", ".lock", ".parallel_tmp")) or p.name.startswith(".")):
+            p.unlink(missing_ok=True)
+
+
+def _move_into_library(folder: Path, target: Path) -> None:
+    """One rename into the library (a copy first, next to the target, if the staging area is on another disk)."""
+    try:
+        os.replace(folder, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        tmp = target.with_name(f".{target.name}.incoming")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(folder, tmp)
+        os.replace(tmp, target)
+
+
+def _log_scrubbed(exc: BaseException, token: str | None) -> None:
+    """Traceback to the log file, with the token (if any) blanked out."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    logs.get_logger("mlxstudio.hub").error("download failed:\n%s", hc.scrub(text, token))
+
+
+def download_model(hub: str, model_id: str, name: str | None = None, token: str | None = None,
+                   endpoint: str | None = None, sink: ev.Sink = ev.null_sink, cancel: CancelCheck = None, *,
+                   quantize: int | None = None, group_size: int = 64) -> Path:
+    """Download ``model_id`` from ``hub`` ("modelscope" | "huggingface") into the library and return its folder.
+
+    ``name``: the library name (default: the part of the id after the slash). ``token``: an access token for gated
+    or private models (never stored). ``endpoint``: another server (a mirror, or a test server); default
+    ``MODELSCOPE_ENDPOINT`` / ``HF_ENDPOINT`` or the public hub. ``quantize``: 4 or 8 to convert the download to a
+    quantized MLX model with ``mlx_lm.convert`` (skipped for a model that is already quantized).
+
+    Raises :class:`~mlxstudio.core.errors.Cancelled` when cancelled (the partial download is kept for a resume),
+    a :class:`~mlxstudio.core.hub_common.HubError` / ``UserError`` with one sentence saying what to do otherwise.
+    """
+    hub = normalize_hub(hub)
+    model_id = hc.check_model_id(model_id)
+    name = hc.library_name(model_id, name)
+    target = paths.models_dir() / name
+    if target.exists():
+        raise ModelExists(f"The library already has a model named {name!r} — delete it first or choose another "
+                          "name.")
+    backend = _backend(hub)
+    label = HUBS[hub]
+    staging = hc.staging_dir(hub, model_id)
+    try:
+        with hc.staging_lock(staging, model_id):
+            return _download(backend, hub, label, model_id, name, target, staging, token, endpoint, sink, cancel,
+                             quantize, group_size)
+    except hc.Abort:
+        kept = staging_info(hub, model_id)
+        msg = (f"Download of {model_id} cancelled — {hc.human_bytes(kept)} kept; start it again to resume."
+               if kept else f"Download of {model_id} cancelled.")
+        sink(ev.Cancelled(job="download", message=msg))
+        raise errors.Cancelled(msg) from None
+    except errors.Cancelled as exc:
+        sink(ev.Cancelled(job="download", message=str(exc)))
+        raise
+    except errors.UserError as exc:
+        if token and token in str(exc):
+            raise type(exc)(hc.scrub(str(exc), token)) from None
+        raise
+    except Exception as exc:  # not a case we know: log (token blanked) and say it in one sentence
+        _log_scrubbed(exc, token)
+        raise HubError(f"Downloading {model_id} from {label} failed: {type(exc).__name__}: "
+                       f"{hc.scrub(str(exc), token)[:200]} (details in {logs.log_file().name})") from None
+
+
+def _download(backend: ModuleType, hub: str, label: str, model_id: str, name: str, target: Path, staging: Path,
+              token: str | None, endpoint: str | None, sink: ev.Sink, cancel: CancelCheck, quantize: int | None,
+              group_size: int) -> Path:
+    files_dir = staging / "files"
+    cache_dir = staging / "cache"
+    files_dir.mkdir(parents=True, exist_ok=True)
+    url = _resolve_endpoint(backend, endpoint, model_id, token)
+    sink(ev.Log(f"Looking up {model_id} on {label} ({url})…"))
+    hc.preflight(url, label)
+    if hc.is_cancelled(cancel):
+        raise hc.Abort()
+    listing = backend.list_files(model_id, url, token)
+    selected = hc.select_files(listing)
+    have = {f.path: hc.partial_bytes(files_dir, f) for f in selected}
+    total = sum(f.size for f in selected)
+    needed = total - sum(have.values())
+    if quantize:
+        needed += total // 3 + 1
+    hc.check_disk_space(needed, paths.downloads_dir())
+    resumed = sum(have.values())
+    sink(ev.Log(f"{len(selected)} files, {hc.human_bytes(total)}"
+                + (f" ({hc.human_bytes(resumed)} already here from an earlier attempt)" if resumed else "")
+                + f": {', '.join(f.path for f in selected)}"))
+    tracker = hc.ProgressTracker(sink, selected, cancel, initial=have)
+    tracker.emit()
+    for attempt in range(RETRIES + 1):
+        try:
+            backend.fetch(listing, selected, files_dir, cache_dir, tracker, token, url)
+            break
+        except hc.TRANSIENT as exc:
+            if attempt == RETRIES:
+                raise
+            sink(ev.Log(f"{exc} Retrying ({attempt + 1}/{RETRIES})…", level="warning"))
+            hc.sleep_cancellable(1.0 + attempt, cancel)
+    tracker.emit()
+    sink(ev.Log("Verifying checksums…"))
+    bad = hc.verify_files(files_dir, selected, cancel)
+    if bad:
+        for path in bad:
+            forget = getattr(backend, "forget_file", None)
+            if forget is not None:
+                forget(files_dir, path)
+            else:
+                (files_dir / path).unlink(missing_ok=True)
+        raise ChecksumMismatch(f"{', '.join(bad)} of {model_id} arrived corrupted (the checksum does not match what "
+                               f"{label} lists) and {'was' if len(bad) == 1 else 'were'} discarded — start the "
+                               "download again.")
+    _clean_client_files(files_dir)
+    hc.check_model_folder(files_dir)
+    source = f"{hub}: {model_id}"
+    extra = {"hub": hub, "model_id": model_id, "revision": listing.revision,
+             "files": [f.path for f in selected], "size_bytes": total}
+    if endpoint or os.environ.get("MODELSCOPE_ENDPOINT" if hub == "modelscope" else "HF_ENDPOINT"):
+        parts = urlsplit(url)  # a mirror or a test server: record where it came from (never credentials)
+        extra["endpoint"] = f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    final = files_dir
+    if quantize:
+        from mlxstudio.core import convert
+
+        q = convert.quantization(files_dir)
+        if q is not None:
+            sink(ev.Log(f"{model_id} is already quantized ({q.get('bits')}-bit) — kept as it is."))
+        else:
+            sink(ev.Log(f"Converting to {quantize}-bit MLX with mlx_lm.convert…"))
+            final = convert.convert_model(files_dir, staging / "converted", quantize=quantize, group_size=group_size,
+                                          source=source, sink=sink, cancel=cancel)
+            extra["quantization"] = f"{quantize}-bit g{group_size} (converted with mlx_lm.convert)"
+    hc.write_source(final, source, **extra)
+    if target.exists():  # someone else took the name meanwhile
+        raise ModelExists(f"The library already has a model named {name!r} — the download is kept in {staging}; "
+                          "choose another name and start it again.")
+    _move_into_library(final, target)
+    shutil.rmtree(staging, ignore_errors=True)
+    sink(ev.Finished(job="download", message=f"{model_id} is in the library as {name}.",
+                     result={"path": str(target), "name": name, "hub": hub, "model_id": model_id}))
+    return target
