@@ -116,3 +116,22 @@ def test_external_sigterm_reported(qtbot):
         os.kill(w.pid, signal.SIGTERM)
     assert "SIGTERM" in blocker.args[0]
     qtbot.waitUntil(w.isFinished)
+
+
+def test_signal_emit_keeps_reference_counts():
+    """PySide6 6.12.0's ``SignalInstance.emit()`` returned a borrowed ``True``: every emit from Python dropped one
+    reference, and after a few thousand training events the interpreter aborted (bool_dealloc). pyproject excludes
+    that version; this guards against it coming back."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        sig = Signal(object)
+
+    e = Emitter()
+    e.sig.connect(lambda _v: None)
+    before = sys.getrefcount(True)
+    for _ in range(200):
+        e.sig.emit(None)
+    assert sys.getrefcount(True) >= before

@@ -37,6 +37,8 @@ def test_create_update_and_read_run(tmp_path, seed_data):
         {"iteration": 10, "val_loss": 1.2, "val_time": 0.1},
     ], torn_tail=True)
     (run / "checkpoints" / "0000010").mkdir(parents=True)
+    (run / "checkpoints" / "0000010" / "manifest.json").write_text("{}")
+    (run / "checkpoints" / "0000012").mkdir()  # no manifest: incomplete, not listed
     (run / "checkpoints" / ".0000015.tmp").mkdir()  # being written: not listed
     info = runs.read_run(run)
     assert info.status == "running"  # our own pid is alive

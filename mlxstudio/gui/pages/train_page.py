@@ -314,6 +314,7 @@ class TrainPage(QWidget):
         self.plots.load_history(runs.read_metrics(self.run_dir, until=it),
                                 {c.iteration: str(c.path) for c in runs.list_checkpoints(self.run_dir)
                                  if c.iteration <= it})
+        self.last_report = None
         self.total_iterations = int(meta.get("total_iterations") or cfg.iters)
         self.progress.reset(self.total_iterations, start_iteration=it)
         self.log.append_line(f"Resuming {self.run_dir.name} from the checkpoint at iteration {it}")
@@ -342,7 +343,7 @@ class TrainPage(QWidget):
         w.finished_ok.connect(self._on_finished)
         w.failed.connect(self._on_failed)
         w.cancelled.connect(self._on_cancelled)
-        w.finished.connect(self._on_thread_done)
+        w.finished.connect(lambda w=w: self._on_thread_done(w))
         self.worker = w
         self._pid_recorded = False
         runs.update_run(self.run_dir, status="running", message="")
@@ -387,6 +388,9 @@ class TrainPage(QWidget):
 
     def _on_checkpoint(self, c: ev.CheckpointSaved) -> None:
         self.last_checkpoint = (c.iteration, c.path)
+        for it, path in list(self.plots.checkpoints.items()):
+            if not Path(path).exists():  # the engine keeps only the newest checkpoints
+                self.plots.remove_checkpoint(it)
         self.plots.add_checkpoint(c.iteration, c.path)
         self.log.append_line(f"Checkpoint saved at iteration {c.iteration}")
 
@@ -398,7 +402,7 @@ class TrainPage(QWidget):
     def _on_finished(self, result: dict) -> None:
         assert self.run_dir is not None
         adapter = Path(str(result.get("adapter_path") or self.run_dir))
-        it = int(result.get("iteration") or result.get("last_iteration") or
+        it = int(result.get("iterations") or
                  (self.last_report.iteration if self.last_report else self.total_iterations))
         val = result.get("val_loss", result.get("final_val_loss", self.last_val))
         runs.update_run(self.run_dir, status="finished", message=str(result.get("message", "")), pid=None)
@@ -446,7 +450,9 @@ class TrainPage(QWidget):
                 get_logger().error("training worker failed: %s\n%s", message, detail)
         self._update_step(busy=False)
 
-    def _on_thread_done(self) -> None:
+    def _on_thread_done(self, w: WorkerThread) -> None:
+        if w is not self.worker:  # an earlier run's thread ending after a new run started
+            return
         self.worker = None
         self.runs.refresh()
         if self.run_dir is not None:

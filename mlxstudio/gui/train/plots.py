@@ -205,6 +205,11 @@ class LivePlots(QWidget):
         self.checkpoints[int(iteration)] = str(path)
         self._ckpt_dirty = True
 
+    def remove_checkpoint(self, iteration: int) -> None:
+        """Remove the marker at ``iteration`` (the checkpoint was deleted)."""
+        if self.checkpoints.pop(int(iteration), None) is not None:
+            self._ckpt_dirty = True
+
     def truncate(self, iteration: int) -> None:
         """Forget everything after ``iteration`` (resuming from a checkpoint at ``iteration``)."""
         for s in self._series:
