@@ -19,7 +19,8 @@ from mlxstudio.commands.output import Output
 from mlxstudio.core import errors
 from mlxstudio.core.logs import log_exception
 
-COMMAND_MODULES = ("models_cmd", "data_cmd", "generate_cmd", "train_cmd", "fuse_cmd", "demo_cmd", "desktop_cmd")
+COMMAND_MODULES = ("models_cmd", "data_cmd", "generate_cmd", "train_cmd", "fuse_cmd", "demo_cmd", "desktop_cmd",
+                   "download_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -105,7 +105,6 @@ def test_cancel_mid_file_then_resume(hub: str, fake_hub: FakeHub) -> None:  # no
     if hub == "modelscope":  # the client keeps the partial file and resumes it with Range
         assert 60_000 <= partial.stat().st_size < size
     assert staging_info(hub, TEST_REPO) > 0
-    assert any(isinstance(e, ev.Cancelled) for e in rec.events)
 
     fake_hub.faults.slow_bps = None
     first_requests = len(fake_hub.requests)

@@ -161,11 +161,7 @@ def download_model(hub: str, model_id: str, name: str | None = None, token: str 
         kept = staging_info(hub, model_id)
         msg = (f"Download of {model_id} cancelled — {hc.human_bytes(kept)} kept; start it again to resume."
                if kept else f"Download of {model_id} cancelled.")
-        sink(ev.Cancelled(job="download", message=msg))
         raise errors.Cancelled(msg) from None
-    except errors.Cancelled as exc:
-        sink(ev.Cancelled(job="download", message=str(exc)))
-        raise
     except errors.UserError as exc:
         if token and token in str(exc):
             raise type(exc)(hc.scrub(str(exc), token)) from None

@@ -1,0 +1,138 @@
+"""``mlxstudio-cli download`` (a model from ModelScope or Hugging Face into the library) and ``convert``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from mlxstudio.commands.output import Output
+from mlxstudio.core import errors
+from mlxstudio.core import events as ev
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``download`` and ``convert`` subcommands."""
+    p = sub.add_parser(
+        "download", parents=[common], help="download a model from ModelScope or Hugging Face",
+        description="Download a model into the library with the real hub client: only the files a model needs, "
+                    "verified, moved into the library when complete. Ctrl+C stops it; running the same command "
+                    "again resumes. Example: mlxstudio-cli download Qwen/Qwen3-0.6B")
+    p.add_argument("model_id", metavar="MODEL_ID", help="owner/name, e.g. Qwen/Qwen3-0.6B or "
+                                                       "mlx-community/Qwen3-0.6B-4bit")
+    p.add_argument("--hub", default="modelscope", choices=("modelscope", "huggingface", "ms", "hf"),
+                   help="where to download from (default: modelscope)")
+    p.add_argument("--name", default=None, help="name in the library (default: the part of the id after the slash)")
+    p.add_argument("--endpoint", default=None, metavar="URL",
+                   help="another server (mirror); default MODELSCOPE_ENDPOINT / HF_ENDPOINT or the public hub")
+    p.add_argument("--token-env", default=None, metavar="VAR",
+                   help="read an access token from this environment variable (gated or private models); the "
+                        "Hugging Face client also reads HF_TOKEN by itself")
+    p.add_argument("--quantize", type=int, default=None, choices=(4, 8), metavar="BITS",
+                   help="convert to a 4- or 8-bit MLX model with mlx_lm.convert after downloading")
+    p.add_argument("--group-size", type=int, default=64, help="quantization group size (default 64)")
+    p.set_defaults(func=run_download)
+
+    c = sub.add_parser(
+        "convert", parents=[common], help="convert/quantize a model folder with mlx_lm.convert",
+        description="Convert a Hugging Face-format model (or any float model) to MLX format with mlx_lm.convert, "
+                    "optionally quantized, into the library or a folder.")
+    c.add_argument("model", metavar="MODEL", help="library model name or model folder")
+    c.add_argument("--quantize", type=int, default=4, choices=(0, 2, 3, 4, 5, 6, 8), metavar="BITS",
+                   help="bits per weight (default 4; 0 = keep float weights)")
+    c.add_argument("--group-size", type=int, default=64, help="quantization group size (default 64)")
+    c.add_argument("--dtype", default=None, choices=("float16", "bfloat16", "float32"),
+                   help="float type of the non-quantized weights (default: the model's own)")
+    target = c.add_mutually_exclusive_group()
+    target.add_argument("--name", default=None, help="library name (default: <model>-<bits>bit)")
+    target.add_argument("--save-path", default=None, help="write to this folder instead of the library")
+    c.set_defaults(func=run_convert)
+
+
+class _DropClientBars(io.TextIOBase):
+    """stderr while the hub client runs: the client's own tqdm bars (redrawn with \\r) are dropped, lines pass."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self._open_line = False  # the last text passed on did not end its line yet
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if "\r" in text or "\x1b[" in text:
+            return len(text)
+        if not text.strip():  # bare newlines: bars moving down — keep only the one that ends a printed line
+            if self._open_line and "\n" in text:
+                self._real.write("\n")
+                self._open_line = False
+            return len(text)
+        self._real.write(text)
+        self._open_line = not text.endswith("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self._real.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(flag: threading.Event) -> Iterator[None]:
+    """The first Ctrl+C asks the download to stop (it keeps what it has); a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set()
+
+    old = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def run_download(args: argparse.Namespace, out: Output) -> int:
+    """Download and print the model folder on stdout."""
+    from mlxstudio.core.hub import download_model
+
+    token = None
+    if args.token_env:
+        token = os.environ.get(args.token_env)
+        if not token:
+            raise errors.UserError(f"the environment variable {args.token_env} is not set — export your token in "
+                                   "it first")
+    cancel = threading.Event()
+    # create the progress bar now, on the real stderr, before the client's own bars are filtered out
+    if not out.json_mode and not out.quiet and sys.stderr.isatty():
+        out.sink(ev.DownloadProgress(file="", file_done=0, file_total=0, done=0, total=0))
+    with _ctrl_c_cancels(cancel), contextlib.redirect_stderr(_DropClientBars(sys.stderr)):
+        path = download_model(args.hub, args.model_id, name=args.name, token=token, endpoint=args.endpoint,
+                              sink=out.sink, cancel=cancel, quantize=args.quantize, group_size=args.group_size)
+    out.result(str(path), data={"path": str(path), "name": path.name})
+    return 0
+
+
+def run_convert(args: argparse.Namespace, out: Output) -> int:
+    """Convert and print the new model folder on stdout."""
+    from mlxstudio.core.convert import convert_model
+    from mlxstudio.core.models import resolve_model
+
+    src = resolve_model(args.model)
+    cancel = threading.Event()
+    with _ctrl_c_cancels(cancel):
+        path = convert_model(src, args.save_path, quantize=args.quantize or None, group_size=args.group_size,
+                             dtype=args.dtype, name=args.name, sink=out.sink, cancel=cancel)
+    out.result(str(path), data={"path": str(path), "name": path.name})
+    return 0
