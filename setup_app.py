@@ -18,6 +18,7 @@ import ast
 import os
 import plistlib
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,43 @@ def setup_kwargs() -> dict[str, Any]:
     }
 
 
+def _installed_location(locations: list[str]) -> str:
+    """The installed portion of a package: a namespace package may also match a stray folder on ``sys.path``."""
+    site_dirs = {os.path.realpath(sysconfig.get_path(k)) for k in ("purelib", "platlib")}
+    for loc in locations:
+        if os.path.realpath(os.path.dirname(loc)) in site_dirs:
+            return loc
+    return locations[0]
+
+
+def patch_py2app_for_namespace_packages() -> None:
+    """Let py2app's ``packages`` option take namespace packages (no ``__init__.py``) such as ``mlx``.
+
+    py2app 0.28 locates each entry of ``packages`` with the long-deprecated ``imp.find_module``
+    (``py2app.build_app.py2app.get_bootstrap``), which cannot see PEP 420 namespace packages (nor editable installs)
+    and stops the build with "ImportError: No module named 'mlx'" (reproduced on Linux: the build gets that far
+    anywhere). Top-level package names are resolved with ``importlib`` instead (same folder for regular packages);
+    everything else goes through py2app unchanged. Idempotent.
+    """
+    import importlib.util
+
+    from py2app import build_app
+
+    original = build_app.py2app.get_bootstrap
+    if getattr(original, "_mlxstudio_namespace_aware", False):
+        return
+
+    def get_bootstrap(self: Any, bootstrap: Any) -> Any:
+        if isinstance(bootstrap, str) and bootstrap.isidentifier():  # a top-level name, not a path or dotted name
+            spec = importlib.util.find_spec(bootstrap)
+            if spec is not None and spec.submodule_search_locations:  # a package: its folder
+                return _installed_location(list(spec.submodule_search_locations))
+        return original(self, bootstrap)
+
+    get_bootstrap._mlxstudio_namespace_aware = True  # type: ignore[attr-defined]
+    build_app.py2app.get_bootstrap = get_bootstrap
+
+
 def _main() -> None:
     if sys.platform != "darwin":
         print("note: py2app builds the .app only on macOS; on this system it will stop with an error.", file=sys.stderr)
@@ -174,6 +212,7 @@ def _main() -> None:
     # dependencies into install_requires, which py2app refuses; so run from the (pyproject-free) build folder.
     BUILD_BASE.mkdir(parents=True, exist_ok=True)
     os.chdir(BUILD_BASE)
+    patch_py2app_for_namespace_packages()
     from setuptools import setup
 
     setup(**setup_kwargs())

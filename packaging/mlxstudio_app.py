@@ -54,6 +54,8 @@ def selftest() -> dict[str, Any]:
         a = mx.ones((256, 256))
         total = float(mx.sum(a @ a).item())
         report["mlx_device"] = str(mx.default_device())
+        if sys.platform == "darwin" and "gpu" not in report["mlx_device"]:
+            problems.append(f"MLX runs on {report['mlx_device']}, not the GPU (Metal library not found?)")
         if total != 256.0 ** 3:
             problems.append(f"mlx matmul gave {total}, expected {256.0 ** 3}")
         import mlx_lm

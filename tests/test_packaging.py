@@ -93,6 +93,27 @@ def test_py2app_accepts_every_option(setup_app: dict[str, Any], make_icons: Any)
         Distribution(bad).get_command_obj("py2app")
 
 
+def test_py2app_finds_the_folder_of_every_unzipped_package(setup_app: dict[str, Any], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """py2app's own package lookup (imp) fails on namespace packages like mlx; setup_app patches it at build time."""
+    pytest.importorskip("py2app", reason="py2app is in the dev extras (pip install -e '.[dev]')")
+    import importlib.util
+
+    from setuptools.dist import Distribution
+
+    assert importlib.util.find_spec("mlx").origin in (None, "namespace"), "mlx is a namespace package (no __init__)"
+    (tmp_path / "mlx").mkdir()  # a stray folder named like a package in the working directory must not be taken
+    monkeypatch.chdir(tmp_path)
+    setup_app["patch_py2app_for_namespace_packages"]()
+    setup_app["patch_py2app_for_namespace_packages"]()  # idempotent
+    cmd = Distribution(setup_app["setup_kwargs"]()).get_command_obj("py2app")
+    cmd.ensure_finalized()
+    found = {Path(d).name: Path(d) for d in cmd.collect_packagedirs()}
+    assert set(found) == set(setup_app["UNZIPPED_PACKAGES"])
+    assert (found["mlx"] / "nn").is_dir() and found["mlx"].parent != tmp_path
+    assert (found["mlxstudio"] / "resources").is_dir()
+
+
 def test_every_unzipped_package_has_a_reason_and_exists(setup_app: dict[str, Any]) -> None:
     import importlib.util
 
