@@ -1,0 +1,385 @@
+"""The "Download from a hub" panel of the Model page: model id, hub, Download / Cancel, progress, inline errors.
+
+Thin: the work is :func:`mlxstudio.core.hub.download_model`, run on a :class:`~mlxstudio.gui.jobs.FunctionJob`
+(a QThread with a cancel flag — no MLX involved unless the download is converted). The token and the endpoints live
+in the shared settings (``hub/hf_token``, ``hub/modelscope_endpoint``, ``hub/huggingface_endpoint``); the token is
+never logged or shown.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QStringListModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QCollapsible, QElidingLabel
+
+from mlxstudio.core import events as ev
+from mlxstudio.core.hub_common import HUB_LABELS, human_bytes
+from mlxstudio.gui import icons, settings
+from mlxstudio.gui.jobs import FunctionJob
+from mlxstudio.gui.model.banners import MessageBar
+
+HUB_CHOICES = (("modelscope", "ModelScope 魔搭"), ("huggingface", "Hugging Face"))
+ENDPOINT_SETTINGS = {"modelscope": settings.MODELSCOPE_ENDPOINT, "huggingface": settings.HUGGINGFACE_ENDPOINT}
+DEFAULT_ENDPOINTS = {"modelscope": "https://www.modelscope.cn", "huggingface": "https://huggingface.co"}
+LAST_MODEL_KEY = "download/last_model_id"
+
+
+def format_eta(seconds: float | None) -> str:
+    """12 → "12 s left", 150 → "about 3 min left", None → ""."""
+    if seconds is None or not math.isfinite(seconds):
+        return ""
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s left"
+    if seconds < 3600:
+        return f"about {round(seconds / 60)} min left"
+    h, m = divmod(round(seconds / 60), 60)
+    return f"about {h} h {m} min left"
+
+
+def describe_progress(e: ev.DownloadProgress) -> str:
+    """One line for a progress event: file · bytes · speed · time left."""
+    parts = [f"{human_bytes(e.done)} of {human_bytes(e.total)}"]
+    if e.speed > 0:
+        parts.append(f"{human_bytes(e.speed)}/s")
+    if eta := format_eta(e.eta):
+        parts.append(eta)
+    return (f"{e.file} — " if e.file else "") + " · ".join(parts)
+
+
+class DownloadPanel(QWidget):
+    """Download a model from ModelScope or Hugging Face into the library.
+
+    Signals: ``model_added(Path)`` when a model arrived in the library; ``busy_changed(bool)``;
+    ``progress(object)`` with each :class:`~mlxstudio.core.events.DownloadProgress`; ``finished(str)`` with the
+    outcome ("added", "failed", "cancelled").
+    """
+
+    model_added = Signal(object)
+    busy_changed = Signal(bool)
+    progress = Signal(object)
+    finished = Signal(str)
+
+    def __init__(self, state: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("download-panel")
+        self.state = state
+        self.job: FunctionJob | None = None
+        self._busy = False
+        self._job_model = ""
+        s = settings.qsettings()
+
+        # -- row 1: hub, model id, suggestions, Download / Cancel --------------------------------------------------
+        self.hub = QComboBox()
+        self.hub.setObjectName("download-hub")
+        for key, label in HUB_CHOICES:
+            self.hub.addItem(label, key)
+        self.hub.setCurrentIndex(max(0, self.hub.findData(settings.DEFAULT_HUB.get(s))))
+        self.hub.setToolTip("Where to download from. ModelScope is fast in China; Hugging Face hosts the "
+                            "ready-made MLX models of mlx-community.")
+        self.model_id = QLineEdit()
+        self.model_id.setObjectName("download-model-id")
+        self.model_id.setPlaceholderText("owner/name, e.g. Qwen/Qwen3-0.6B")
+        self.model_id.setClearButtonEnabled(True)
+        self.model_id.setToolTip("The model's id on the hub (owner/name). Pick a suggestion with the ▾ button.")
+        self._completions = QStringListModel(self)
+        completer = QCompleter(self._completions, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.model_id.setCompleter(completer)
+        self.suggest = QToolButton()
+        self.suggest.setObjectName("download-suggestions")
+        self.suggest.setIcon(icons.icon("mdi6.lightbulb-on-outline"))
+        self.suggest.setToolTip("Known small models that work well here")
+        self.suggest.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.suggest.setMenu(QMenu(self.suggest))
+        self.download_button = QPushButton(icons.icon("download"), "Download")
+        self.download_button.setObjectName("download-start")
+        self.download_button.setDefault(False)
+        self.cancel_button = QPushButton(icons.icon("cancel"), "Cancel")
+        self.cancel_button.setObjectName("download-cancel")
+        self.cancel_button.setToolTip("Stop the download. What has arrived is kept: Download resumes it.")
+        self.cancel_button.setVisible(False)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.hub)
+        row.addWidget(self.model_id, 1)
+        row.addWidget(self.suggest)
+        row.addWidget(self.download_button)
+        row.addWidget(self.cancel_button)
+
+        self.hint = QLabel()
+        self.hint.setObjectName("download-hint")
+        self.hint.setEnabled(False)  # the palette's secondary text colour
+        self.hint.setWordWrap(True)
+
+        # -- progress -------------------------------------------------------------------------------------------
+        self.bar = QProgressBar()
+        self.bar.setObjectName("download-progress")
+        self.bar.setRange(0, 1000)  # permille: byte counts overflow a QProgressBar's int
+        self.bar.setTextVisible(True)
+        self.bar.setFormat("%p%")
+        self.status = QElidingLabel()
+        self.status.setObjectName("download-status")
+        self.status.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.progress_box = QWidget()
+        pl = QVBoxLayout(self.progress_box)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.setSpacing(2)
+        pl.addWidget(self.bar)
+        pl.addWidget(self.status)
+        self.progress_box.setVisible(False)
+
+        self.message = MessageBar(self)
+        self.message.setObjectName("download-message")
+
+        # -- advanced (folded) -------------------------------------------------------------------------------------
+        self.name = QLineEdit()
+        self.name.setObjectName("download-name")
+        self.name.setPlaceholderText("default: the part of the id after the slash")
+        self.name.setToolTip("The model's name in your library.")
+        self.quantize = QCheckBox("Convert to a 4-bit MLX model after downloading (about 4× smaller)")
+        self.quantize.setObjectName("download-quantize")
+        self.quantize.setToolTip("Runs mlx_lm.convert with 4-bit quantization. Smaller and faster to run; on a Mac, "
+                                 "4-bit models train with QLoRA. Models that are already quantized are kept as is.")
+        self.token = QLineEdit(settings.HF_TOKEN.get(s))
+        self.token.setObjectName("download-token")
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("hf_… — only for gated or private Hugging Face models")
+        self.token.setToolTip("A Hugging Face access token (huggingface.co → Settings → Access Tokens). Stored in "
+                              "the app's settings, readable only by you; never printed or logged.")
+        self.endpoint = QLineEdit()
+        self.endpoint.setObjectName("download-endpoint")
+        self.endpoint.setToolTip("Another server for this hub: a mirror (e.g. https://hf-mirror.com) or a company "
+                                 "hub. Empty: the public hub.")
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Name in library:", self.name)
+        form.addRow("", self.quantize)
+        form.addRow("Hugging Face token:", self.token)
+        form.addRow("Endpoint:", self.endpoint)
+        adv = QWidget()
+        adv.setLayout(form)
+        self.advanced = QCollapsible("Advanced")
+        self.advanced.setObjectName("download-advanced")
+        self.advanced.setCollapsedIcon(icons.icon("mdi6.chevron-right"))
+        self.advanced.setExpandedIcon(icons.icon("mdi6.chevron-down"))
+        self.advanced.addWidget(adv)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        lay.addLayout(row)
+        lay.addWidget(self.hint)
+        lay.addWidget(self.progress_box)
+        lay.addWidget(self.message)
+        lay.addWidget(self.advanced)
+        lay.addStretch(1)
+
+        self.hub.currentIndexChanged.connect(self._hub_changed)
+        self.model_id.textChanged.connect(self._update_hint)
+        self.model_id.returnPressed.connect(self.start_download)
+        self.download_button.clicked.connect(self.start_download)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.token.editingFinished.connect(self._store_token)
+        self.endpoint.editingFinished.connect(self._store_endpoint)
+        self.model_id.setText(str(s.value(LAST_MODEL_KEY, "", type=str) or "Qwen/Qwen3-0.6B"))
+        self._hub_changed()
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+    def current_hub(self) -> str:
+        """"modelscope" or "huggingface"."""
+        return str(self.hub.currentData())
+
+    def _hub_changed(self, *_: Any) -> None:
+        from mlxstudio.core.hub import SUGGESTED_MODELS
+
+        hub = self.current_hub()
+        ids = [m.model_id for m in SUGGESTED_MODELS if m.hub == hub]
+        self._completions.setStringList(ids)
+        menu = self.suggest.menu()
+        menu.clear()
+        for m in SUGGESTED_MODELS:
+            if m.hub != hub:
+                continue
+            act = menu.addAction(f"{m.model_id}  —  {m.note}")
+            act.triggered.connect(lambda _=False, mid=m.model_id: self.model_id.setText(mid))
+        self.endpoint.setText(ENDPOINT_SETTINGS[hub].get())
+        self.endpoint.setPlaceholderText(f"{DEFAULT_ENDPOINTS[hub]} (default)")
+        self.token.setEnabled(hub == "huggingface")
+        self._update_hint()
+
+    def _update_hint(self, *_: Any) -> None:
+        from mlxstudio.core.hub import SUGGESTED_MODELS, staging_info
+
+        mid = self.model_id.text().strip()
+        hub = self.current_hub()
+        note = next((m.note for m in SUGGESTED_MODELS if m.model_id == mid and m.hub == hub), "")
+        kept = 0
+        try:
+            kept = staging_info(hub, mid) if mid else 0
+        except Exception:  # not a valid id yet
+            kept = 0
+        parts = [note] if note else []
+        if kept:
+            parts.append(f"{human_bytes(kept)} from an earlier attempt are kept — Resume download continues it.")
+        self.hint.setText("  ·  ".join(parts))
+        self.hint.setVisible(bool(parts))
+        if not self.is_busy():
+            self.download_button.setText("Resume download" if kept else "Download")
+
+    def _store_token(self) -> None:
+        s = settings.qsettings()
+        if self.token.text().strip() != settings.HF_TOKEN.get(s):
+            settings.HF_TOKEN.set(self.token.text().strip(), s)
+            s.sync()
+            settings.protect_settings_file()
+
+    def _store_endpoint(self) -> None:
+        text = self.endpoint.text().strip().rstrip("/")
+        ENDPOINT_SETTINGS[self.current_hub()].set(text)
+
+    def is_busy(self) -> bool:
+        """True from Download until the job has finished (its outcome shown)."""
+        return self._busy
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for w in (self.hub, self.model_id, self.suggest, self.advanced):
+            w.setEnabled(not busy)
+        self.download_button.setVisible(not busy)
+        self.cancel_button.setVisible(busy)
+        self.cancel_button.setEnabled(busy)
+        self.cancel_button.setText("Cancel")
+        if busy:
+            self.progress_box.setVisible(True)
+        self.busy_changed.emit(busy)
+
+    # -- the job -----------------------------------------------------------------------------------------------
+    def start_download(self) -> None:
+        """Start downloading the model in the id field (does nothing while a download runs)."""
+        if self.is_busy():
+            return
+        from mlxstudio.core import errors, hub_common
+
+        self._store_token()
+        self._store_endpoint()
+        hub = self.current_hub()
+        try:
+            model_id = hub_common.check_model_id(self.model_id.text())
+            name = hub_common.library_name(model_id, self.name.text().strip() or None)
+        except errors.UserError as exc:
+            self.message.show_message(str(exc), "error")
+            return
+        token = (self.token.text().strip() or None) if hub == "huggingface" else None
+        endpoint = self.endpoint.text().strip().rstrip("/") or None
+        quantize = 4 if self.quantize.isChecked() else None
+        settings.qsettings().setValue(LAST_MODEL_KEY, model_id)
+        self.message.hide()
+        self.bar.setRange(0, 0)  # busy until the file list is known
+        self.status.setText(f"Looking up {model_id} on {HUB_LABELS[hub]}…")
+        self._job_model = model_id
+
+        def work(sink: ev.Sink, cancel: Any) -> Path:
+            from mlxstudio.core.hub import download_model
+
+            return download_model(hub, model_id, name=name, token=token, endpoint=endpoint, sink=sink,
+                                  cancel=cancel, quantize=quantize)
+
+        self.job = FunctionJob(f"Download of {model_id}", work, self)
+        self.job.event.connect(self._on_event)
+        self.job.succeeded.connect(self._on_success)
+        self.job.failed.connect(self._on_failed)
+        self.job.cancelled.connect(self._on_cancelled)
+        self._set_busy(True)
+        self.job.start()
+
+    def cancel(self) -> None:
+        """Ask the running download to stop (it keeps what arrived, for a resume)."""
+        if self.is_busy() and self.job is not None:
+            self.job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.cancel_button.setText("Stopping…")
+
+    def _on_event(self, e: ev.Event) -> None:
+        if isinstance(e, ev.DownloadProgress):
+            if e.total > 0:
+                self.bar.setRange(0, 1000)
+                self.bar.setValue(round(1000 * e.done / e.total))
+                self.status.setText(describe_progress(e))
+            self.progress.emit(e)
+        elif isinstance(e, ev.Progress):  # conversion steps
+            self.bar.setRange(0, 0)
+            self.status.setText(f"Converting: {e.message}…")
+        elif isinstance(e, ev.Log) and e.message.startswith(("Verifying", "Converting")):
+            self.bar.setRange(0, 0)
+            self.status.setText(e.message)
+
+    def _on_success(self, path: Any) -> None:
+        self._done()
+        p = Path(path)
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(1000)
+        self.status.setText(f"{self._job_model} is in the library as {p.name}.")
+        self.message.show_message(f"{p.name} is in the library — choose it above to fine-tune it.", "info")
+        self.model_added.emit(p)
+        self.finished.emit("added")
+
+    def _on_failed(self, message: str) -> None:
+        self._done()
+        self.progress_box.setVisible(False)
+        self.message.show_message(message, "error", "Try Again", self.start_download)
+        self.finished.emit("failed")
+
+    def _on_cancelled(self, message: str) -> None:
+        self._done()
+        self.bar.setRange(0, 1000)
+        self.status.setText("Stopped.")
+        self.progress_box.setVisible(False)
+        self.message.show_message(message, "info")
+        self.finished.emit("cancelled")
+
+    def _done(self) -> None:
+        self._set_busy(False)
+        self._update_hint()
+
+    # -- page protocol (the Model page forwards these) ---------------------------------------------------------
+    def can_close(self) -> bool:
+        """False while a download runs (the page asks the user first)."""
+        return not self.is_busy()
+
+    def shutdown(self) -> None:
+        """Stop a running download and wait for it (what arrived is kept for a resume)."""
+        if self.job is not None and self.job.isRunning():
+            self.job.cancel()
+            self.job.wait(10_000)
+
+    def save_settings(self, s: QSettings) -> None:
+        s.setValue(LAST_MODEL_KEY, self.model_id.text().strip())
+        s.setValue("download/advanced_open", self.advanced.isExpanded())
+
+    def restore_settings(self, s: QSettings) -> None:
+        last = s.value(LAST_MODEL_KEY, "", type=str)
+        if last and not self.is_busy():
+            self.model_id.setText(str(last))
+        if s.value("download/advanced_open", False, type=bool):
+            self.advanced.expand(animate=False)
