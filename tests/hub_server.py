@@ -56,6 +56,8 @@ class Faults:
     """Serve these files with one byte changed (the listing keeps the true size and checksum)."""
     script: dict[str, list[str]] = field(default_factory=dict)
     """Per file, what its next GET requests get, in order: "500", "drop:N" (cut after byte N) or "ok"."""
+    truncate: set[str] = field(default_factory=set)
+    """Serve these files 100 bytes short, with headers that agree (the listing keeps the true size)."""
     slow_bps: int | None = None
     """Throttle file bodies to this many bytes per second (None: full speed)."""
     require_token: str | None = None
@@ -354,7 +356,7 @@ class _Handler(BaseHTTPRequestHandler):
         extra = {"X-Repo-Commit": repo.commit, "ETag": f'"{f.sha256 if f.lfs else f.git_sha1}"'}
         if f.lfs:
             extra["X-Linked-Etag"] = f'"{f.sha256}"'
-            extra["X-Linked-Size"] = str(f.size)
+            extra["X-Linked-Size"] = str(f.size - (100 if name in self.fake.faults.truncate else 0))
         self._send_file(method, repo, name, extra)
 
     # -- file bodies (both hubs) --------------------------------------------------------------------------------
@@ -367,6 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(500, {"error": "internal server error", "Code": 500, "Message": "internal error"})
             return
         data = repo.data(name)
+        if name in faults.truncate:
+            data = data[:-100]
         if name in faults.corrupt and data:
             data = bytes([data[0] ^ 0xFF]) + data[1:] if len(data) < 2 else data[:-1] + bytes([data[-1] ^ 0xFF])
         total = len(data)

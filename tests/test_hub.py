@@ -276,3 +276,42 @@ def test_select_files_picks_what_a_model_needs() -> None:
         hc.select_files(listing("config.json", "model.safetensors"))
     with pytest.raises(hc.UnsupportedModel, match="layout"):
         hc.select_files(listing("config.json", "consolidated.safetensors", "tokenizer.json"))
+
+
+@pytest.mark.parametrize("hub", HUBS)
+def test_truncated_file_is_rejected(hub: str, fake_hub: FakeHub) -> None:  # noqa: F811
+    """The server serves a file shorter than the listing says (with headers that agree): never accepted."""
+    fake_hub.faults.truncate.add("tokenizer.json")
+    with pytest.raises(hc.ChecksumMismatch):
+        download_model(hub, TEST_REPO, endpoint=fake_hub.url)
+    assert library() == []
+    fake_hub.faults.truncate.clear()
+    assert_loads(download_model(hub, TEST_REPO, endpoint=fake_hub.url))
+
+
+def test_disk_full_while_writing_is_a_clear_error() -> None:
+    import errno
+
+    from modelscope_hub import errors as mse
+
+    from mlxstudio.core import hub_hf, hub_modelscope
+
+    full = OSError(errno.ENOSPC, "No space left on device")
+    wrapped = mse.FileDownloadError("1 of 6 file(s) failed", failed_files={"model.safetensors": full}, total=6,
+                                    output_dir=None)
+    for err in (hub_modelscope.map_error(full, "o/m", None), hub_modelscope.map_error(wrapped, "o/m", None),
+                hub_hf.map_error(full, "o/m", None)):
+        assert isinstance(err, hc.DiskFull) and "free some space" in str(err)
+
+
+def test_nothing_written_outside_the_app_folder(fake_hub: FakeHub) -> None:  # noqa: F811
+    """The clients' caches, locks and refs all stay inside MLX Studio's staging folder (not ~/.cache/...)."""
+    marker = time.time() - 1
+    for hub in HUBS:
+        download_model(hub, TEST_REPO, name=f"t-{hub}", endpoint=fake_hub.url)
+    home = Path.home()
+    for sub in (".cache/huggingface", ".cache/modelscope", ".modelscope"):
+        root = home / sub
+        if root.exists():
+            newer = [p for p in root.rglob("*") if p.stat().st_mtime > marker]
+            assert not newer, newer[:5]

@@ -207,8 +207,9 @@ def _download(backend: ModuleType, hub: str, label: str, model_id: str, name: st
             sink(ev.Log(f"{exc} Retrying ({attempt + 1}/{RETRIES})…", level="warning"))
             hc.sleep_cancellable(1.0 + attempt, cancel)
     tracker.emit()
-    sink(ev.Log("Verifying checksums…"))
-    bad = hc.verify_files(files_dir, selected, cancel)
+    client_checked = bool(getattr(backend, "CLIENT_VERIFIES_SHA256", False))
+    sink(ev.Log("Verifying files…" if client_checked else "Verifying checksums…"))
+    bad = hc.verify_files(files_dir, selected, cancel, sizes_only=client_checked)
     if bad:
         for path in bad:
             forget = getattr(backend, "forget_file", None)

@@ -296,15 +296,16 @@ def file_digests(path: Path, cancel: CancelCheck = None) -> tuple[str, str]:
     return sha256.hexdigest(), sha1.hexdigest()
 
 
-def verify_files(folder: Path, files: list[RemoteFile], cancel: CancelCheck = None) -> list[str]:
-    """Check every file's size and checksum against the listing; returns the paths that do not match."""
+def verify_files(folder: Path, files: list[RemoteFile], cancel: CancelCheck = None,
+                 sizes_only: bool = False) -> list[str]:
+    """Check every file's size (and checksum, unless ``sizes_only``) against the listing; returns the bad paths."""
     bad = []
     for f in files:
         p = folder / f.path
         if not p.is_file() or p.stat().st_size != f.size:
             bad.append(f.path)
             continue
-        if f.sha256 is None and f.git_sha1 is None:
+        if sizes_only or (f.sha256 is None and f.git_sha1 is None):
             continue
         sha256, sha1 = file_digests(p, cancel)
         if (f.sha256 and sha256 != f.sha256.lower()) or (not f.sha256 and f.git_sha1 and sha1 != f.git_sha1):

@@ -22,6 +22,8 @@ from mlxstudio.core import hub_common as hc
 
 HUB = "modelscope"
 LABEL = "ModelScope"
+CLIENT_VERIFIES_SHA256 = True
+"""The client checks every file (new or kept from an earlier run) against the listing's SHA-256 itself."""
 
 
 def _quiet_client_logs() -> None:
