@@ -52,7 +52,7 @@ def test_create_update_and_read_run(tmp_path, seed_data):
 def test_dead_running_run_is_interrupted_and_resumable():
     run = runs.new_run_dir("m")
     runs.create_run(run, model="m", dataset="nowhere.jsonl")
-    runs.update_run(run, status="running", pid=2**22 + 12345)  # no such process
+    runs.update_run(run, status="running", pid=2**22 + 12345, owner_pid=2**22 + 12346)  # no such processes
     (run / "checkpoints" / "0000020_adapters.safetensors").parent.mkdir()
     (run / "checkpoints" / "0000020_adapters.safetensors").write_bytes(b"x")
     info = runs.read_run(run)

@@ -134,8 +134,11 @@ def dataset_hash(path: str | os.PathLike[str]) -> str:
 def create_run(run_dir: Path, *, model: str | os.PathLike[str], dataset: str | os.PathLike[str],
                config: dict[str, Any] | None = None, total_iterations: int = 0, name: str | None = None) -> dict:
     """Write the run's ``run.json`` (what is trained on what, with which versions) and return it."""
+    if name is None:
+        others = [d for d in run_dir.parent.iterdir() if d.is_dir() and not d.name.startswith(".")]
+        name = f"Run {len(others)}"
     data: dict[str, Any] = {
-        "name": name or run_dir.name,
+        "name": name,
         "created": _dt.datetime.now().isoformat(timespec="seconds"),
         "model": Path(model).name,
         "model_path": str(model),
@@ -145,6 +148,7 @@ def create_run(run_dir: Path, *, model: str | os.PathLike[str], dataset: str | o
         "total_iterations": total_iterations,
         "status": "created",
         "message": "",
+        "owner_pid": os.getpid(),
     }
     if config is not None:
         data["config"] = config
@@ -307,7 +311,7 @@ def read_run(run_dir: Path) -> RunInfo:
                    status=str(meta.get("status") or ("finished" if (run_dir / ADAPTER_FILE).exists() else "created")),
                    message=str(meta.get("message") or ""),
                    total_iterations=_int(meta.get("total_iterations")), meta=meta)
-    if info.status == "running" and not _pid_alive(meta.get("pid")):
+    if info.status == "running" and not (_pid_alive(meta.get("pid")) or _pid_alive(meta.get("owner_pid"))):
         info.status = "interrupted"
         info.message = info.message or "The training process ended without saying why (the app or the worker quit)."
     vals: list[float] = []

@@ -346,14 +346,13 @@ class TrainPage(QWidget):
         w.finished.connect(lambda w=w: self._on_thread_done(w))
         self.worker = w
         self._pid_recorded = False
-        runs.update_run(self.run_dir, status="running", message="")
+        runs.update_run(self.run_dir, status="running", message="", owner_pid=os.getpid())
         self._set_run_state(RUNNING)
         self._set_banner("info", f"Training {_esc(Path(str(self.state.model or '')).name)} — you can switch "
                                  "pages, the run keeps going.")
         self._update_step(busy=True)
         w.start()
-        self.runs.refresh()
-        self.runs.select(self.run_dir)
+        self._refresh_runs()
 
     def stop(self) -> None:
         """Stop gracefully: the engine finishes its step and saves the adapter and a checkpoint."""
@@ -393,6 +392,7 @@ class TrainPage(QWidget):
                 self.plots.remove_checkpoint(it)
         self.plots.add_checkpoint(c.iteration, c.path)
         self.log.append_line(f"Checkpoint saved at iteration {c.iteration}")
+        self._refresh_runs()
 
     def _on_progress(self, p: ev.Progress) -> None:
         self._record_pid()
@@ -415,6 +415,8 @@ class TrainPage(QWidget):
         self._set_banner("ok", f"Finished — {summary}. The adapter is ready: "
                                '<a href="test">try it on the Fuse &amp; Test page</a>.')
         self.log.append_line(f"Finished. Adapter: {adapter}")
+        self._refresh_runs()
+        self._schedule_estimate()  # now based on the measured speed
 
     def _on_cancelled(self, message: str) -> None:
         assert self.run_dir is not None
@@ -428,6 +430,7 @@ class TrainPage(QWidget):
         self.progress.set_message(f"Stopped at iteration {it}")
         self.log.append_line(f"Stopped: {message}")
         self._update_step(busy=False)
+        self._refresh_runs()
 
     def _on_failed(self, message: str) -> None:
         assert self.run_dir is not None
@@ -449,14 +452,18 @@ class TrainPage(QWidget):
 
                 get_logger().error("training worker failed: %s\n%s", message, detail)
         self._update_step(busy=False)
+        self._refresh_runs()
+
+    def _refresh_runs(self) -> None:
+        self.runs.refresh()
+        if self.run_dir is not None:
+            self.runs.select(self.run_dir)
 
     def _on_thread_done(self, w: WorkerThread) -> None:
         if w is not self.worker:  # an earlier run's thread ending after a new run started
             return
         self.worker = None
-        self.runs.refresh()
-        if self.run_dir is not None:
-            self.runs.select(self.run_dir)
+        self._refresh_runs()
         if self.run_state in (RUNNING, STOPPING):  # no final event at all (should not happen): treat as failed
             self._on_failed("the training worker ended without a result")
 

@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 MAX_REDRAWS_PER_SECOND = 10
 
@@ -113,7 +113,9 @@ class LivePlots(QWidget):
             item.setMenuEnabled(True)
         lp = self.loss_plot.getPlotItem()
         lp.setLabel("left", "loss")
-        lp.addLegend(offset=(-10, 10), labelTextColor=fg)
+        legend_bg = pal.color(QPalette.ColorRole.Base)
+        legend_bg.setAlpha(210)
+        lp.addLegend(offset=(-10, 10), labelTextColor=fg, brush=pg.mkBrush(legend_bg))
         self.train_curve = lp.plot(name="train loss", pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.val_curve = lp.plot(name="validation loss", pen=pg.mkPen(VAL_COLOR, width=2),
                                  symbol="o", symbolSize=6, symbolBrush=VAL_COLOR, symbolPen=None)
@@ -165,10 +167,16 @@ class LivePlots(QWidget):
         self._ckpt_dirty = False
         self._overlays: dict[str, list[pg.PlotDataItem]] = {}
 
+        self.log_y = QCheckBox("Log scale")
+        self.log_y.setToolTip("Show the loss on a logarithmic axis (small losses near 0 become visible)")
+        self.log_y.toggled.connect(self._set_log_y)
+        head = QHBoxLayout()
+        head.addWidget(self.readout, 1)
+        head.addWidget(self.log_y)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
-        lay.addWidget(self.readout)
+        lay.addLayout(head)
         lay.addWidget(self.loss_plot, 3)
         lay.addWidget(self.rate_plot, 2)
         self.rate_plot.setMinimumHeight(90)
@@ -289,17 +297,28 @@ class LivePlots(QWidget):
                 curve.setData(s.x, s.y)
                 s.dirty = False
                 drew = True
+                if s is self.lr or s is self.tps:  # rates start at 0 (a constant LR must not sit mid-axis)
+                    top = float(s.y.max()) if s.n else 1.0
+                    view = self.rate_plot.getPlotItem().vb if s is self.lr else self.tps_view
+                    view.setYRange(0.0, top * 1.1 if top > 0 else 1.0, padding=0)
         if self._ckpt_dirty:
             spots = []
             for it, path in sorted(self.checkpoints.items()):
                 near = self.train.value_at(it)
                 y = near[1] if near else 0.0
+                if self.log_y.isChecked():
+                    y = math.log10(y) if y > 0 else 0.0
                 spots.append({"pos": (it, y), "data": (it, path)})
             self.ckpt_markers.setData(spots)
             self._ckpt_dirty = False
             drew = True
         if drew:
             self.redraws += 1
+
+    def _set_log_y(self, on: bool) -> None:
+        self.loss_plot.getPlotItem().setLogMode(y=on)
+        self._ckpt_dirty = True  # scatter markers are placed in view coordinates
+        self.flush()
 
     def _sync_tps_view(self) -> None:
         rp = self.rate_plot.getPlotItem()
