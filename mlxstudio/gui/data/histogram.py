@@ -1,0 +1,123 @@
+"""Histogram of row lengths in tokens, with the maximum-sequence-length line and the count of truncated rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+
+def histogram_bins(lengths: Sequence[int], bins: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, edges) of the lengths; integer-width bins for short data."""
+    arr = np.asarray(lengths, dtype=np.int64)
+    lo, hi = int(arr.min()), int(arr.max())
+    width = max(1, int(np.ceil((hi - lo + 1) / bins)))
+    edges = np.arange(lo, hi + width + 1, width, dtype=np.float64)
+    counts, edges = np.histogram(arr, bins=edges)
+    return counts, edges
+
+
+class LengthHistogram(QWidget):
+    """The “Lengths” panel: max-sequence-length setting, histogram, and a summary line."""
+
+    max_seq_length_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("length-histogram")
+        self.max_len = QSpinBox()
+        self.max_len.setObjectName("max-seq-length")
+        self.max_len.setRange(16, 131072)
+        self.max_len.setSingleStep(256)
+        self.max_len.setValue(2048)
+        self.max_len.setToolTip("Maximum sequence length in training (mlx-lm's --max-seq-length, default 2048). "
+                                "Longer rows are cut off at this many tokens.")
+        self.max_len.valueChanged.connect(self._changed)
+        self.summary = QLabel("Token lengths appear once a model is chosen.")
+        self.summary.setObjectName("length-summary")
+        self.summary.setWordWrap(True)
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("length-plot")
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.setLabel("bottom", "tokens per row")
+        self.plot.setLabel("left", "rows")
+        self.plot.setMinimumHeight(140)
+        self.bars: pg.BarGraphItem | None = None
+        self.line = pg.InfiniteLine(angle=90, movable=False)
+        self.plot.addItem(self.line)
+        self._apply_palette()
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Max sequence length"))
+        row.addWidget(self.max_len)
+        row.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addLayout(row)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.summary)
+        self.lengths: list[int] = []
+
+    def _apply_palette(self) -> None:
+        pal = self.palette()
+        self.plot.setBackground(pal.color(QPalette.ColorRole.Base))
+        fg = pal.color(QPalette.ColorRole.Text)
+        for axis in ("bottom", "left"):
+            ax = self.plot.getAxis(axis)
+            ax.setPen(pg.mkPen(fg))
+            ax.setTextPen(pg.mkPen(fg))
+        self.line.setPen(pg.mkPen(pal.color(QPalette.ColorRole.Highlight), width=2,
+                                  style=pg.QtCore.Qt.PenStyle.DashLine))
+
+    def _fit_range(self) -> None:
+        """Show the data; include the max-length line when it is near the data (else the summary says it)."""
+        if not self.lengths:
+            return
+        top = max(self.lengths)
+        limit = self.max_len.value()
+        right = max(top, limit) if limit <= top * 1.5 else top
+        self.plot.setXRange(0, right * 1.05 + 1, padding=0)
+
+    def _changed(self, value: int) -> None:
+        self.line.setValue(value)
+        self._fit_range()
+        self._update_summary()
+        self.max_seq_length_changed.emit(value)
+
+    def set_lengths(self, lengths: Sequence[int], missing: int = 0) -> None:
+        """Show the token lengths of the rows (``missing`` rows could not be counted)."""
+        self.lengths = list(lengths)
+        self._missing = missing
+        if self.bars is not None:
+            self.plot.removeItem(self.bars)
+            self.bars = None
+        if self.lengths:
+            counts, edges = histogram_bins(self.lengths)
+            pal = self.palette()
+            brush = pg.mkBrush(pal.color(QPalette.ColorRole.Highlight))
+            self.bars = pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush=brush,
+                                        pen=pg.mkPen(pal.color(QPalette.ColorRole.Base)))
+            self.plot.addItem(self.bars)
+            self._fit_range()
+        self.line.setValue(self.max_len.value())
+        self._update_summary()
+
+    def truncated_rows(self) -> int:
+        """Rows longer than the maximum sequence length."""
+        limit = self.max_len.value()
+        return sum(n > limit for n in self.lengths)
+
+    def _update_summary(self) -> None:
+        if not self.lengths:
+            return
+        arr = np.asarray(self.lengths)
+        over = self.truncated_rows()
+        text = (f"{len(arr)} rows · min {arr.min()} · mean {arr.mean():.0f} · max {arr.max()} tokens · "
+                f"{over} row{'s' if over != 1 else ''} longer than {self.max_len.value()} would be truncated")
+        if getattr(self, "_missing", 0):
+            text += f" · {self._missing} rows not counted (fix their problems)"
+        self.summary.setText(text)

@@ -1,0 +1,131 @@
+"""“What the model sees”: the selected row rendered with the chat template, every token marked trained or masked.
+
+Trained tokens are highlighted, masked (prompt) tokens dimmed, special tokens (``<|im_start|>``, EOS…) shown as bold
+chips; neighbouring tokens alternate shades so token boundaries are visible. Colours are mixed from the palette, so
+the view reads in light and dark mode.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
+
+from mlxstudio.core.dataset_tokens import TokenView
+
+MAX_TOKENS_SHOWN = 4000
+
+
+def _mix(a: QColor, b: QColor, t: float) -> str:
+    return QColor(round(a.red() * (1 - t) + b.red() * t), round(a.green() * (1 - t) + b.green() * t),
+                  round(a.blue() * (1 - t) + b.blue() * t)).name()
+
+
+def _visible(text: str) -> str:
+    """Token text as HTML, with line breaks, tabs and spaces made visible."""
+    out = html.escape(text).replace("\t", "→").replace(" ", "·")
+    return out.replace("\r", "").replace("\n", "↵<br>")
+
+
+def render_html(view: TokenView, palette: QPalette) -> str:
+    """The token view as rich text for a QTextBrowser."""
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    hi = palette.color(QPalette.ColorRole.Highlight)
+    trained = (_mix(base, hi, 0.30), _mix(base, hi, 0.48))
+    masked = (_mix(base, text, 0.04), _mix(base, text, 0.10))
+    dim = _mix(base, text, 0.55)
+    special_bg = _mix(base, text, 0.22)
+    parts: list[str] = []
+    pending: list[int] = []  # ids of tokens that are only part of a character (shown with the one completing it)
+    group = 0
+    for piece in view.pieces[:MAX_TOKENS_SHOWN]:
+        if not piece.text:
+            pending.append(piece.id)
+            continue
+        ids = [*pending, piece.id]
+        pending = []
+        shade = group % 2
+        group += 1
+        bg = trained[shade] if piece.trained else masked[shade]
+        if piece.special:
+            bg = _mix(QColor(special_bg), hi, 0.45) if piece.trained else special_bg
+        colour = text.name() if piece.trained or piece.special else dim
+        weight = "font-weight:600;" if piece.special else ""
+        label = f"id {ids[0]}" if len(ids) == 1 else f"{len(ids)} tokens, ids {' '.join(map(str, ids))}"
+        title = f"{label} · {'trained' if piece.trained else 'masked'}{' · special' if piece.special else ''}"
+        parts.append(f'<span title="{html.escape(title)}" style="background-color:{bg};color:{colour};{weight}">'
+                     f"{_visible(piece.text)}</span>")
+    if len(view.pieces) > MAX_TOKENS_SHOWN:
+        parts.append(f"<br><i>… {len(view.pieces) - MAX_TOKENS_SHOWN} more tokens</i>")
+    return "<div style=\"font-family:monospace; line-height:150%\">" + "".join(parts) + "</div>"
+
+
+def summary_text(view: TokenView) -> str:
+    """One line: tokens, trained, masked, truncated."""
+    trained = view.trained_count
+    parts = [f"{view.total} tokens", f"{trained} trained", f"{view.total - trained} not trained"]
+    if view.truncated:
+        parts.append(f"{view.truncated} cut off by the maximum length {view.max_seq_length}")
+    return " · ".join(parts)
+
+
+class TokenViewPanel(QWidget):
+    """The panel: a summary line, a warning line, the tokens, a legend, and the thinking switch when it applies."""
+
+    thinking_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("token-view")
+        self.summary = QLabel("Select a row to see what the model is trained on.")
+        self.summary.setObjectName("token-summary")
+        self.summary.setWordWrap(True)
+        self.warning = QLabel()
+        self.warning.setObjectName("token-warning")
+        self.warning.setWordWrap(True)
+        self.warning.setVisible(False)
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("token-browser")
+        self.browser.setOpenLinks(False)
+        self.thinking = QCheckBox("Thinking on")
+        self.thinking.setToolTip("This model's chat template has a thinking block (<think>). Training renders it as "
+                                 "mlx-lm does by default; switch to compare the rendering without it.")
+        self.thinking.setVisible(False)
+        self.thinking.toggled.connect(self.thinking_toggled)
+        legend = QLabel("Highlighted: trained · dimmed: prompt (masked, not trained) · bold: special tokens · "
+                        "↵ line break · ·space")
+        legend.setWordWrap(True)
+        legend.setEnabled(False)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.thinking, 0, Qt.AlignmentFlag.AlignTop)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addLayout(top)
+        lay.addWidget(self.warning)
+        lay.addWidget(self.browser, 1)
+        lay.addWidget(legend)
+        self.view: TokenView | None = None
+
+    def show_message(self, text: str) -> None:
+        """No token view (no model, no row, or the row cannot be rendered): say why."""
+        self.view = None
+        self.summary.setText(text)
+        self.warning.setVisible(False)
+        self.browser.clear()
+
+    def show_view(self, view: TokenView) -> None:
+        self.view = view
+        self.summary.setText(summary_text(view))
+        warn = ""
+        if view.trained_count == 0:
+            warn = ("⚠ Nothing of this row is trained: the prompt fills the maximum sequence length. Shorten the "
+                    "prompt or raise the maximum sequence length (a batch of such rows gives a NaN loss).")
+        elif view.pieces and not view.pieces[-1].trained and not view.truncated:
+            warn = "⚠ The last token is not trained, so the model may not learn where to stop."
+        self.warning.setText(warn)
+        self.warning.setVisible(bool(warn))
+        self.browser.setHtml(render_html(view, self.palette()))

@@ -1,0 +1,895 @@
+"""Step 2 — Data: a dataset editor that shows exactly what the model will learn.
+
+A thin page over the Qt-free engine (:mod:`mlxstudio.core.dataset`, ``dataset_tokens``, ``dataset_recovery``): the
+grid is a ``QAbstractTableModel`` over the engine's ``Dataset`` with every edit on a ``QUndoStack``; validation runs
+after each edit (debounced) and fills the problems list; token counts and the token view use the active model's
+tokenizer on background threads. Saving a split writes train/valid/test.jsonl into a dataset folder and hands it to
+the Train page via :meth:`AppState.set_dataset`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlxstudio.core import paths
+from mlxstudio.core.dataset import (
+    SPLITS,
+    DataError,
+    Dataset,
+    find_leakage,
+    load_dataset,
+    new_row,
+    save_dataset,
+    split_dataset,
+    write_splits,
+)
+from mlxstudio.core.dataset_recovery import Recovered, clear_recovery, read_recovery, write_recovery
+from mlxstudio.core.dataset_validate import row_key
+from mlxstudio.core.errors import UserError
+from mlxstudio.gui import icons, settings
+from mlxstudio.gui.data.clipboard import from_tsv, strip_header, to_tsv
+from mlxstudio.gui.data.commands import (
+    InsertRowsCommand,
+    MoveRowsCommand,
+    RemoveRowsCommand,
+    ReplaceAllCommand,
+    ReplaceRowCommand,
+)
+from mlxstudio.gui.data.delegate import MultiLineDelegate
+from mlxstudio.gui.data.histogram import LengthHistogram
+from mlxstudio.gui.data.problems_list import ProblemsList
+from mlxstudio.gui.data.split_panel import SplitPanel
+from mlxstudio.gui.data.table_model import DatasetTableModel
+from mlxstudio.gui.data.token_service import TokenService
+from mlxstudio.gui.data.token_view import TokenViewPanel
+from mlxstudio.gui.model.banners import MessageBar
+from mlxstudio.gui.state import AppState, StepStatus
+
+DATASET_FILTER = "JSON Lines (*.jsonl);;CSV (*.csv)"
+OPEN_FILTER = "Datasets (*.jsonl *.csv *.tsv *.json);;All files (*)"
+AUTOSAVE_MS = 5000
+LAST_PATH = settings.Setting("data/last_path", "", "The dataset file or folder open on the Data page.")
+MAX_SEQ = settings.Setting("data/max_seq_length", 2048, "Maximum sequence length for the length checks.")
+VALID_PCT = settings.Setting("data/valid_percent", 10.0, "Validation share of a split, in percent.")
+TEST_PCT = settings.Setting("data/test_percent", 0.0, "Test share of a split, in percent.")
+SEED = settings.Setting("data/seed", 0, "Seed of the train/valid/test split.")
+UNIT = {"completion": "pair", "chat": "chat", "text": "text"}
+
+
+def seed_pairs() -> Dataset:
+    """The five seed pairs shipped with the app (no file path: saving asks where)."""
+    text = resources.files("mlxstudio.resources").joinpath("sample/seed_train.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return Dataset("completion", rows)
+
+
+class DataPage(QWidget):
+    """The Data page (see the module docstring)."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("data-page")
+        self.state = state
+        self.undo = QUndoStack(self)
+        self.model = DatasetTableModel(self.undo, self)
+        self.tokens = TokenService(self)
+        self.active = False  # a dataset is open (otherwise the empty state shows)
+        self.source: Path | None = None  # the file (or split folder) the rows came from
+        self.split_folder: Path | None = None
+        self.recovered: Recovered | None = None
+        self._autosaved_index = -1
+        self._view_request = -1
+        self._build()
+        self._connect()
+        self.tokens.set_model(state.model)
+        self._check_recovery()
+        self._refresh_all()
+
+    # -- building ------------------------------------------------------------------------------------------------
+    def _act(self, text: str, slot: Any, shortcut: Any = None, icon: str | None = None, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if icon:
+            act.setIcon(icons.icon(icon))
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        if tip:
+            act.setToolTip(tip)
+        act.triggered.connect(lambda _=False: slot())
+        self.addAction(act)
+        return act
+
+    def _build(self) -> None:
+        A = self._act
+        self.new_menu = QMenu("New Dataset", self)
+        self.new_actions = {fmt: self.new_menu.addAction(label) for fmt, label in (
+            ("completion", "Prompt / completion pairs"), ("chat", "Chat (system / user / assistant)"),
+            ("text", "Plain text"))}
+        for fmt, act in self.new_actions.items():
+            act.triggered.connect(lambda _=False, f=fmt: self.new_dataset(f))
+        self.open_action = A("Open…", self.open_dialog, None, "open", "Open a .jsonl or .csv dataset")
+        self.save_action = A("Save", self.save, QKeySequence.StandardKey.Save, None, "Save the dataset file")
+        self.save_as_action = A("Save As…", self.save_as_dialog, QKeySequence.StandardKey.SaveAs)
+        self.sample_action = A("Sample: Seed Pairs", self.load_seed_pairs, None, "demo",
+                               "Load the five seed pairs of the tutorial")
+        self.add_action = A("Add Row", self.add_row, QKeySequence.StandardKey.New, None, "Add an empty row at the end")
+        self.insert_action = A("Insert Row", self.insert_row, "Ctrl+I", None, "Insert an empty row above")
+        self.duplicate_action = A("Duplicate", self.duplicate_rows, "Ctrl+D", None, "Duplicate the selected rows")
+        self.delete_action = A("Delete Rows", self.delete_rows, QKeySequence.StandardKey.Delete, "delete",
+                               "Delete the selected rows")
+        self.up_action = A("Move Up", lambda: self.move_rows(-1), "Alt+Up", None, "Move the selected rows up")
+        self.down_action = A("Move Down", lambda: self.move_rows(1), "Alt+Down", None, "Move the selected rows down")
+        self.copy_action = A("Copy", self.copy, QKeySequence.StandardKey.Copy)
+        self.cut_action = A("Cut", self.cut, QKeySequence.StandardKey.Cut)
+        self.paste_action = A("Paste", self.paste, QKeySequence.StandardKey.Paste)
+        self.find_action = A("Find…", lambda: self.find.setFocus(), QKeySequence.StandardKey.Find)
+        self.edit_json_action = A("Edit Row as JSON…", self.edit_row_json, None, None,
+                                  "Edit the whole row (e.g. a multi-turn chat) as JSON")
+        self.undo_action = self.undo.createUndoAction(self, "Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo.createRedoAction(self, "Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        for act in (self.undo_action, self.redo_action):
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(act)
+
+        bar = QToolBar()
+        bar.setObjectName("data-toolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        new_button = QToolButton()
+        new_button.setText("New")
+        new_button.setMenu(self.new_menu)
+        new_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(new_button)
+        for act in (self.open_action, self.save_action, self.sample_action):
+            bar.addAction(act)
+        bar.addSeparator()
+        for act in (self.add_action, self.duplicate_action, self.delete_action, self.up_action, self.down_action):
+            bar.addAction(act)
+        self.find = QLineEdit()
+        self.find.setObjectName("data-find")
+        self.find.setPlaceholderText("Find…")
+        self.find.setClearButtonEnabled(True)
+        self.find.setMaximumWidth(220)
+        bar.addSeparator()
+        bar.addWidget(self.find)
+
+        self.message = MessageBar(self)
+        self.summary = QLabel()
+        self.summary.setObjectName("data-summary")
+
+        self.table = QTableView()
+        self.table.setObjectName("data-grid")
+        self.table.setModel(self.model)
+        self.table.setItemDelegate(MultiLineDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed
+                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.installEventFilter(self)
+
+        self.problems = ProblemsList()
+        self.problems_label = QLabel("Problems")
+        problems_box = QWidget()
+        pl = QVBoxLayout(problems_box)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(self.problems_label)
+        pl.addWidget(self.problems)
+
+        self.grid_split = QSplitter(Qt.Orientation.Vertical)
+        self.grid_split.setObjectName("data-grid-split")
+        self.grid_split.addWidget(self.table)
+        self.grid_split.addWidget(problems_box)
+        self.grid_split.setStretchFactor(0, 4)
+        self.grid_split.setStretchFactor(1, 1)
+        self.grid_split.setSizes([480, 130])
+
+        self.token_panel = TokenViewPanel()
+        self.histogram = LengthHistogram()
+        self.split_panel = SplitPanel()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("data-tabs")
+        self.tabs.addTab(self.token_panel, "What the model sees")
+        self.tabs.addTab(self.histogram, "Lengths")
+        self.tabs.addTab(self.split_panel, "Split")
+
+        self.main_split = QSplitter(Qt.Orientation.Horizontal)
+        self.main_split.setObjectName("data-main-split")
+        self.main_split.addWidget(self.grid_split)
+        self.main_split.addWidget(self.tabs)
+        self.main_split.setStretchFactor(0, 3)
+        self.main_split.setStretchFactor(1, 2)
+        self.main_split.setSizes([560, 340])
+
+        self.empty = self._empty_state()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.main_split)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 4)
+        lay.addWidget(bar)
+        lay.addWidget(self.message)
+        lay.addWidget(self.stack, 1)
+        lay.addWidget(self.summary)
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self.count_timer = QTimer(self)
+        self.count_timer.setSingleShot(True)
+        self.count_timer.setInterval(400)
+        self.count_timer.timeout.connect(self.request_counts)
+        self.view_timer = QTimer(self)
+        self.view_timer.setSingleShot(True)
+        self.view_timer.setInterval(120)
+        self.view_timer.timeout.connect(self.request_view)
+
+    def _empty_state(self) -> QWidget:
+        w = QWidget()
+        w.setObjectName("data-empty")
+        lay = QVBoxLayout(w)
+        lay.addStretch(2)
+        head = QLabel("Teach the model with examples")
+        font = head.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        head.setFont(font)
+        head.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        body = QLabel("Each row is a prompt and the completion the model should learn. Start from the five seed "
+                      "pairs, an empty dataset, or a .jsonl / .csv file (you can also drop a file here).")
+        body.setWordWrap(True)
+        body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(head)
+        lay.addWidget(body)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for text, slot, name in (("Load the Seed Pairs", self.load_seed_pairs, "empty-sample"),
+                                 ("New Dataset", lambda: self.new_dataset("completion"), "empty-new"),
+                                 ("Open a File…", self.open_dialog, "empty-open")):
+            b = QPushButton(text)
+            b.setObjectName(name)
+            b.clicked.connect(lambda _=False, s=slot: s())
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addStretch(3)
+        return w
+
+    def _connect(self) -> None:
+        self.model.problems_changed.connect(self._problems_changed)
+        self.model.dataset_replaced.connect(self._dataset_replaced)
+        self.model.dataChanged.connect(self.view_timer.start)
+        self.undo.cleanChanged.connect(self._update_title)
+        self.undo.indexChanged.connect(self._edited)
+        self.table.selectionModel().currentRowChanged.connect(self.view_timer.start)
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.problems.row_activated.connect(self.go_to_row)
+        self.find.textChanged.connect(self.apply_filter)
+        self.state.model_changed.connect(self._model_changed)
+        self.tokens.tokenizer_ready.connect(self._tokenizer_ready)
+        self.tokens.tokenizer_failed.connect(self._tokenizer_failed)
+        self.tokens.counts_ready.connect(self._counts_ready)
+        self.tokens.view_ready.connect(self._view_ready)
+        self.token_panel.thinking_toggled.connect(self.view_timer.start)
+        self.histogram.max_seq_length_changed.connect(self._max_len_changed)
+        self.split_panel.changed.connect(self._update_split_preview)
+        self.split_panel.save_requested.connect(lambda: self.save_split())
+        self.model.max_seq_length = self.histogram.max_len.value()
+
+    # -- page contract ---------------------------------------------------------------------------------------------
+    def can_close(self) -> bool:
+        """Ask about unsaved edits (Save / Discard / Cancel)."""
+        return self.maybe_save("closing")
+
+    def shutdown(self) -> None:
+        """Stop background work; the recovery file stays only if edits are unsaved."""
+        self.autosave_timer.stop()
+        self.tokens.shutdown()
+
+    def install_menus(self, window: Any) -> None:
+        """Add the page's actions to the window's File and Edit menus."""
+        file_menu = window.menu("File")
+        first = file_menu.actions()[0] if file_menu.actions() else None
+        file_menu.insertMenu(first, self.new_menu) if first else file_menu.addMenu(self.new_menu)
+        for act in (self.save_action, self.save_as_action, self.sample_action):
+            file_menu.insertAction(first, act) if first else file_menu.addAction(act)
+        if first:
+            file_menu.insertSeparator(first)
+        edit = window.menu("Edit")
+        for act in (self.undo_action, self.redo_action, None, self.cut_action, self.copy_action, self.paste_action,
+                    None, self.add_action, self.insert_action, self.duplicate_action, self.delete_action,
+                    self.up_action, self.down_action, None, self.edit_json_action, self.find_action):
+            edit.addSeparator() if act is None else edit.addAction(act)
+
+    def open_path(self, path: Path) -> bool:
+        """Open a dataset file, or a dataset folder (train/valid/test.jsonl). Returns False when it could not."""
+        path = Path(path)
+        if not self.maybe_save("opening another dataset"):
+            return False
+        try:
+            ds = self._load_folder(path) if path.is_dir() else load_dataset(path)
+        except UserError as exc:
+            self.message.show_message(f"{exc}\nNothing was changed.", "error")
+            return False
+        self._set_dataset(ds, path)
+        if path.is_dir():
+            self.split_folder = path
+            self.state.set_dataset(path)
+        self.message.hide()
+        return True
+
+    def save_settings(self, s: QSettings) -> None:
+        settings.save_splitter(s, "data-main", self.main_split)
+        settings.save_splitter(s, "data-grid", self.grid_split)
+        LAST_PATH.set(str(self.source) if self.source and self.undo.isClean() else
+                      (str(self.source) if self.source else ""), s)
+        MAX_SEQ.set(self.histogram.max_len.value(), s)
+        VALID_PCT.set(self.split_panel.valid.value(), s)
+        TEST_PCT.set(self.split_panel.test.value(), s)
+        SEED.set(self.split_panel.seed.value(), s)
+
+    def restore_settings(self, s: QSettings) -> None:
+        settings.restore_splitter(s, "data-main", self.main_split)
+        settings.restore_splitter(s, "data-grid", self.grid_split)
+        self.histogram.max_len.setValue(MAX_SEQ.get(s))
+        self.split_panel.valid.setValue(VALID_PCT.get(s))
+        self.split_panel.test.setValue(TEST_PCT.get(s))
+        self.split_panel.seed.setValue(SEED.get(s))
+        last = LAST_PATH.get(s)
+        if last and not self.active and self.recovered is None and Path(last).exists():
+            self.open_path(Path(last))
+
+    # -- opening / new / sample ----------------------------------------------------------------------------------
+    @staticmethod
+    def _load_folder(folder: Path) -> Dataset:
+        parts = [load_dataset(folder / f"{n}.jsonl") for n in SPLITS if (folder / f"{n}.jsonl").exists()]
+        if not parts:
+            raise DataError("has no train.jsonl, valid.jsonl or test.jsonl — open a dataset file instead", str(folder))
+        fmts = {p.format for p in parts}
+        if len(fmts) > 1:
+            raise DataError(f"the splits use different formats ({', '.join(sorted(fmts))})", str(folder))
+        return Dataset(parts[0].format, [r for p in parts for r in p.rows])
+
+    def _set_dataset(self, ds: Dataset, source: Path | None) -> None:
+        self.source = source
+        self.split_folder = None
+        self.undo.clear()
+        self.active = True
+        self.model.set_dataset(ds)
+        self.undo.setClean()
+        self._autosaved_index = self.undo.index()
+        clear_recovery()
+        if source is not None and source.is_file():
+            settings.add_recent_file(source)
+        self._refresh_all()
+
+    def open_dialog(self) -> None:
+        start = str(self.source.parent) if self.source else str(Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Open Dataset", start, OPEN_FILTER)
+        if name:
+            self.open_path(Path(name))
+
+    def new_dataset(self, fmt: str = "completion") -> None:
+        """Start from a template row of ``fmt`` (undoable when a dataset is open)."""
+        self._replace(Dataset(fmt, [new_row(fmt)]), f"New {fmt} dataset")
+        self.table.setCurrentIndex(self.model.index(0, 0))
+
+    def load_seed_pairs(self) -> None:
+        """Load the five seed pairs (undoable)."""
+        self._replace(seed_pairs(), "Load the seed pairs")
+
+    def _replace(self, ds: Dataset, text: str) -> None:
+        if not self.active:
+            self._set_dataset(ds, None)
+            self.undo.resetClean()  # new content that is not in any file yet
+            return
+        self.undo.push(ReplaceAllCommand(self.model, ds, text))
+        self.source = ds.path
+
+    # -- saving ------------------------------------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Save to the file the dataset came from (or ask where, for a new dataset or a split folder)."""
+        if self.source is None or self.source.is_dir():
+            return self.save_as_dialog()
+        return self.save_as(self.source)
+
+    def save_as_dialog(self) -> bool:
+        start = str(self.source if self.source and self.source.is_file() else paths.datasets_dir() / "dataset.jsonl")
+        name, chosen = QFileDialog.getSaveFileName(self, "Save Dataset", start, DATASET_FILTER)
+        if not name:
+            return False
+        path = Path(name)
+        if not path.suffix:
+            path = path.with_suffix(".csv" if "csv" in chosen.lower() else ".jsonl")
+        return self.save_as(path)
+
+    def save_as(self, path: Path) -> bool:
+        """Write the dataset to ``path`` (.jsonl or .csv) atomically; on failure the edits stay and nothing is lost."""
+        try:
+            save_dataset(self.model.ds, path)
+        except UserError as exc:
+            self.message.show_message(f"{exc}", "error")
+            return False
+        self.source = Path(path)
+        self.undo.setClean()
+        clear_recovery()
+        settings.add_recent_file(self.source)
+        self.model.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(0, len(self.model.ds) - 1))
+        self.message.show_message(f"Saved {len(self.model.ds)} rows to {path}.", "info")
+        self._update_title()
+        self._update_status()
+        return True
+
+    def maybe_save(self, why: str) -> bool:
+        """True when it is fine to drop the current edits (saved, discarded, or none)."""
+        if not self.active or self.undo.isClean():
+            return True
+        name = self.source.name if self.source else "the dataset"
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {name} before {why}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        if answer == QMessageBox.StandardButton.Discard:
+            clear_recovery()
+            self.undo.setClean()
+            return True
+        return False
+
+    def default_split_folder(self) -> Path:
+        if self.source is not None and self.source.is_dir():
+            return self.source
+        stem = self.source.stem if self.source else time.strftime("dataset-%Y%m%d-%H%M%S")
+        return paths.datasets_dir() / stem
+
+    def save_split(self, folder: Path | None = None) -> Path | None:
+        """Split with the panel's fractions and seed and write train/valid/test.jsonl; hand the folder to Train."""
+        if self.model.error_count():
+            self.message.show_message(f"Fix the {self.model.error_count()} errors listed under Problems before "
+                                      "saving a split for training.", "error")
+            return None
+        folder = Path(folder) if folder is not None else self.default_split_folder()
+        valid, test = self.split_panel.fractions()
+        try:
+            splits = split_dataset(self.model.ds, valid, test, self.split_panel.seed.value())
+            write_splits(splits, folder)
+        except (UserError, OSError) as exc:
+            self.message.show_message(f"The split could not be saved: {exc}", "error")
+            return None
+        leaks = find_leakage(splits)
+        self.split_panel.leakage.setText("\n".join("⚠ " + p.message for p in leaks[:5]))
+        counts = " · ".join(f"{n} {len(splits[n])}" for n in SPLITS)
+        self.split_panel.saved.setText(f"Saved to {folder}\n({counts})")
+        self.split_folder = folder
+        if self.source is None:  # an untitled dataset now lives in the split folder
+            self.source = folder
+            self.undo.setClean()
+            clear_recovery()
+        self.state.set_dataset(folder)
+        self.message.show_message(f"Saved the split to {folder} — the Train page will use it.", "info",
+                                  "Reveal", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
+        self._update_status()
+        return folder
+
+    # -- autosave / recovery -------------------------------------------------------------------------------------
+    def autosave(self) -> None:
+        """Write unsaved edits to the recovery file (only when something changed since the last autosave)."""
+        if not self.active or self.undo.isClean() or self.undo.index() == self._autosaved_index:
+            return
+        try:
+            ds = self.model.ds.copy()
+            ds.path = self.source if self.source and self.source.is_file() else None
+            write_recovery(ds)
+            self._autosaved_index = self.undo.index()
+        except OSError as exc:
+            self.summary.setText(f"Autosave failed: {exc}")
+
+    def _check_recovery(self) -> None:
+        rec = read_recovery()
+        if rec is None:
+            return
+        self.recovered = rec
+        self.message.show_message(f"Unsaved edits were recovered: {rec.describe()}. Restore them?", "warning",
+                                  "Restore", self.restore_recovered)
+
+    def restore_recovered(self) -> None:
+        """Put the autosaved rows back into the grid (unsaved, so the original file stays untouched)."""
+        rec = self.recovered
+        if rec is None:
+            return
+        self.recovered = None
+        ds = rec.dataset
+        self.source = None
+        self.undo.clear()
+        self.active = True
+        self.model.set_dataset(ds)
+        self.source = ds.path
+        self.undo.resetClean()
+        self._autosaved_index = -1
+        self.message.show_message(f"Restored {len(ds)} rows. They are not saved yet — use File → Save.", "info")
+        self._refresh_all()
+
+    # -- row operations --------------------------------------------------------------------------------------------
+    def selected_rows(self) -> list[int]:
+        rows = {i.row() for i in self.table.selectionModel().selectedIndexes()}
+        cur = self.table.currentIndex()
+        if not rows and cur.isValid():
+            rows = {cur.row()}
+        return sorted(rows)
+
+    def _select_rows(self, first: int, count: int = 1, column: int = 0) -> None:
+        if count <= 0 or first >= self.model.rowCount():
+            return
+        sel = self.table.selectionModel()
+        sel.clearSelection()
+        top = self.model.index(first, 0)
+        bottom = self.model.index(first + count - 1, self.model.columnCount() - 1)
+        from PySide6.QtCore import QItemSelection
+
+        sel.select(QItemSelection(top, bottom), QItemSelectionModel.SelectionFlag.Select)
+        sel.setCurrentIndex(self.model.index(first, column), QItemSelectionModel.SelectionFlag.NoUpdate)
+        self.table.scrollTo(self.model.index(first, column))
+
+    def _ensure_active(self) -> None:
+        if not self.active:
+            self._set_dataset(Dataset("completion", []), None)
+
+    def add_row(self) -> None:
+        """Add an empty row at the end and start editing it."""
+        self._ensure_active()
+        at = len(self.model.ds)
+        self.undo.push(InsertRowsCommand(self.model, at, [new_row(self.model.ds.format)], "Add row"))
+        self._select_rows(at)
+        self.table.edit(self.model.index(at, 0))
+
+    def insert_row(self) -> None:
+        self._ensure_active()
+        rows = self.selected_rows()
+        at = rows[0] if rows else len(self.model.ds)
+        self.undo.push(InsertRowsCommand(self.model, at, [new_row(self.model.ds.format)], "Insert row"))
+        self._select_rows(at)
+
+    def duplicate_rows(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        copies = [self.model.ds.get_row(i) for i in rows]
+        at = rows[-1] + 1
+        self.undo.push(InsertRowsCommand(self.model, at, copies, f"Duplicate {len(rows)} row{'s' * (len(rows) > 1)}"))
+        self._select_rows(at, len(copies))
+
+    def delete_rows(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        self.undo.push(RemoveRowsCommand(self.model, rows))
+        n = len(self.model.ds)
+        if n:
+            self._select_rows(min(rows[0], n - 1))
+
+    def move_rows(self, delta: int) -> None:
+        """Move the selected block of rows up (-1) or down (+1)."""
+        rows = self.selected_rows()
+        if not rows or rows != list(range(rows[0], rows[-1] + 1)):
+            return
+        dest = rows[0] + delta
+        if dest < 0 or dest + len(rows) > len(self.model.ds):
+            return
+        col = max(0, self.table.currentIndex().column())
+        self.undo.push(MoveRowsCommand(self.model, rows[0], len(rows), dest))
+        self._select_rows(dest, len(rows), col)
+
+    def go_to_row(self, row: int, key: Any = None) -> None:
+        col = 0
+        if isinstance(key, str) and key in self.model.ds.columns:
+            col = self.model.ds.columns.index(key)
+        self.table.setRowHidden(row, False)
+        self._select_rows(row, 1, col)
+        self.table.setFocus()
+
+    def edit_row_json(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        row = rows[0]
+        text = json.dumps(self.model.ds.rows[row], ensure_ascii=False, indent=2)
+        new, ok = QInputDialog.getMultiLineText(self, f"Row {row + 1}", "The row as JSON:", text)
+        if ok and new != text:
+            self.replace_row_json(row, new)
+
+    def replace_row_json(self, row: int, text: str) -> bool:
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            self.message.show_message(f"Row {row + 1} was not changed: the JSON is invalid ({exc}).", "error")
+            return False
+        if not isinstance(value, dict):
+            self.message.show_message(f"Row {row + 1} was not changed: a row must be a JSON object.", "error")
+            return False
+        self.undo.push(ReplaceRowCommand(self.model, row, value))
+        return True
+
+    # -- clipboard ---------------------------------------------------------------------------------------------------
+    def copy(self) -> str:
+        """Copy the selected cells (or whole rows) as TSV for spreadsheets."""
+        indexes = [i for i in self.table.selectionModel().selectedIndexes()
+                   if i.column() < self.model.tokens_column]
+        if not indexes:
+            return ""
+        rows = sorted({i.row() for i in indexes})
+        cols = sorted({i.column() for i in indexes})
+        names = self.model.ds.columns
+        records = [[self.model.ds.cell(r, names[c]) for c in cols] for r in rows]
+        text = to_tsv(records)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def cut(self) -> None:
+        if self.copy():
+            self.delete_rows()
+
+    def paste(self, text: str | None = None) -> int:
+        """Paste TSV: one value into the current cell, or rows inserted below the current row. Returns rows added."""
+        self._ensure_active()
+        text = QGuiApplication.clipboard().text() if text is None else text
+        records = strip_header(from_tsv(text), self.model.ds.columns)
+        if not records:
+            return 0
+        cur = self.table.currentIndex()
+        if len(records) == 1 and len(records[0]) == 1 and cur.isValid() and cur.column() < self.model.tokens_column:
+            self.model.setData(cur, records[0][0])
+            return 0
+        names = self.model.ds.columns
+        start_col = cur.column() if cur.isValid() and cur.column() < len(names) else 0
+        new: list[dict[str, Any]] = []
+        for rec in records:
+            tmp = Dataset(self.model.ds.format, [new_row(self.model.ds.format)])
+            for offset, value in enumerate(rec):
+                c = start_col + offset
+                if c < len(names):
+                    tmp.set_cell(0, names[c], value)
+            new.append(tmp.rows[0])
+        at = cur.row() + 1 if cur.isValid() else len(self.model.ds)
+        self.undo.push(InsertRowsCommand(self.model, at, new, f"Paste {len(new)} row{'s' * (len(new) > 1)}"))
+        self._select_rows(at, len(new))
+        return len(new)
+
+    # -- find / filter -----------------------------------------------------------------------------------------------
+    def apply_filter(self, text: str) -> None:
+        """Show only rows containing ``text`` (any column, case-insensitive)."""
+        needle = text.strip().lower()
+        ds = self.model.ds
+        shown = 0
+        for r in range(len(ds)):
+            hit = not needle or any(needle in ds.cell(r, c).lower() for c in ds.columns)
+            self.table.setRowHidden(r, not hit)
+            shown += hit
+        self._filter_shown = shown if needle else None
+        self._update_status()
+
+    # -- keyboard ----------------------------------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: Any) -> bool:
+        if obj is self.table and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress \
+                and self.table.state() != QAbstractItemView.State.EditingState \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            cur = self.table.currentIndex()
+            if not cur.isValid() or cur.row() == len(self.model.ds) - 1:
+                self.add_row()  # Enter at the end adds a row
+            else:
+                self.table.edit(cur)
+            return True
+        return super().eventFilter(obj, event)
+
+    # -- reactions -----------------------------------------------------------------------------------------------------
+    def _edited(self, *_: Any) -> None:
+        self._update_title()
+        self._update_actions()
+        self.count_timer.start()
+        if self.find.text():
+            self.apply_filter(self.find.text())
+
+    def _dataset_replaced(self) -> None:
+        self.stack.setCurrentIndex(1 if self.active else 0)
+        QTimer.singleShot(0, self._size_columns)
+        self.view_timer.start()
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        n = len(self.model.ds.columns)
+        if n == 0:
+            return
+        self._sized_width = self.table.viewport().width()
+        width = max(300, self._sized_width - 90)
+        for c in range(n):
+            header.resizeSection(c, max(120, width // n))
+        header.resizeSection(n, 80)
+
+    def _problems_changed(self) -> None:
+        if abs(self.table.viewport().width() - getattr(self, "_sized_width", 0)) > 4 and self.isVisible():
+            QTimer.singleShot(0, self._size_columns)  # row markers changed the header width
+        self.problems.set_problems(self.model.problems, self.source.name if self.source else "untitled")
+        e, w = self.model.error_count(), self.model.warning_count()
+        self.problems_label.setText(f"Problems: {e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
+                                    + ("" if e else " — ready to split and train" if len(self.model.ds) else ""))
+        self._update_split_preview()
+        self._update_status()
+
+    def _update_split_preview(self) -> None:
+        self.split_panel.update_preview(len(self.model.ds), self.model.error_count())
+
+    def _model_changed(self, path: Path | None) -> None:
+        self.tokens.set_model(path)
+        self.model.token_counts.clear()
+        self.model.counting = False
+        self.histogram.set_lengths([])
+        self._refresh_all()
+
+    def _tokenizer_ready(self, name: str) -> None:
+        self.token_panel.thinking.setVisible(self.tokens.thinking_switch)
+        self.request_counts()
+        self.request_view()
+
+    def _tokenizer_failed(self, message: str) -> None:
+        self.model.counting = False
+        self.token_panel.show_message(f"Token counts are not available: {message}")
+
+    def request_counts(self) -> None:
+        if not self.active or self.tokens.tokenizer is None:
+            return
+        started = self.tokens.request_counts(self.model.ds.rows, self.model.ds.format, set(self.model.token_counts))
+        self.model.counting = started
+        if not started:
+            self._update_histogram()
+
+    def _counts_ready(self, counts: dict[Any, Any]) -> None:
+        self.model.counting = self.tokens.counting
+        self.model.set_token_counts(counts)
+        self._update_histogram()
+
+    def _update_histogram(self) -> None:
+        counts = [self.model.token_counts.get(row_key(r)) for r in self.model.ds.rows]
+        lengths = [c.total for c in counts if c is not None]
+        self.histogram.set_lengths(lengths, missing=sum(c is None for c in counts))
+        self._update_status()
+
+    def _max_len_changed(self, value: int) -> None:
+        self.model.max_seq_length = value
+        self.model.schedule_validation()
+        self.view_timer.start()
+
+    def request_view(self) -> None:
+        if not self.active or len(self.model.ds) == 0:
+            self.token_panel.show_message("Select a row to see what the model is trained on.")
+            return
+        if self.state.model is None:
+            self.token_panel.show_message("Choose a model in step 1 to see how each row is tokenized and which "
+                                          "tokens are trained.")
+            return
+        if self.tokens.tokenizer is None:
+            self.token_panel.show_message("Loading the model's tokenizer…" if self.tokens.loading else
+                                          "The model's tokenizer is not available.")
+            return
+        cur = self.table.currentIndex()
+        row = cur.row() if cur.isValid() else 0
+        kwargs = None
+        if self.tokens.thinking_switch:
+            kwargs = {"enable_thinking": self.token_panel.thinking.isChecked()}
+        self._view_request = self.tokens.request_view(self.model.ds.get_row(row), self.model.ds.format,
+                                                      self.histogram.max_len.value(), kwargs)
+
+    def _view_ready(self, rid: int, result: Any) -> None:
+        if rid != self._view_request:
+            return
+        if isinstance(result, str):
+            self.token_panel.show_message(result)
+        else:
+            self.token_panel.show_view(result)
+
+    # -- status, title, actions ----------------------------------------------------------------------------------
+    def _refresh_all(self) -> None:
+        self.stack.setCurrentIndex(1 if self.active else 0)
+        self._update_title()
+        self._update_actions()
+        self._update_status()
+        self._update_split_preview()
+        self.view_timer.start()
+        self.count_timer.start()
+
+    def _update_actions(self, *_: Any) -> None:
+        has_rows = self.active and len(self.model.ds) > 0
+        selected = bool(self.selected_rows()) if has_rows else False
+        for act in (self.duplicate_action, self.delete_action, self.up_action, self.down_action, self.copy_action,
+                    self.cut_action, self.edit_json_action):
+            act.setEnabled(selected)
+        self.save_action.setEnabled(self.active)
+        self.save_as_action.setEnabled(self.active)
+
+    def summary_text(self) -> str:
+        """“5 pairs · 0 errors” (the navigator's line for this step)."""
+        n = len(self.model.ds)
+        unit = UNIT.get(self.model.ds.format, "row")
+        e = self.model.error_count()
+        return f"{n} {unit}{'s' * (n != 1)} · {e} error{'s' * (e != 1)}"
+
+    def _update_status(self) -> None:
+        if not self.active:
+            self.summary.setText("No dataset open.")
+            self.state.set_step("data", StepStatus(ready=self.state.dataset is not None,
+                                                   summary="" if self.state.dataset is None else "dataset saved"))
+            return
+        text = self.summary_text()
+        w = self.model.warning_count()
+        parts = [text, f"{w} warning{'s' * (w != 1)}"]
+        over = self.histogram.truncated_rows()
+        if self.histogram.lengths:
+            parts.append(f"{sum(self.histogram.lengths)} tokens")
+            if over:
+                parts.append(f"{over} too long")
+        shown = getattr(self, "_filter_shown", None)
+        if shown is not None:
+            parts.append(f"{shown} shown by the filter")
+        if self.split_folder is None:
+            parts.append("split not saved yet (Split tab)")
+        else:
+            parts.append(f"split saved in {self.split_folder.name}")
+        self.summary.setText(" · ".join(parts))
+        ready = self.state.dataset is not None and self.model.error_count() == 0
+        self.state.set_step("data", StepStatus(ready=ready, summary=text))
+
+    def _update_title(self, *_: Any) -> None:
+        win = self.window()
+        if not isinstance(win, QMainWindow) or not self.active:
+            return
+        name = self.source.name if self.source else "untitled"
+        win.setWindowTitle(f"MLX Studio — {name}[*]")
+        win.setWindowModified(not self.undo.isClean())
+
+    def is_modified(self) -> bool:
+        return self.active and not self.undo.isClean()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._update_title()
+        if self.active and not getattr(self, "_sized", False):
+            self._sized = True
+            QTimer.singleShot(0, self._size_columns)
+
+    def current_row_index(self) -> QModelIndex:
+        return self.table.currentIndex()
