@@ -264,8 +264,9 @@ def test_select_files_picks_what_a_model_needs() -> None:
     got = hc.select_files(listing("config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
                                   "model.safetensors.index.json", "tokenizer.json", "merges.txt", "vocab.json",
                                   "chat_template.jinja", "README.md", "pytorch_model.bin", "modeling_x.py",
-                                  "consolidated.safetensors", "original/params.json", "onnx/model.onnx", "x.gguf"))
-    assert [f.path for f in got] == ["chat_template.jinja", "config.json", "merges.txt",
+                                  "consolidated.safetensors", "original/params.json", "onnx/model.onnx", "x.gguf",
+                                  "LICENSE"))
+    assert [f.path for f in got] == ["LICENSE", "chat_template.jinja", "config.json", "merges.txt",
                                      "model.safetensors.index.json", "tokenizer.json", "vocab.json",
                                      "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
     with pytest.raises(hc.UnsupportedModel, match="adapter"):

@@ -38,7 +38,7 @@ _HUB_ALIASES = {"modelscope": "modelscope", "ms": "modelscope", "huggingface": "
 # What a model folder needs (mlx-lm's own download patterns, minus *.py: we never run code from a model repo).
 # Only top-level files: sub-folders of a repo hold other formats (onnx/, original/, gguf/…).
 MODEL_PATTERNS = ("*.json", "model*.safetensors", "tokenizer.model", "*.tiktoken", "tiktoken.model", "*.txt",
-                  "*.jsonl", "*.jinja")
+                  "*.jsonl", "*.jinja", "LICENSE*")
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "tiktoken.model")
 DISK_MARGIN = 64 * 1024 * 1024
 _MODEL_ID_RE = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
