@@ -13,7 +13,7 @@ from typing import ClassVar
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from mlxstudio.gui import jobs, main_window, settings
 from mlxstudio.gui.main_window import MainWindow, Placeholder, route_for
@@ -27,6 +27,8 @@ def shot(widget: QWidget, name: str) -> None:
     if os.environ.get("MLXSTUDIO_SCREENSHOTS"):
         out = ROOT / "screenshots"
         out.mkdir(exist_ok=True)
+        for _ in range(3):  # let pending layouts settle, as a person would see the window
+            QApplication.processEvents()
         widget.grab().save(str(out / f"{name}.png"))
 
 
@@ -147,7 +149,7 @@ def test_step_status_shows_in_navigator_and_status_bar(qtbot, fake_pages) -> Non
     w.state.set_step("train", StepStatus(summary="it 34/60", busy=True, progress=34 / 60))
     train = w.navigator.item("train")
     assert train.progress.isVisible() and train.progress.value() == round(1000 * 34 / 60)
-    assert w.status.job_label.isVisible() and w.status.job_label.text() == "Train: it 34/60"
+    assert w.status.job_label.isVisible() and w.status.job_label.text() == "Train — it 34/60"
     assert w.status.job_progress.value() == round(1000 * 34 / 60)
     w.state.set_step("train", StepStatus(ready=True, summary="60 it · val 0.01"))
     assert not w.status.job_label.isVisible() and not train.progress.isVisible()
@@ -180,6 +182,9 @@ def test_missing_or_broken_pages_show_placeholders(qtbot, monkeypatch) -> None:
         found = w._hosts[step].findChild(Placeholder)
         assert found is not None
         assert found.error == (step == "test")
+    w.show_page("test", force=True)
+    shot(w, "placeholder-error")
+    w.show_page("data", force=True)
     shot(w, "placeholder")
     texts = [lbl.text() for lbl in w._hosts["test"].findChildren(QLabel)]
     assert any("boom in the page constructor" in t for t in texts)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from mlxstudio.core import paths
 from mlxstudio.gui import jobs, settings
@@ -26,6 +26,8 @@ def shot(widget: QWidget, name: str) -> None:
     if os.environ.get("MLXSTUDIO_SCREENSHOTS"):
         out = ROOT / "screenshots"
         out.mkdir(exist_ok=True)
+        for _ in range(3):  # let pending layouts settle, as a person would see the window
+            QApplication.processEvents()
         widget.grab().save(str(out / f"{name}.png"))
 
 

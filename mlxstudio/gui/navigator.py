@@ -139,8 +139,11 @@ class StepItem(QFrame):
                 pal.setColor(group, QPalette.ColorRole.WindowText,
                              parent_pal.color(group, QPalette.ColorRole.HighlightedText))
         self.setPalette(pal)
-        border = "palette(highlighted-text)" if self._current else "palette(mid)"
-        self.number_label.setStyleSheet(f"QLabel {{ border: 1.5px solid {border}; border-radius: 11px; }}")
+        if self._current:
+            style = "border: 1.5px solid palette(highlighted-text); color: palette(highlighted-text);"
+        else:
+            style = "border: 1.5px solid palette(mid);"
+        self.number_label.setStyleSheet(f"QLabel {{ {style} border-radius: 11px; }}")
 
     # -- input -----------------------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -109,7 +109,8 @@ class StatusBar(QStatusBar):
             self.job_progress.setVisible(False)
             return
         step, status = next(iter(self._busy.items()))
-        text = f"{TITLES.get(step, step)}: {status.summary}" if status.summary else f"{TITLES.get(step, step)}…"
+        title = TITLES.get(step, step)
+        text = f"{title} — {status.summary}" if status.summary else f"{title}…"
         if len(self._busy) > 1:
             text += f"  (+{len(self._busy) - 1} more)"
         self.job_label.setText(text)

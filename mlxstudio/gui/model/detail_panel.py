@@ -68,9 +68,8 @@ class DetailPanel(QWidget):
         self.stack.addWidget(self.empty)
 
         body = QWidget()
-        self.title = QLabel()
+        self.title = QElidingLabel()
         self.title.setObjectName("detail-title")
-        self.title.setWordWrap(True)
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setWeight(QFont.Weight.DemiBold)
@@ -95,7 +94,9 @@ class DetailPanel(QWidget):
         self.facts = QFormLayout(about)
         self.facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
-        mem_box = QGroupBox(f"Memory for LoRA training (rank {DEFAULT_RANK}, {DEFAULT_LAYERS} layers)")
+        mem_box = QGroupBox("Memory for training")
+        mem_box.setToolTip(f"LoRA training with the Train page's defaults: rank {DEFAULT_RANK} on the last "
+                           f"{DEFAULT_LAYERS} layers.")
         mem = QFormLayout(mem_box)
         self.batch = QSpinBox()
         self.batch.setRange(1, 256)
@@ -110,7 +111,7 @@ class DetailPanel(QWidget):
         self.memory.setObjectName("memory-estimate")
         self.memory.setWordWrap(True)
         mem.addRow("Batch size:", self.batch)
-        mem.addRow("Sequence length:", self.seq)
+        mem.addRow("Longest row (tokens):", self.seq)
         mem.addRow("Estimate:", self.memory)
         self.batch.valueChanged.connect(self._spin_changed)
         self.seq.valueChanged.connect(self._spin_changed)
@@ -137,6 +138,7 @@ class DetailPanel(QWidget):
         lay.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll sideways
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
         self.stack.addWidget(scroll)
@@ -152,6 +154,7 @@ class DetailPanel(QWidget):
             return
         self.stack.setCurrentIndex(1)
         self.title.setText(info.name)
+        self.title.setToolTip(info.name)
         problem = getattr(info, "problem", None)
         bits = [info.quantization or "", f"{human_params(info.parameters)} parameters" if info.parameters else "",
                 human_size(info.size_bytes)]
@@ -197,5 +200,6 @@ class DetailPanel(QWidget):
         else:
             self.memory.setText(f"≈ {human_size(n)}")
             self.memory.setToolTip("Model weights, LoRA weights with optimizer state, and activations for one "
-                                   "training step. Lower the batch size or the sequence length if it is more "
-                                   "memory than your machine has.")
+                                   "training step when every row is this long. Short prompt/answer pairs need "
+                                   "much less. Lower the batch size or the sequence length if it is more memory "
+                                   "than your machine has.")

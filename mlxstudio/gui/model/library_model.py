@@ -122,7 +122,7 @@ class LibraryModel(QAbstractTableModel):
         if col == 0:
             return info.name
         if problem and col == 1:
-            return f"Unusable: {problem}"
+            return "unusable"
         if problem and col in (2, 3, 6):
             return "—"
         if col == 1:

@@ -159,7 +159,7 @@ class ModelPage(QWidget):
         self.library_splitter.addWidget(self.detail)
         self.library_splitter.setStretchFactor(0, 3)
         self.library_splitter.setStretchFactor(1, 2)
-        self.library_splitter.setSizes([640, 300])
+        self.library_splitter.setSizes([540, 380])
         self.library_splitter.setChildrenCollapsible(False)
 
         self.empty = EmptyLibrary()
