@@ -71,3 +71,13 @@ def demo_gguf() -> Path:
     path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert path.exists(), path
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_model(demo_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo GGUF imported once per session (SmolLM2-135M-Instruct, 4-bit, tied embeddings) — read-only please."""
+    from mlxstudio.core.demo_model import DEMO_MODEL_NAME
+    from mlxstudio.core.gguf import import_gguf
+
+    return import_gguf(demo_gguf, name=DEMO_MODEL_NAME, dest_root=tmp_path_factory.mktemp("demo-model"),
+                       source="demo")

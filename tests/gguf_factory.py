@@ -1,0 +1,144 @@
+"""Write small GGUF files for tests with the ``gguf`` package, the way llama.cpp's converter does.
+
+:func:`write_tiny_gguf` takes a tiny random llama (mlx-lm's model code) plus the tiny byte-level BPE tokenizer of
+``tiny_model.py``, renames the weights to GGUF names and permutes Q/K rows with mlx-lm's own GGUF-export helpers
+(``mlx_lm.gguf``: an implementation independent of the importer), quantizes 2-D tensors to the requested type with
+``gguf.quants`` and writes the ``tokenizer.ggml.*`` metadata. It returns the HF-layout reference weights (already
+rounded through the chosen type) so a test can compare the imported model's logits against them.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+TINY_CONFIG: dict[str, Any] = {
+    "model_type": "llama",
+    "hidden_size": 64,
+    "num_hidden_layers": 2,
+    "intermediate_size": 128,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "rms_norm_eps": 1e-5,
+    "rope_theta": 10000.0,
+    "tie_word_embeddings": True,
+    "max_position_embeddings": 2048,
+}
+
+
+def tiny_tokenizer_metadata() -> dict[str, Any]:
+    """tokens (id order), token types (3 for specials), merges ("a b"), and the tokenizer.json path's vocab size."""
+    from tiny_model import build_tokenizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build_tokenizer(Path(tmp))
+        data = json.loads((Path(tmp) / "tokenizer.json").read_text(encoding="utf-8"))
+        tok_json = (Path(tmp) / "tokenizer.json").read_text(encoding="utf-8")
+    vocab: dict[str, int] = dict(data["model"]["vocab"])
+    specials = {t["content"]: t["id"] for t in data["added_tokens"]}
+    vocab.update(specials)
+    tokens = [""] * len(vocab)
+    for tok, i in vocab.items():
+        tokens[i] = tok
+    types = [3 if t in specials else 1 for t in tokens]
+    merges = [m if isinstance(m, str) else " ".join(m) for m in data["model"]["merges"]]
+    return {"tokens": tokens, "types": types, "merges": merges, "tokenizer_json": tok_json}
+
+
+def _rounded(w: np.ndarray, qtype: Any) -> np.ndarray:
+    """``w`` after a round trip through the GGUF type (what a perfect importer would give back)."""
+    import gguf
+
+    if qtype == gguf.GGMLQuantizationType.F32:
+        return w
+    if qtype == gguf.GGMLQuantizationType.F16:
+        return w.astype(np.float16).astype(np.float32)
+    return gguf.quants.dequantize(gguf.quants.quantize(w, qtype), qtype)
+
+
+def write_tiny_gguf(path: Path, qtype: str = "F32", arch: str = "llama", seed: int = 0, tied: bool = True,
+                    extra_tensors: dict[str, tuple[np.ndarray, str]] | None = None, drop: tuple[str, ...] = (),
+                    chat_template: str | None = None) -> dict[str, np.ndarray]:
+    """Write a tiny llama GGUF at ``path``; return the reference HF-layout weights (float32, type-rounded).
+
+    ``qtype`` is the GGML type of the 2-D weights ("F32", "F16", "Q8_0", "Q4_0", "Q4_1"); norms stay F32.
+    ``extra_tensors`` adds raw tensors (name → (uint8 bytes array, GGML type name)); ``drop`` leaves tensors out.
+    """
+    import gguf
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+    from mlx_lm.gguf import permute_weights, translate_weight_names
+    from mlx_lm.models import llama
+    from tiny_model import CHATML
+
+    tok = tiny_tokenizer_metadata()
+    cfg = dict(TINY_CONFIG, vocab_size=len(tok["tokens"]), tie_word_embeddings=tied)
+    mx.random.seed(seed)
+    model = llama.Model(llama.ModelArgs.from_dict(cfg))
+    weights = {k: np.array(v.astype(mx.float32)) for k, v in tree_flatten(model.parameters())}
+    gtype = gguf.GGMLQuantizationType[qtype]
+    heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_name("tiny-test-llama")
+    w.add_context_length(cfg["max_position_embeddings"])
+    w.add_embedding_length(cfg["hidden_size"])
+    w.add_block_count(cfg["num_hidden_layers"])
+    w.add_feed_forward_length(cfg["intermediate_size"])
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv)
+    w.add_layer_norm_rms_eps(cfg["rms_norm_eps"])
+    w.add_rope_freq_base(cfg["rope_theta"])
+    w.add_rope_dimension_count(cfg["hidden_size"] // heads)
+    w.add_vocab_size(cfg["vocab_size"])
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("default")
+    w.add_token_list(tok["tokens"])
+    w.add_token_types(tok["types"])
+    w.add_token_merges(tok["merges"])
+    w.add_eos_token_id(tok["tokens"].index("<|im_end|>"))
+    w.add_pad_token_id(tok["tokens"].index("<|endoftext|>"))
+    w.add_add_bos_token(False)
+    w.add_chat_template(chat_template if chat_template is not None else CHATML)
+
+    reference: dict[str, np.ndarray] = {}
+    for name, value in weights.items():
+        ref = _rounded(value, gtype) if value.ndim == 2 else value
+        reference[name] = ref
+        out = value
+        if "self_attn.q_proj.weight" in name:
+            out = np.array(permute_weights(mx.array(value), heads, heads))
+        elif "self_attn.k_proj.weight" in name:
+            out = np.array(permute_weights(mx.array(value), heads, kv))
+        gname = translate_weight_names(name)
+        if gname in drop:
+            continue
+        if value.ndim == 1 or gtype == gguf.GGMLQuantizationType.F32:
+            w.add_tensor(gname, out.astype(np.float32))
+        elif gtype == gguf.GGMLQuantizationType.F16:
+            w.add_tensor(gname, out.astype(np.float16))
+        else:
+            w.add_tensor(gname, gguf.quants.quantize(out, gtype), raw_dtype=gtype)
+    for gname, (raw, type_name) in (extra_tensors or {}).items():
+        w.add_tensor(gname, raw, raw_dtype=gguf.GGMLQuantizationType[type_name])
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return reference
+
+
+def reference_logits(reference: dict[str, np.ndarray], vocab_size: int, tokens: list[int],
+                     tied: bool = True) -> np.ndarray:
+    """Logits of the tiny llama built from ``reference`` weights (float32) for ``tokens``."""
+    import mlx.core as mx
+    from mlx_lm.models import llama
+
+    cfg = dict(TINY_CONFIG, vocab_size=vocab_size, tie_word_embeddings=tied)
+    model = llama.Model(llama.ModelArgs.from_dict(cfg))
+    model.load_weights([(k, mx.array(v)) for k, v in reference.items()])
+    return np.array(model(mx.array([tokens]))[0].astype(mx.float32))

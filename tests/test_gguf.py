@@ -1,0 +1,239 @@
+"""GGUF import: the real demo file (answers the France question), tiny GGUF files written by the test (F32/F16/Q8_0/
+Q4_0/Q4_1 → same logits as the reference weights), and every kind of unusable file → a clear ModelError."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gguf_factory import reference_logits, tiny_tokenizer_metadata, write_tiny_gguf
+
+from mlxstudio.core import errors
+from mlxstudio.core.errors import ModelError
+from mlxstudio.core.events import Log, Progress
+from mlxstudio.core.gguf import check_gguf, import_gguf, unpermute_rows_index
+from mlxstudio.core.gguf_reader import read_gguf
+from mlxstudio.core.models import inspect_model, validate_model_dir
+
+PROBE = [5, 17, 42, 99, 150, 200, 7, 3]
+
+
+def _hidden_files(root: Path) -> list[str]:
+    return [p.name for p in root.iterdir() if p.name.startswith(".")]
+
+
+# -- the real demo file ----------------------------------------------------------------------------------------
+def test_demo_gguf_imports_and_answers_paris(demo_model: Path) -> None:
+    from mlx_lm import generate, load
+    from mlx_lm.utils import dequantize_model
+
+    from mlxstudio.core.mlxrt import mx
+
+    config = json.loads((demo_model / "config.json").read_text())
+    assert config["model_type"] == "llama"
+    assert config["tie_word_embeddings"] is True
+    assert config["quantization"]["bits"] == 4 and config["quantization"]["group_size"] == 32
+    assert config["quantization"]["model.embed_tokens"] == {"group_size": 32, "bits": 8}  # Q8_0 in the file
+    assert config["eos_token_id"] == 2
+    tok_cfg = json.loads((demo_model / "tokenizer_config.json").read_text())
+    assert "<|im_start|>" in tok_cfg["chat_template"] and tok_cfg["eos_token"] == "<|im_end|>"
+
+    model, tokenizer = load(str(demo_model))
+    # quantized matmuls are ~50x slower than float32 on MLX's CPU backend: dequantize, as the app does on the CPU
+    model = dequantize_model(model)
+    model.set_dtype(mx.float32)
+    prompt = tokenizer.apply_chat_template([{"role": "user", "content": "What is the capital of France?"}],
+                                           add_generation_prompt=True)
+    answer = generate(model, tokenizer, prompt, max_tokens=12)
+    assert "Paris" in answer, answer
+    # the rebuilt tokenizer round-trips Chinese and keeps ChatML tokens whole
+    text = "蓝牙耳机坏了应该看什么科? 12345"
+    assert tokenizer.decode(tokenizer.encode(text, add_special_tokens=False)) == text
+    assert tokenizer.encode("<|im_start|>", add_special_tokens=False) == [1]
+
+
+def test_demo_model_inspection(demo_model: Path) -> None:
+    info = inspect_model(demo_model)
+    assert info.problem is None
+    assert info.architecture == "llama"
+    assert info.parameters == 134_515_008  # SmolLM2-135M, packed 4-/8-bit words unpacked in the count
+    assert info.quantization == "4-bit g32 mixed" and info.bits == 4
+    assert info.has_chat_template
+    assert info.source == "demo"
+    assert 90e6 < info.size_bytes < 110e6
+
+
+def test_demo_header_check_is_fast_and_complete(demo_gguf: Path) -> None:
+    info = check_gguf(demo_gguf)
+    assert info.architecture == "llama"
+    assert info.type_counts == {"Q4_1": 210, "F32": 61, "Q8_0": 1}
+    assert info.metadata["tokenizer.ggml.model"] == "gpt2"
+    assert len(info.metadata["tokenizer.ggml.tokens"]) == 49152
+
+
+# -- tiny files written by the test -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("qtype", "tol"), [("F32", 1e-4), ("F16", 2e-2), ("Q8_0", 2e-2), ("Q4_0", 2e-2),
+                                            ("Q4_1", 2e-2)])
+def test_tiny_gguf_imports_with_reference_logits(tmp_path: Path, qtype: str, tol: float) -> None:
+    from mlx_lm import load
+
+    from mlxstudio.core.mlxrt import mx
+
+    src = tmp_path / f"tiny.{qtype}.gguf"
+    ref = write_tiny_gguf(src, qtype=qtype)
+    events: list[object] = []
+    out = import_gguf(src, dest_root=tmp_path / "lib", sink=events.append)
+    assert out == tmp_path / "lib" / f"tiny.{qtype}"
+    validate_model_dir(out)
+    assert not _hidden_files(tmp_path / "lib")  # the staging folder is gone
+    steps = [e for e in events if isinstance(e, Progress)]
+    assert steps and steps[-1].done == steps[-1].total and all(e.job == "import" for e in steps)
+    config = json.loads((out / "config.json").read_text())
+    if qtype in ("Q8_0", "Q4_0", "Q4_1"):
+        assert config["quantization"] == {"group_size": 32, "bits": 8 if qtype == "Q8_0" else 4}
+    else:
+        assert "quantization" not in config
+
+    model, tokenizer = load(str(out))
+    got = np.array(model(mx.array([PROBE]))[0].astype(mx.float32))
+    want = reference_logits(ref, config["vocab_size"], PROBE)
+    scale = np.abs(want).max()
+    assert np.abs(got - want).max() <= tol * scale, (qtype, np.abs(got - want).max(), scale)
+    assert tokenizer.chat_template and tokenizer.eos_token == "<|im_end|>"
+
+
+def test_tiny_untied_gguf_keeps_lm_head(tmp_path: Path) -> None:
+    from mlx_lm import load
+
+    from mlxstudio.core.mlxrt import mx
+
+    src = tmp_path / "untied.gguf"
+    ref = write_tiny_gguf(src, qtype="F32", tied=False)
+    out = import_gguf(src, name="untied", dest_root=tmp_path)
+    assert json.loads((out / "config.json").read_text())["tie_word_embeddings"] is False
+    model, _ = load(str(out))
+    got = np.array(model(mx.array([PROBE]))[0])
+    want = reference_logits(ref, model.args.vocab_size, PROBE, tied=False)
+    assert np.allclose(got, want, atol=1e-4 * np.abs(want).max())
+
+
+def test_rebuilt_tokenizer_matches_the_original(tmp_path: Path) -> None:
+    from tokenizers import Tokenizer
+
+    src = tmp_path / "tok.gguf"
+    write_tiny_gguf(src)
+    out = import_gguf(src, name="tok", dest_root=tmp_path)
+    original = Tokenizer.from_str(tiny_tokenizer_metadata()["tokenizer_json"])
+    rebuilt = Tokenizer.from_file(str(out / "tokenizer.json"))
+    for text in ["今天星期几", "What is the capital of France?", "<|im_start|>user\nhello world<|im_end|>",
+                 "  spaces  and 0123456789 ", "鲁迅为什么讨厌周树人"]:
+        assert rebuilt.encode(text).ids == original.encode(text).ids, text
+        assert rebuilt.decode(rebuilt.encode(text).ids, skip_special_tokens=False) == text
+
+
+def test_unpermute_undoes_llama_cpp_permute() -> None:
+    from mlx_lm.gguf import permute_weights
+
+    from mlxstudio.core.mlxrt import mx
+
+    for rows, heads in ((64, 4), (48, 3), (576, 9)):
+        w = mx.arange(rows * 2).reshape(rows, 2)
+        permuted = permute_weights(w, heads, heads)
+        back = permuted[mx.array(unpermute_rows_index(rows, heads))]
+        assert mx.array_equal(back, w)
+
+
+# -- unusable files ----------------------------------------------------------------------------------------------
+def test_k_quant_is_refused_naming_the_type(tmp_path: Path) -> None:
+    src = tmp_path / "kquant.gguf"
+    # one Q4_K tensor (144 bytes per 256 weights), as in a Q4_K_M file
+    write_tiny_gguf(src, drop=("blk.0.attn_v.weight",),
+                    extra_tensors={"blk.0.attn_v.weight": (np.zeros((32, 144), np.uint8), "Q4_K")})
+    with pytest.raises(ModelError, match=r"Q4_K") as exc:
+        import_gguf(src, dest_root=tmp_path / "lib")
+    msg = str(exc.value)
+    assert "Q8_0" in msg and "hub" in msg
+    assert not (tmp_path / "lib").exists() or not list((tmp_path / "lib").iterdir())
+
+
+def test_unknown_architecture_is_named(tmp_path: Path) -> None:
+    src = tmp_path / "mamba.gguf"
+    write_tiny_gguf(src, arch="mamba")
+    with pytest.raises(ModelError, match=r"'mamba'"):
+        import_gguf(src, dest_root=tmp_path / "lib")
+
+
+def test_truncated_file_says_incomplete(tmp_path: Path) -> None:
+    src = tmp_path / "full.gguf"
+    write_tiny_gguf(src, qtype="F16")
+    data = src.read_bytes()
+    for n, cut in enumerate((len(data) - 1000, 1000, 30)):
+        bad = tmp_path / f"cut{n}.gguf"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(ModelError, match=r"incomplete"):
+            import_gguf(bad, dest_root=tmp_path / "lib")
+
+
+def test_wrong_magic_and_empty_file(tmp_path: Path) -> None:
+    src = tmp_path / "model.gguf"
+    src.write_bytes(b"PK\x03\x04" + b"\0" * 100)
+    with pytest.raises(ModelError, match=r"not a GGUF"):
+        read_gguf(src)
+    empty = tmp_path / "empty.gguf"
+    empty.write_bytes(b"")
+    with pytest.raises(ModelError, match=r"not a GGUF model file or is incomplete"):
+        read_gguf(empty)
+    with pytest.raises(ModelError, match=r"no such file"):
+        import_gguf(tmp_path / "missing.gguf")
+
+
+def test_missing_tensor_is_named(tmp_path: Path) -> None:
+    src = tmp_path / "holes.gguf"
+    write_tiny_gguf(src, drop=("blk.1.ffn_down.weight",))
+    with pytest.raises(ModelError, match=r"blk\.1\.ffn_down\.weight"):
+        check_gguf(src)
+
+
+def test_existing_name_needs_overwrite(tmp_path: Path) -> None:
+    src = tmp_path / "tiny.gguf"
+    write_tiny_gguf(src)
+    import_gguf(src, dest_root=tmp_path / "lib")
+    with pytest.raises(ModelError, match=r"already exists"):
+        import_gguf(src, dest_root=tmp_path / "lib")
+    assert import_gguf(src, dest_root=tmp_path / "lib", overwrite=True).is_dir()
+
+
+def test_cancel_leaves_nothing_behind(tmp_path: Path) -> None:
+    src = tmp_path / "tiny.gguf"
+    write_tiny_gguf(src)
+    calls = 0
+
+    def cancel_after_two() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls > 2
+
+    with pytest.raises(errors.Cancelled):
+        import_gguf(src, dest_root=tmp_path / "lib", cancel=cancel_after_two)
+    assert list((tmp_path / "lib").iterdir()) == []
+    event = threading.Event()
+    event.set()
+    with pytest.raises(errors.Cancelled):
+        import_gguf(src, dest_root=tmp_path / "lib", cancel=event)
+
+
+def test_default_destination_is_the_library(tmp_path: Path) -> None:
+    from mlxstudio.core import paths
+    from mlxstudio.core.models import read_source
+
+    src = tmp_path / "My Model.Q8_0.gguf"
+    write_tiny_gguf(src, qtype="Q8_0", chat_template="")
+    logs: list[Log] = []
+    out = import_gguf(src, sink=lambda e: logs.append(e) if isinstance(e, Log) else None)
+    assert out == paths.models_dir() / "My Model.Q8_0"
+    assert read_source(out)["source"] == "gguf: My Model.Q8_0.gguf"
+    assert not inspect_model(out).has_chat_template
+    assert any("no chat template" in e.message for e in logs)
