@@ -142,17 +142,20 @@ def test_step_status_shows_in_navigator_and_status_bar(qtbot, fake_pages) -> Non
     w = make_window(qtbot)
     w.state.set_step("model", StepStatus(ready=True, summary="SmolLM2-135M-Instruct · 4-bit · 98 MB"))
     item = w.navigator.item("model")
-    assert item.summary_label.text() == "SmolLM2-135M-Instruct · 4-bit · 98 MB"
+    assert item.summary_label.text().replace("\u2011", "-").replace("\u00a0", " ") == \
+        "SmolLM2-135M-Instruct · 4-bit · 98 MB"  # shown with non-breaking "4-bit" and "98 MB"
     assert item.status_label.pixmap() is not None and not item.status_label.pixmap().isNull()
     assert not item.progress.isVisible()
 
     w.state.set_step("train", StepStatus(summary="it 34/60", busy=True, progress=34 / 60))
     train = w.navigator.item("train")
+    assert train.isEnabled()  # a running job's step can always be reached
     assert train.progress.isVisible() and train.progress.value() == round(1000 * 34 / 60)
     assert w.status.job_label.isVisible() and w.status.job_label.text() == "Train — it 34/60"
     assert w.status.job_progress.value() == round(1000 * 34 / 60)
     w.state.set_step("train", StepStatus(ready=True, summary="60 it · val 0.01"))
     assert not w.status.job_label.isVisible() and not train.progress.isVisible()
+    assert not train.isEnabled()  # done, and its input (model + dataset) is still missing
 
     assert w.status.model_label.text() == "Model: none chosen"
     w.state.set_model(Path("/lib/SmolLM2-135M-Instruct"))

@@ -244,8 +244,9 @@ class MainWindow(QMainWindow):
         return self._current
 
     def is_reachable(self, step: str) -> bool:
-        """Whether the navigator lets a person go to ``step`` now (earlier steps always; later ones need input)."""
-        if STEPS.index(step) <= STEPS.index(self._current):
+        """Whether the navigator lets a person go to ``step`` now: earlier steps and busy steps (a running job)
+        always; later ones when their input exists."""
+        if STEPS.index(step) <= STEPS.index(self._current) or self.state.step(step).busy:
             return True
         return self._input_ready(step)[0]
 
@@ -286,7 +287,7 @@ class MainWindow(QMainWindow):
     def _update_reachable(self) -> None:
         for step in STEPS:
             ok, reason = self._input_ready(step)
-            reachable = ok or STEPS.index(step) <= STEPS.index(self._current)
+            reachable = ok or self.is_reachable(step)
             self.navigator.item(step).set_reachable(reachable, reason)
             action = self._step_actions.get(step)
             if action is not None:

@@ -30,6 +30,13 @@ TITLES = {"model": "Model", "data": "Data", "train": "Train", "test": "Fuse & Te
 ICON_SIZE = QSize(16, 16)
 
 
+def unbreakable_parts(summary: str) -> str:
+    """Wrap a "name · 4-bit · 98 MB" summary only at its " · " separators (short parts never split)."""
+    parts = summary.split(" · ")
+    keep = [parts[0]] + [p.replace(" ", "\u00a0").replace("-", "\u2011") if len(p) <= 16 else p for p in parts[1:]]
+    return " · ".join(keep)
+
+
 class StepItem(QFrame):
     """One step of the navigator (clickable, focusable with Tab, activated with Space/Return)."""
 
@@ -103,7 +110,7 @@ class StepItem(QFrame):
         else:
             self.status_label.clear()
             self.status_label.setToolTip("")
-        self.summary_label.setText(status.summary)
+        self.summary_label.setText(unbreakable_parts(status.summary))
         self.summary_label.setToolTip(status.summary)
         self.progress.setVisible(status.busy)
         if status.busy:
