@@ -240,3 +240,15 @@ def test_demo_model_button(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
     assert blocker.args[0] == "ok", blocker.args
     assert page.state.model is not None and page.state.model.name == demo_model.DEMO_MODEL_NAME
     assert page.state.step("model").summary.startswith(f"{demo_model.DEMO_MODEL_NAME} · 4-bit · ")
+
+
+def test_download_panel_adds_to_the_library(qtbot, tiny_model: Path) -> None:
+    page = make_page(qtbot)
+    panel = page.download_panel
+    assert panel is not None and page.download_box.isAncestorOf(panel)
+    assert page.model.rowCount() == 0
+    dst = paths.models_dir() / "downloaded"
+    shutil.copytree(tiny_model, dst)
+    panel.model_added.emit(dst)  # what the panel says when a download is complete and in the library
+    assert page.model.rowCount() == 1 and page.selected_path() == dst
+    assert page.state.model == dst  # nothing was chosen yet: the new model is
