@@ -332,3 +332,57 @@ def test_chat_dataset_cells(window, tmp_path: Path) -> None:
     assert not page.replace_row_json(0, "{broken")
     out = tmp_path / "chat.jsonl"
     assert page.save_as(out) and load_dataset(out).format == "chat"
+
+
+def test_in_main_window(qtbot, tiny_tokenizer: Path, tmp_path: Path) -> None:
+    """The real window loads the page, its menus get the page's actions, a dropped/opened .csv lands here, and a
+    saved split makes the Train step reachable."""
+    from mlxstudio.gui.main_window import MainWindow
+
+    state = AppState()
+    w = MainWindow(state, load_all=True)
+    qtbot.addWidget(w)
+    page = w.page("data")
+    assert isinstance(page, DataPage)
+    edit_texts = [a.text() for a in w.menu("Edit").actions()]
+    assert "Add Row" in edit_texts and any(t.startswith("Undo") for t in edit_texts)
+    assert "Save As…" in [a.text() for a in w.menu("File").actions()]
+    state.set_model(tiny_tokenizer)
+    csv_file = tmp_path / "pairs.csv"
+    csv_file.write_text("prompt,completion\n今天星期几,星期八\n太阳什么时候升起?,晚上八点\n", encoding="utf-8")
+    assert w.open_path(csv_file)
+    assert w.current_step() == "data" and page.model.rowCount() == 2
+    assert not w.is_reachable("train")
+    assert page.save_split(tmp_path / "split") is not None
+    assert w.is_reachable("train")
+    assert w.can_close()
+    w.shutdown()
+
+
+def test_keyboard(window, qtbot) -> None:
+    """Delete deletes rows in the grid but not while typing in a cell; Enter on the last row adds one."""
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    _, page, _ = window
+    page.load_seed_pairs()
+    page.table.setFocus()
+    page._select_rows(4)
+    page.table.edit(page.model.index(4, 0))
+    editor = page.table.findChild(QPlainTextEdit, "cell-editor")
+    assert editor is not None
+    editor.setFocus()
+    editor.moveCursor(editor.textCursor().MoveOperation.Start)
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert page.model.rowCount() == 5 and page.model.ds.rows[4]["prompt"] == "迅为什么讨厌周树人"
+    page.table.setFocus()
+    page._select_rows(4)
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert page.model.rowCount() == 6
+    page.table.closePersistentEditor(page.model.index(5, 0))
+    page.table.setFocus()
+    page._select_rows(5)
+    qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    assert page.model.rowCount() == 5
+    qtbot.keyClick(page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert page.model.rowCount() == 6
