@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mlxstudio.core import paths
 
-_configured = False
+_handler: logging.FileHandler | None = None
 
 
 def log_file() -> Path:
@@ -17,16 +17,23 @@ def log_file() -> Path:
 
 
 def get_logger(name: str = "mlxstudio") -> logging.Logger:
-    """A logger that writes to :func:`log_file` (configured once per process)."""
-    global _configured
+    """A logger that writes to :func:`log_file`.
+
+    The handler follows ``MLXSTUDIO_HOME``: when the home folder changes (tests, Preferences), the next call
+    re-targets the log file instead of writing into the old folder.
+    """
+    global _handler
     logger = logging.getLogger("mlxstudio")
-    if not _configured:
-        handler = logging.FileHandler(log_file(), encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
+    target = log_file()
+    if _handler is None or Path(_handler.baseFilename) != target.resolve():
+        if _handler is not None:
+            logger.removeHandler(_handler)
+            _handler.close()
+        _handler = logging.FileHandler(target, encoding="utf-8")
+        _handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(_handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
-        _configured = True
     return logging.getLogger(name)
 
 
