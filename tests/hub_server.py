@@ -56,6 +56,8 @@ class Faults:
     """Serve these files with one byte changed (the listing keeps the true size and checksum)."""
     script: dict[str, list[str]] = field(default_factory=dict)
     """Per file, what its next GET requests get, in order: "500", "drop:N" (cut after byte N) or "ok"."""
+    stall_after: dict[str, int] = field(default_factory=dict)
+    """Send this many bytes of the file, then stop sending (connection open) until :attr:`FakeHub.release` is set."""
     truncate: set[str] = field(default_factory=set)
     """Serve these files 100 bytes short, with headers that agree (the listing keeps the true size)."""
     slow_bps: int | None = None
@@ -110,6 +112,10 @@ class FakeHub:
         self.repos: dict[str, Repo] = {}
         self.faults = Faults()
         self.requests: list[Request] = []
+        self.stalled = threading.Event()
+        """Set when a response has started stalling (``Faults.stall_after``)."""
+        self.release = threading.Event()
+        """Set it to let stalled responses (``Faults.stall_after``) go on: they then close the connection."""
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -141,6 +147,7 @@ class FakeHub:
         return self
 
     def stop(self) -> None:
+        self.release.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -400,6 +407,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         if method == "HEAD":
+            return
+        stall = faults.stall_after.pop(name, None) if method == "GET" else None
+        if stall is not None:
+            self._write_body(body[:max(0, stall - start)], faults.slow_bps)
+            self.wfile.flush()
+            self.fake.stalled.set()
+            self.fake.release.wait(60)
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
             return
         drop = faults.drop_after.pop(name, None) if method == "GET" else None
         if action.startswith("drop:"):

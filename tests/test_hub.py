@@ -121,6 +121,29 @@ def test_cancel_mid_file_then_resume(hub: str, fake_hub: FakeHub) -> None:  # no
 
 
 @pytest.mark.parametrize("hub", HUBS)
+def test_cancel_while_the_connection_is_stalled(hub: str, fake_hub: FakeHub) -> None:  # noqa: F811
+    """No bytes arrive (the client is blocked in a read): cancel still returns within about a second."""
+    fake_hub.faults.stall_after["model.safetensors"] = 50_000
+    cancel = threading.Event()
+    asked: list[float] = []
+
+    def cancel_during_the_stall() -> None:
+        if fake_hub.stalled.wait(20):
+            time.sleep(0.3)  # the client is now blocked in its read
+            asked.append(time.monotonic())
+            cancel.set()
+
+    threading.Thread(target=cancel_during_the_stall, daemon=True).start()
+    with pytest.raises(errors.Cancelled):
+        download_model(hub, TEST_REPO, endpoint=fake_hub.url, cancel=cancel)
+    assert asked and time.monotonic() - asked[0] < 2.0
+    assert library() == []
+    fake_hub.release.set()  # the stalled read now ends; the next start waits for that attempt to wind down
+    path = download_model(hub, TEST_REPO, endpoint=fake_hub.url)
+    assert_loads(path)
+
+
+@pytest.mark.parametrize("hub", HUBS)
 def test_connection_dropped_and_server_error_mid_file(hub: str, fake_hub: FakeHub) -> None:  # noqa: F811
     fake_hub.faults.script["model.safetensors"] = ["drop:100000", "500"]
     rec = Recorder()

@@ -22,6 +22,8 @@ import contextlib
 import errno
 import os
 import shutil
+import threading
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +113,78 @@ def _clean_client_files(files_dir: Path) -> None:
             p.unlink(missing_ok=True)
 
 
+class _Lingering(Exception):
+    """Cancelled while the client's thread is blocked in a network read (a stalled connection)."""
+
+    def __init__(self, thread: threading.Thread) -> None:
+        super().__init__("download thread still stopping")
+        self.thread = thread
+
+
+_LINGERING: dict[Path, threading.Thread] = {}
+"""Staging folder → client thread that was cancelled while stuck in a read, and has not stopped yet."""
+CANCEL_GRACE = 0.8
+"""Seconds a cancelled client gets to stop by itself before the download returns anyway."""
+
+
+def _fetch(backend: ModuleType, listing: hc.Listing, selected: list[hc.RemoteFile], files_dir: Path, cache_dir: Path,
+           tracker: hc.ProgressTracker, token: str | None, url: str, cancel: CancelCheck) -> None:
+    """Run the client on its own thread so a cancel returns within a second even when a read hangs.
+
+    Normally the client stops by itself at the next chunk (the progress hooks raise). When the connection is
+    stalled, its read only ends at the client's timeout (ModelScope 60 s, Hugging Face 10 s); then this returns
+    :class:`_Lingering` and the thread finishes in the background — it writes nothing more (its next hook call
+    raises) and the staging lock stays held until it is gone.
+    """
+    box: dict[str, BaseException] = {}
+
+    def run() -> None:
+        try:
+            backend.fetch(listing, selected, files_dir, cache_dir, tracker, token, url)
+        except BaseException as exc:  # handed to the calling thread
+            box["exc"] = exc
+
+    thread = threading.Thread(target=run, name=f"hub-fetch {listing.model_id}", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.1)
+        if thread.is_alive() and hc.is_cancelled(cancel):
+            thread.join(CANCEL_GRACE)
+            if thread.is_alive():
+                raise _Lingering(thread)
+    if "exc" in box:
+        raise box["exc"]
+
+
+def _hand_over(thread: threading.Thread, lock: object, staging: Path) -> None:
+    """Release the staging lock when ``thread`` (cancelled, blocked in a read) has stopped."""
+    _LINGERING[staging] = thread
+
+    def wait() -> None:
+        thread.join()
+        hc.release_staging_lock(lock, staging)
+        if _LINGERING.get(staging) is thread:
+            del _LINGERING[staging]
+
+    threading.Thread(target=wait, name="hub-fetch-cleanup", daemon=True).start()
+
+
+def _wait_for_lingering(staging: Path, sink: ev.Sink, cancel: CancelCheck) -> None:
+    """A new start of a download whose last attempt is still winding down waits for it (at most the read timeout)."""
+    thread = _LINGERING.get(staging)
+    if thread is None or not thread.is_alive():
+        return
+    sink(ev.Log("Waiting for the previous attempt to stop (its connection had stalled)…"))
+    while thread.is_alive():
+        if hc.is_cancelled(cancel):
+            raise hc.Abort()
+        thread.join(0.1)
+    while staging in _LINGERING:  # the lock is released right after the thread ends
+        if hc.is_cancelled(cancel):
+            raise hc.Abort()
+        time.sleep(0.05)
+
+
 def _move_into_library(folder: Path, target: Path) -> None:
     """One rename into the library (a copy first, next to the target, if the staging area is on another disk)."""
     try:
@@ -154,9 +228,18 @@ def download_model(hub: str, model_id: str, name: str | None = None, token: str 
     label = HUBS[hub]
     staging = hc.staging_dir(hub, model_id)
     try:
-        with hc.staging_lock(staging, model_id):
+        _wait_for_lingering(staging, sink, cancel)
+        lock = hc.acquire_staging_lock(staging, model_id)
+        try:
             return _download(backend, hub, label, model_id, name, target, staging, token, endpoint, sink, cancel,
                              quantize, group_size)
+        except _Lingering as linger:  # cancelled, but a network read is still blocked: it keeps the lock until done
+            _hand_over(linger.thread, lock, staging)
+            lock = None
+            raise hc.Abort() from None
+        finally:
+            if lock is not None:
+                hc.release_staging_lock(lock, staging)
     except hc.Abort:
         kept = staging_info(hub, model_id)
         msg = (f"Download of {model_id} cancelled — {hc.human_bytes(kept)} kept; start it again to resume."
@@ -199,7 +282,7 @@ def _download(backend: ModuleType, hub: str, label: str, model_id: str, name: st
     tracker.emit()
     for attempt in range(RETRIES + 1):
         try:
-            backend.fetch(listing, selected, files_dir, cache_dir, tracker, token, url)
+            _fetch(backend, listing, selected, files_dir, cache_dir, tracker, token, url, cancel)
             break
         except hc.TRANSIENT as exc:
             if attempt == RETRIES:

@@ -19,7 +19,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -476,21 +476,26 @@ class ProgressTracker:
                                            speed=round(speed, 1), eta=None if eta is None else round(eta, 1)))
 
 
-@contextlib.contextmanager
-def staging_lock(staging: Path, what: str) -> Iterator[None]:
-    """Hold a lock file in ``staging`` so two windows/processes never download the same model at once."""
+def acquire_staging_lock(staging: Path, what: str) -> Any:
+    """Lock ``staging`` (a lock file next to it) so two windows/processes never download the same model at once.
+
+    The lock is not tied to the thread that took it: :func:`release_staging_lock` may run on another thread (a
+    cancelled download whose network read is still blocked hands it to the thread that waits for that read).
+    """
     from filelock import FileLock, Timeout
 
     staging.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(staging.with_name(staging.name + ".lock")), timeout=0)
+    lock = FileLock(str(staging.with_name(staging.name + ".lock")), timeout=0, thread_local=False)
     try:
         lock.acquire()
     except Timeout as exc:
         raise HubError(f"{what} is already being downloaded by another window or process — wait for it to finish") \
             from exc
-    try:
-        yield
-    finally:
-        lock.release()
-        with contextlib.suppress(OSError):
-            os.unlink(staging.with_name(staging.name + ".lock"))
+    return lock
+
+
+def release_staging_lock(lock: Any, staging: Path) -> None:
+    """Undo :func:`acquire_staging_lock`."""
+    lock.release()
+    with contextlib.suppress(OSError):
+        os.unlink(staging.with_name(staging.name + ".lock"))

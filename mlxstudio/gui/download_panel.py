@@ -330,7 +330,7 @@ class DownloadPanel(QWidget):
         elif isinstance(e, ev.Progress):  # conversion steps
             self.bar.setRange(0, 0)
             self.status.setText(f"Converting: {e.message}…")
-        elif isinstance(e, ev.Log) and e.message.startswith(("Verifying", "Converting")):
+        elif isinstance(e, ev.Log) and e.message.startswith(("Verifying", "Converting", "Waiting")):
             self.bar.setRange(0, 0)
             self.status.setText(e.message)
 
