@@ -39,7 +39,11 @@ def percentile(values: list[float], q: float) -> float:
     return s[k]
 
 
-def measure(app, seconds: float, until=None) -> list[float]:  # type: ignore[no-untyped-def]
+CPU: dict[str, float] = {}
+"""Phase name → CPU time of the GUI thread per wall second (how busy the window itself is, independent of load)."""
+
+
+def measure(app, seconds: float, until=None, name: str = "") -> list[float]:  # type: ignore[no-untyped-def]
     """Lateness (ms) of each tick of a 10 ms timer over ``seconds`` (or until ``until()`` is true)."""
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
@@ -58,11 +62,17 @@ def measure(app, seconds: float, until=None) -> list[float]:  # type: ignore[no-
     timer.setInterval(INTERVAL_MS)
     timer.timeout.connect(tick)
     timer.start()
-    end = time.monotonic() + seconds
+    t0, c0 = time.monotonic(), time.thread_time()
+    end = t0 + seconds
+    idle = 0.0
     while time.monotonic() < end and not (until and until()):
         app.processEvents()
+        s0 = time.thread_time()
         time.sleep(0.0005)  # the loop itself must not be the bottleneck; Qt dispatches the timer in processEvents
+        idle += time.thread_time() - s0
     timer.stop()
+    if name:
+        CPU[name] = (time.thread_time() - c0 - idle) / max(time.monotonic() - t0, 1e-9)
     return late
 
 
@@ -118,26 +128,27 @@ def main() -> int:
     page.form.set_config(cfg)
     app.processEvents()
 
-    idle = measure(app, args.seconds)
+    idle = measure(app, args.seconds, name="idle")
     if not page.start():
         print("could not start training:", page.checks_label.text())
         return 1
     # wait for the first report so start-up (model loading, compile) is not what we measure... then measure both
     t0 = time.monotonic()
-    startup = measure(app, 120, until=lambda: page.last_report is not None)
+    startup = measure(app, 120, until=lambda: page.last_report is not None, name="worker starting")
     first_report = time.monotonic() - t0
-    training = measure(app, args.seconds, until=lambda: page.run_state != RUNNING)
+    training = measure(app, args.seconds, until=lambda: page.run_state != RUNNING, name="training")
     reports = page.last_report.iteration if page.last_report else 0
     redraws = page.plots.redraws
     page.shutdown()
     app.processEvents()
 
     def line(name: str, xs: list[float]) -> str:
-        return (f"{name:<22} ticks {len(xs):5d}   p50 {percentile(xs, 50):6.2f} ms   p99 {percentile(xs, 99):7.2f} ms"
-                f"   max {max(xs, default=float('nan')):7.2f} ms")
+        return (f"{name:<16} ticks {len(xs):5d}  p50 {percentile(xs, 50):6.2f} ms  p99 {percentile(xs, 99):7.2f} ms"
+                f"  max {max(xs, default=float('nan')):7.2f} ms  GUI thread busy {100 * CPU.get(name, 0):4.1f}%")
 
-    print(f"gui_latency — model {args.model} ({Path(model).name}), {os.cpu_count()} cores, "
-          f"Qt platform {os.environ.get('QT_QPA_PLATFORM')}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"gui_latency — model {args.model} ({Path(model).name}), {os.cpu_count()} cores, load average "
+          f"{load:.1f}, Qt platform {os.environ.get('QT_QPA_PLATFORM')}")
     print(line("idle", idle))
     print(line("worker starting", startup) + f"   (first report after {first_report:.1f} s)")
     print(line("training", training) + f"   (iteration {reports}, {redraws} plot redraws)")

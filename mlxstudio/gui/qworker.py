@@ -15,6 +15,8 @@ idea) stops them all so the app never exits with a thread or a child process lef
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from typing import Any
 
@@ -34,6 +36,8 @@ _hooked_apps: set[int] = set()
 class WorkerThread(QThread):
     """Run one job in a worker process and re-emit its events as Qt signals (delivered in the GUI thread).
 
+    ``nice`` > 0 lowers the worker's scheduling priority by that much (the GUI stays smooth while it computes).
+
     Signals: ``event(object)`` for every event; ``report``/``val_report``/``checkpoint``/``log``/``progress`` for
     the common kinds; then exactly one of ``finished_ok(dict)`` (the job's result), ``failed(str)`` (one sentence
     for the user; :attr:`detail` has the traceback/stderr tail) or ``cancelled(str)``; then ``QThread.finished``.
@@ -50,12 +54,14 @@ class WorkerThread(QThread):
     cancelled = Signal(str)
 
     def __init__(self, job: str, params: dict[str, Any], parent: QObject | None = None,
-                 kill_timeout: float = DEFAULT_KILL_TIMEOUT, env: dict[str, str] | None = None) -> None:
+                 kill_timeout: float = DEFAULT_KILL_TIMEOUT, env: dict[str, str] | None = None,
+                 nice: int = 0) -> None:
         super().__init__(parent)
         self.job = job
         self.params = params
         self.kill_timeout = kill_timeout
         self.env = env
+        self.nice = nice
         self.process: WorkerProcess | None = None
         self.final: ev.Event | None = None
         self.detail = ""
@@ -112,6 +118,9 @@ class WorkerThread(QThread):
             return
         self.process = proc
         self.pid = proc.proc.pid if proc.proc is not None else None
+        if self.nice and self.pid:  # the window gets the CPU first when it needs it (it needs little)
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, self.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + self.nice))
         if self._stop_requested:  # stop() came before the process existed
             proc.cancel()
         try:

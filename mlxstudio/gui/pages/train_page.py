@@ -45,6 +45,10 @@ from mlxstudio.gui.train.run_list import RunList
 IDLE, RUNNING, STOPPING, STOPPED, FINISHED, FAILED = "idle", "running", "stopping", "stopped", "finished", "failed"
 
 
+WORKER_NICE = int(os.environ.get("MLXSTUDIO_WORKER_NICE", "5"))
+"""How much lower the training worker's CPU priority is than the window's (the window needs little, but promptly)."""
+
+
 def total_memory() -> int | None:
     """Physical memory in bytes (None when the platform does not say)."""
     with contextlib.suppress(ValueError, OSError, AttributeError):
@@ -177,6 +181,10 @@ class TrainPage(QWidget):
         self._estimate_timer.setSingleShot(True)
         self._estimate_timer.setInterval(200)
         self._estimate_timer.timeout.connect(self._update_estimate)
+        self._ui_timer = QTimer(self)
+        self._ui_timer.setSingleShot(True)
+        self._ui_timer.setInterval(100)
+        self._ui_timer.timeout.connect(self._apply_report)
         self._set_banner("", "")
 
     # -- buttons -----------------------------------------------------------------------------------------------
@@ -334,7 +342,7 @@ class TrainPage(QWidget):
 
     def _launch(self, cfg: TrainConfig, resume: bool) -> None:
         assert self.run_dir is not None
-        w = WorkerThread("train", self.train_params(cfg, resume), parent=self)
+        w = WorkerThread("train", self.train_params(cfg, resume), parent=self, nice=WORKER_NICE)
         w.report.connect(self._on_report)
         w.val_report.connect(self._on_val)
         w.checkpoint.connect(self._on_checkpoint)
@@ -373,6 +381,13 @@ class TrainPage(QWidget):
         if r.total_iterations:
             self.total_iterations = r.total_iterations
         self.plots.add_train(r.iteration, r.train_loss, r.learning_rate, r.tokens_per_second)
+        if not self._ui_timer.isActive():  # the strip and the navigator follow at most 10 times a second
+            self._ui_timer.start()
+
+    def _apply_report(self) -> None:
+        r = self.last_report
+        if r is None or self.run_state not in (RUNNING, STOPPING):
+            return
         self.progress.update_report(r.iteration, self.total_iterations, r.elapsed, r.tokens_per_second,
                                     r.peak_memory)
         self._update_step(busy=True)
@@ -401,6 +416,8 @@ class TrainPage(QWidget):
 
     def _on_finished(self, result: dict) -> None:
         assert self.run_dir is not None
+        self._ui_timer.stop()
+        self._apply_report()
         adapter = Path(str(result.get("adapter_path") or self.run_dir))
         it = int(result.get("iterations") or
                  (self.last_report.iteration if self.last_report else self.total_iterations))
@@ -420,6 +437,8 @@ class TrainPage(QWidget):
 
     def _on_cancelled(self, message: str) -> None:
         assert self.run_dir is not None
+        self._ui_timer.stop()
+        self._apply_report()
         self._refresh_checkpoint()
         runs.update_run(self.run_dir, status="stopped", message=message, pid=None)
         it = self.last_report.iteration if self.last_report else 0
@@ -434,6 +453,8 @@ class TrainPage(QWidget):
 
     def _on_failed(self, message: str) -> None:
         assert self.run_dir is not None
+        self._ui_timer.stop()
+        self._apply_report()
         self._refresh_checkpoint()
         detail = self.worker.detail if self.worker is not None else ""
         runs.update_run(self.run_dir, status="failed", message=message, pid=None)

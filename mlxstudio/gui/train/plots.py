@@ -107,6 +107,7 @@ class LivePlots(QWidget):
                 ax = item.getAxis(name)
                 ax.setPen(pg.mkPen(fg))
                 ax.setTextPen(pg.mkPen(fg))
+                ax.setStyle(maxTickLevel=1)  # no finest grid level: painting it cost ~3x the rest of a redraw
             item.showGrid(x=True, y=True, alpha=0.15)
             item.setDownsampling(auto=True, mode="peak")
             item.setClipToView(True)
@@ -184,7 +185,7 @@ class LivePlots(QWidget):
 
         self._timer = QTimer(self)
         self._timer.setInterval(1000 // MAX_REDRAWS_PER_SECOND)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._tick)
         self._timer.start()
 
     # -- feeding points ----------------------------------------------------------------------------------------
@@ -289,6 +290,10 @@ class LivePlots(QWidget):
         return list(self._overlays)
 
     # -- drawing -----------------------------------------------------------------------------------------------
+    def _tick(self) -> None:
+        if self.isVisible():  # a hidden page (the user is on another step) draws when it is shown again
+            self.flush()
+
     def flush(self) -> None:
         """Push buffered points to the curves (called by the redraw timer; cheap when nothing changed)."""
         drew = False
@@ -298,9 +303,7 @@ class LivePlots(QWidget):
                 s.dirty = False
                 drew = True
                 if s is self.lr or s is self.tps:  # rates start at 0 (a constant LR must not sit mid-axis)
-                    top = float(s.y.max()) if s.n else 1.0
-                    view = self.rate_plot.getPlotItem().vb if s is self.lr else self.tps_view
-                    view.setYRange(0.0, top * 1.1 if top > 0 else 1.0, padding=0)
+                    self._fit_rate_axis(s)
         if self._ckpt_dirty:
             spots = []
             for it, path in sorted(self.checkpoints.items()):
@@ -314,6 +317,14 @@ class LivePlots(QWidget):
             drew = True
         if drew:
             self.redraws += 1
+
+    def _fit_rate_axis(self, s: Series) -> None:
+        top = float(s.y.max()) if s.n else 1.0
+        top = top * 1.1 if top > 0 else 1.0
+        view = self.rate_plot.getPlotItem().vb if s is self.lr else self.tps_view
+        lo, hi = view.viewRange()[1]
+        if lo != 0.0 or not (0.95 * top <= hi <= 1.25 * top):  # re-layout the axis only when it is off by > ~10%
+            view.setYRange(0.0, top, padding=0)
 
     def _set_log_y(self, on: bool) -> None:
         self.loss_plot.getPlotItem().setLogMode(y=on)
