@@ -478,7 +478,6 @@ def fake_hub(tiny_model_session: Path, tmp_path_factory: pytest.TempPathFactory,
     import huggingface_hub.constants as hf_constants
 
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     root = tmp_path_factory.mktemp("fakehub")
     hub = FakeHub()
     hub.add_repo(TEST_REPO, make_repo_folder(tiny_model_session, root / "tiny"))

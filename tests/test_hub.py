@@ -339,3 +339,22 @@ def test_nothing_written_outside_the_app_folder(fake_hub: FakeHub) -> None:  # n
         if root.exists():
             newer = [p for p in root.rglob("*") if p.stat().st_mtime > marker]
             assert not newer, newer[:5]
+
+
+def test_only_the_chosen_hub_is_contacted(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """No telemetry, no region probes elsewhere: every connection goes to the endpoint the user chose."""
+    import socket
+
+    hosts: list[str] = []
+    real = socket.getaddrinfo
+
+    def spy(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        hosts.append(str(host))
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", spy)
+    for hub in HUBS:
+        download_model(hub, TEST_REPO, name=f"t-{hub}", endpoint=fake_hub.url)
+    assert hosts and set(hosts) == {"127.0.0.1"}
+    known = ("/api/v1/models/", "/api/v1/repos/internalAccelerationInfo", "/api/models/", f"/{TEST_REPO}/resolve/")
+    assert all(r.path.startswith(known) for r in fake_hub.requests), [r.path for r in fake_hub.requests]

@@ -115,8 +115,15 @@ def _install_hooks() -> None:
     global _installed
     with _install_lock:
         if not _installed:
-            import huggingface_hub
+            import os
 
+            import huggingface_hub
+            from huggingface_hub import constants
+
+            # No telemetry: with it on, the client's User-Agent code fetches an "agent harnesses" list from
+            # huggingface.co (whatever endpoint the user chose) and caches it in ~/.cache/huggingface.
+            constants.HF_HUB_DISABLE_TELEMETRY = True
+            os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # for child processes
             huggingface_hub.set_client_factory(_client_factory)
             _installed = True
 
@@ -161,6 +168,7 @@ def list_files(model_id: str, endpoint: str, token: str | None) -> hc.Listing:
     """The repository's files (path, size, SHA-256 for LFS files, git blob id) at the head of ``main``."""
     from huggingface_hub import HfApi
 
+    _install_hooks()
     try:
         info = HfApi(endpoint=endpoint, token=token).model_info(model_id, files_metadata=True)
     except Exception as exc:
