@@ -96,6 +96,7 @@ def test_cancel_writes_a_loadable_adapter_and_checkpoint(tiny_model: Path, tmp_p
 @pytest.mark.parametrize("variant", [
     {"dropout": 0.1, "cancel_after": 10},
     {"grad_accumulation_steps": 2, "lr_schedule": "cosine", "warmup": 4, "cancel_after": 9},
+    {"num_layers": 1, "cancel_after": 8},  # the lower layer is frozen: its outputs are cached (fastpath "prefix")
 ])
 def test_resume_continues_exactly(tiny_model: Path, tmp_path: Path, variant: dict[str, Any]) -> None:
     variant = dict(variant)
@@ -183,3 +184,23 @@ def test_dora_and_early_stopping(tiny_model: Path, tmp_path: Path) -> None:
     from mlx_lm.utils import load
 
     load(str(tiny_model), adapter_path=str(out))
+
+
+@pytest.mark.parametrize("num_layers", [2, 1])
+def test_fast_loss_matches_mlx_lm_default_loss(tiny_model: Path, tmp_path: Path, num_layers: int) -> None:
+    """The exact shortcuts (selected positions, cached frozen layers) give mlx-lm's losses step by step."""
+    runs = {}
+    for fast_loss in (False, True):
+        rec = Recorder()
+        run_training(tiny_model, data(), tmp_path / f"f{fast_loss}", fast(num_layers=num_layers, iters=12,
+                     fast_loss=fast_loss), sink=rec)
+        runs[fast_loss] = rec
+    logs = " ".join(e.message for e in runs[True].events if isinstance(e, ev.Log))
+    assert ("frozen lower layers are computed once" in logs) == (num_layers == 1)
+    ref, got = runs[False].losses(), runs[True].losses()
+    assert list(ref) == list(got)
+    for it in ref:
+        assert got[it] == pytest.approx(ref[it], rel=2e-4), it
+    vref = [e.val_loss for e in runs[False].events if isinstance(e, ev.ValReport)]
+    vgot = [e.val_loss for e in runs[True].events if isinstance(e, ev.ValReport)]
+    assert vgot == pytest.approx(vref, rel=2e-4)

@@ -92,12 +92,19 @@ def tokenize_rows(rows: list[dict[str, Any]], tokenizer: Any, *, mask_prompt: bo
 
 @dataclass
 class Batch:
-    """One batch in mlx-lm's layout plus its token counts (for tokens/s and the padding fraction)."""
+    """One batch in mlx-lm's layout plus its token counts (for tokens/s and the padding fraction).
+
+    ``sel``/``targets``/``weights``: the trained positions for :func:`.fastpath.selected_loss` (when asked for).
+    """
 
     inputs: Any          # mx.array int32 [B, T]
     lengths: Any         # mx.array int32 [B, 2] (offset, length)
     real_tokens: int     # tokens of the rows (not padding)
     slots: int           # B * (T - 1): positions the model computes
+    indices: list[int] = field(default_factory=list)
+    sel: Any = None
+    targets: Any = None
+    weights: Any = None
 
 
 def pad_length(max_len: int, multiple: int, max_seq_length: int) -> int:
@@ -109,9 +116,11 @@ def pad_length(max_len: int, multiple: int, max_seq_length: int) -> int:
     return min(width, max_seq_length)
 
 
-def make_batch(data: TokenizedSet, indices: list[int], pad_multiple: int, max_seq_length: int) -> Batch:
-    """Pad rows ``indices`` of ``data`` into one batch (pad id 0, like mlx-lm)."""
+def make_batch(data: TokenizedSet, indices: list[int], pad_multiple: int, max_seq_length: int,
+               select: bool = False) -> Batch:
+    """Pad rows ``indices`` of ``data`` into one batch (pad id 0, like mlx-lm); ``select``: add trained positions."""
     from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.training.fastpath import selection
 
     lengths = [data.lengths[i] for i in indices]
     width = pad_length(max(lengths), pad_multiple, max_seq_length)
@@ -120,8 +129,13 @@ def make_batch(data: TokenizedSet, indices: list[int], pad_multiple: int, max_se
         n = min(lengths[j], width)
         arr[j, :n] = data.tokens[i][:n]
         lengths[j] = n
-    pairs = np.array([[data.offsets[i], n] for i, n in zip(indices, lengths, strict=True)], np.int32)
-    return Batch(mx.array(arr), mx.array(pairs), int(sum(lengths)), len(indices) * (width - 1))
+    offsets = [data.offsets[i] for i in indices]
+    pairs = np.array([[o, n] for o, n in zip(offsets, lengths, strict=True)], np.int32)
+    batch = Batch(mx.array(arr), mx.array(pairs), int(sum(lengths)), len(indices) * (width - 1), list(indices))
+    if select:
+        sel, targets, weights, _ = selection(arr, offsets, lengths)
+        batch.sel, batch.targets, batch.weights = mx.array(sel), mx.array(targets), mx.array(weights)
+    return batch
 
 
 class BatchOrder:
@@ -169,7 +183,7 @@ class BatchOrder:
 
 
 def eval_batches(data: TokenizedSet, batch_size: int, num_batches: int, seed: int, pad_multiple: int,
-                 max_seq_length: int) -> list[Batch]:
+                 max_seq_length: int, select: bool = False) -> list[Batch]:
     """The fixed validation batches: a seeded subset (``num_batches`` batches, -1 = all rows), sorted by length.
 
     The same rows every time, so validation losses of one run are comparable; the last batch may be smaller.
@@ -181,15 +195,21 @@ def eval_batches(data: TokenizedSet, batch_size: int, num_batches: int, seed: in
     if num_batches != -1:
         order = order[: max(1, num_batches) * batch_size]
     order = order[np.argsort(np.asarray(data.lengths)[order], kind="stable")]
-    return [make_batch(data, order[i:i + batch_size].tolist(), pad_multiple, max_seq_length)
+    return [make_batch(data, order[i:i + batch_size].tolist(), pad_multiple, max_seq_length, select)
             for i in range(0, len(order), batch_size)]
 
 
-def iterate_fixed(batches: list[Batch]) -> Callable[..., Iterator[tuple[Any, Any]]]:
-    """An ``iterate_batches`` replacement for ``mlx_lm.tuner.trainer.evaluate`` that yields ``batches``."""
+def iterate_fixed(batches: list[Batch], select: bool = False) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    """An ``iterate_batches`` replacement for ``mlx_lm.tuner.trainer.evaluate`` that yields ``batches``.
 
-    def iterate(**_: Any) -> Iterator[tuple[Any, Any]]:
+    ``select``: yield the arguments of :func:`.fastpath.selected_loss` instead of ``default_loss``'s.
+    """
+
+    def iterate(**_: Any) -> Iterator[tuple[Any, ...]]:
         for b in batches:
-            yield b.inputs, b.lengths
+            if select:
+                yield b.inputs[:, :-1], b.sel, b.targets, b.weights
+            else:
+                yield b.inputs, b.lengths
 
     return iterate

@@ -128,6 +128,9 @@ class TrainConfig:
                            "(fewer distinct shapes to compile; 1 = no rounding).", group="advanced", min=1, max=256)
     compile_step: bool = _f(True, "Compile the training step", "Fuse the step with mx.compile (faster).",
                             group="advanced")
+    fast_loss: bool = _f(True, "Exact loss shortcuts", "Project only the trained positions onto the vocabulary and "
+                         "reuse the frozen lower layers' outputs across epochs (checked against mlx-lm's loss "
+                         "before use).", group="advanced")
 
     # ---------------------------------------------------------------------------------------------------------
     def problems(self) -> list[tuple[str, str]]:

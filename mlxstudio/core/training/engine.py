@@ -30,6 +30,7 @@ from mlxstudio.core import events as ev
 from mlxstudio.core.errors import Cancelled, DataError, ModelError, UserError
 from mlxstudio.core.fsutil import atomic_write_json, atomic_write_text
 from mlxstudio.core.training import checkpoint as ckpt
+from mlxstudio.core.training import fastpath
 from mlxstudio.core.training.batching import (
     BatchOrder,
     TokenizedSet,
@@ -43,6 +44,7 @@ from mlxstudio.core.training.config import ConfigError, TrainConfig
 METRICS_FILE = "metrics.jsonl"
 ADAPTER_FILE = "adapters.safetensors"
 BEST_ADAPTER_FILE = "best_adapters.safetensors"
+PREFIX_CACHE_BUDGET = 768 * 2**20   # bytes of cached lower-layer activations (float32) the fast path may keep
 
 # Settings a resumed run must share with its checkpoint (they change the maths of every step).
 RESUME_MUST_MATCH = ("fine_tune_type", "num_layers", "rank", "scale", "dropout", "learning_rate", "lr_schedule",
@@ -266,17 +268,42 @@ class _Trainer:
                     f"({100 * n_trainable / max(n_total, 1):.2f}%) in {num_layers} layers with "
                     f"{cfg.fine_tune_type.upper()} rank {cfg.rank}."))
 
-        # -- the step (mlx-lm's train() step, compiled) -----------------------------------------------------------
+        # -- the loss: mlx-lm's default_loss, or its exact shortcuts (fastpath) when they check out ---------------
         if cfg.grad_checkpoint:
             grad_checkpoint(model.layers[0])
+        order = BatchOrder(train.lengths, batch_size, cfg.seed, cfg.length_bucketing)
+        mode, prefix = self._choose_loss(model, train, order, batch_size, total, num_layers, loaded.num_layers, start)
+        select = mode != "default"
+
+        def step_args(b: Any) -> tuple[Any, ...]:
+            if mode == "prefix":
+                assert prefix is not None
+                return (prefix.batch(b.indices, b.inputs.shape[1] - 1), b.sel, b.targets, b.weights)
+            if mode == "selected":
+                return (b.inputs[:, :-1], b.sel, b.targets, b.weights)
+            return (b.inputs, b.lengths)
+
+        if mode == "prefix":
+            assert prefix is not None
+            first = prefix.start
+
+            def loss_fn(m: Any, *args: Any) -> Any:
+                return fastpath.prefix_loss(m, first, *args)
+        elif mode == "selected":
+            loss_fn = fastpath.selected_loss
+        else:
+            loss_fn = default_loss
+
+        # -- the step (mlx-lm's train() step, compiled) -----------------------------------------------------------
         from mlxstudio.core.mlxrt import nn
 
-        value_and_grad = nn.value_and_grad(model, default_loss)
+        value_and_grad = nn.value_and_grad(model, loss_fn)
         accum_steps = cfg.grad_accumulation_steps
         state = [model.state, optimizer.state, mx.random.state]
 
-        def step(inputs: Any, lengths: Any, prev_grad: Any, do_update: bool) -> tuple[Any, Any, Any]:
-            (lvalue, toks), grad = value_and_grad(model, inputs, lengths)
+        def step(*args: Any) -> tuple[Any, Any, Any]:
+            *batch_args, prev_grad, do_update = args
+            (lvalue, toks), grad = value_and_grad(model, *batch_args)
             if prev_grad is not None:
                 grad = tree_map(lambda x, y: x + y, grad, prev_grad)
             if do_update:
@@ -287,11 +314,10 @@ class _Trainer:
             return lvalue, toks, grad
 
         if cfg.compile_step:
-            step = mx.compile(step, inputs=state, outputs=state)  # type: ignore[assignment]
+            step = mx.compile(step, inputs=state, outputs=state)
 
-        order = BatchOrder(train.lengths, batch_size, cfg.seed, cfg.length_bucketing)
         val_batches = eval_batches(valid, batch_size, cfg.val_batches, cfg.seed, cfg.pad_multiple,
-                                   cfg.max_seq_length)
+                                   cfg.max_seq_length, select)
         if not val_batches:
             sink(ev.Log("no validation rows: the validation loss is not measured.", "warning"))
 
@@ -319,8 +345,9 @@ class _Trainer:
 
             try:
                 val = evaluate(model=model, dataset=None, batch_size=batch_size, num_batches=-1,
-                               max_seq_length=cfg.max_seq_length, loss=default_loss,
-                               iterate_batches=iterate_fixed(val_batches), progress_callback=progress)
+                               max_seq_length=cfg.max_seq_length,
+                               loss=fastpath.selected_loss if select else default_loss,
+                               iterate_batches=iterate_fixed(val_batches, select), progress_callback=progress)
             except _StopEval:
                 return None
             finally:
@@ -356,10 +383,10 @@ class _Trainer:
             if self.cancel():
                 cancelled = True
                 break
-            b = make_batch(train, order.indices(it), cfg.pad_multiple, cfg.max_seq_length)
+            b = make_batch(train, order.indices(it), cfg.pad_multiple, cfg.max_seq_length, select)
             it += 1
             tic = time.perf_counter()
-            lvalue, toks, grad_accum = step(b.inputs, b.lengths, grad_accum, it % accum_steps == 0)
+            lvalue, toks, grad_accum = step(*step_args(b), grad_accum, it % accum_steps == 0)
             mx.eval(state, lvalue, toks, grad_accum)
             lv, nt = lvalue.item(), int(toks.item())
             dt = time.perf_counter() - tic
@@ -429,6 +456,47 @@ class _Trainer:
         return result
 
     # -- helpers ---------------------------------------------------------------------------------------------------
+    def _choose_loss(self, model: Any, train: TokenizedSet, order: BatchOrder, batch_size: int, total: int,
+                     num_layers: int, n_layers: int, start_it: int) -> tuple[str, fastpath.PrefixCache | None]:
+        """"default", "selected" or "prefix" (see :mod:`.fastpath`), checked against mlx-lm's loss on a batch."""
+        from mlx_lm.tuner.trainer import default_loss
+
+        from mlxstudio.core.mlxrt import mx
+
+        cfg = self.cfg
+        if not cfg.fast_loss or fastpath.model_parts(model) is None:
+            return "default", None
+        b = make_batch(train, order.indices(start_it), cfg.pad_multiple, cfg.max_seq_length, True)
+        model.eval()
+        try:
+            reference = default_loss(model, b.inputs, b.lengths)[0].item()
+            fast = fastpath.selected_loss(model, b.inputs[:, :-1], b.sel, b.targets, b.weights)[0].item()
+            if not fastpath.verify(reference, fast):
+                self.sink(ev.Log(f"the fast loss does not match mlx-lm's on this model ({fast:.6f} vs "
+                                 f"{reference:.6f}): using mlx-lm's loss.", "warning"))
+                return "default", None
+            first = n_layers - num_layers
+            epochs = total * batch_size / max(len(train), 1)
+            dim = int(getattr(getattr(model, "args", None), "hidden_size", 0) or 0)
+            need = fastpath.PrefixCache.nbytes(train.lengths, dim)
+            if first <= 0 or epochs < 1.5 or not dim or need > PREFIX_CACHE_BUDGET:
+                return "selected", None
+            cache = fastpath.PrefixCache(model, first)
+            cache.build(train.tokens, train.lengths, progress=lambda d, t: self.sink(
+                ev.Progress(job="prepare", done=d, total=t, unit="row", message="frozen layers")))
+            fast = fastpath.prefix_loss(model, first, cache.batch(b.indices, b.inputs.shape[1] - 1), b.sel,
+                                        b.targets, b.weights)[0].item()
+            if not fastpath.verify(reference, fast):
+                self.sink(ev.Log(f"the cached lower layers do not reproduce mlx-lm's loss on this model ({fast:.6f} "
+                                 f"vs {reference:.6f}): computing them every step.", "warning"))
+                return "selected", None
+            self.sink(ev.Log(f"the {first} frozen lower layers are computed once per row "
+                             f"({need / 2**20:.0f} MB) and reused for the {epochs:.0f} epochs."))
+            mx.eval(cache.rows)
+            return "prefix", cache
+        finally:
+            model.train()
+
     def _report(self, event: ev.TrainReport | ev.ValReport) -> None:
         rec = {k: v for k, v in event.to_dict().items() if k != "event"}
         self.metrics.append(rec)
