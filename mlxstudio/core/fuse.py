@@ -262,3 +262,26 @@ def fuse_job(params: dict[str, Any], sink: ev.Sink, cancel: Any) -> dict[str, An
                         dequantize=bool(params.get("dequantize", False)), sink=sink, name=params.get("name"),
                         cancel=cancel)
     return {"path": str(path)}
+
+
+def find_fused_models(adapter_path: str | Path, root: Path | None = None) -> list[Path]:
+    """Library models fused from ``adapter_path`` (by their ``mlxstudio.json``), newest first."""
+    target = str(Path(adapter_path).resolve())
+    found: list[tuple[float, Path]] = []
+    base = root or paths.models_dir()
+    try:
+        entries = list(base.iterdir())
+    except OSError:
+        return []
+    for folder in entries:
+        meta_file = folder / "mlxstudio.json"
+        if folder.name.startswith(".") or not meta_file.is_file():
+            continue
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            adapter = meta.get("adapter") if isinstance(meta, dict) else None
+            if adapter and str(Path(adapter).resolve()) == target:
+                found.append((meta_file.stat().st_mtime, folder))
+        except (OSError, ValueError):
+            continue
+    return [p for _, p in sorted(found, reverse=True)]

@@ -44,6 +44,8 @@ JOBS: dict[str, str] = {
     "generate": "mlxstudio.core.generate:generate_job",
     "fuse": "mlxstudio.core.fuse:fuse_job",
     "evaluate": "mlxstudio.core.evaluate:evaluate_job",
+    "export": "mlxstudio.core.export:export_job",
+    "demo": "mlxstudio.core.demo:demo_job",
 }
 """Job name → ``"module:function"``. Register a job by adding one line here."""
 

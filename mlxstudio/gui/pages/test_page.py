@@ -1,0 +1,320 @@
+"""Fuse & Test page: prove the fine-tune worked (base | tuned side by side, batch evaluation), then ship it
+(fuse into the library, export a model folder, a GGUF + Ollama Modelfile, or the adapter alone).
+
+The page is thin: generation, evaluation, fusing and exports run in the engine's worker process
+(:class:`~mlxstudio.gui.qworker.WorkerThread`); the logic lives in :mod:`mlxstudio.core`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlxstudio.core import errors
+from mlxstudio.core.evaluate import EvalResult, load_cases
+from mlxstudio.core.fuse import find_fused_models
+from mlxstudio.gui import icons
+from mlxstudio.gui.qworker import WorkerThread
+from mlxstudio.gui.state import AppState, StepStatus
+from mlxstudio.gui.test.adapter_picker import AdapterPicker
+from mlxstudio.gui.test.compare_panel import ComparePanel
+from mlxstudio.gui.test.eval_panel import EvalPanel
+from mlxstudio.gui.test.fuse_dialog import FuseDialog
+
+
+class TestPage(QWidget):
+    """The Fuse & Test step. ``TestPage(state)``; reads ``state.model``, ``state.adapter``, ``state.dataset``."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.adapter: Path | None = state.adapter
+        self.fused: Path | None = None
+        self.export_worker: WorkerThread | None = None
+        self._build()
+        state.model_changed.connect(lambda _p: self.refresh())
+        state.adapter_changed.connect(self._adapter_from_state)
+        state.dataset_changed.connect(lambda _p: self.refresh())
+        self.refresh()
+
+    # -- layout ------------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_label = QLabel()
+        self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.picker = AdapterPicker()
+        self.picker.adapter_chosen.connect(self._adapter_picked)
+        self.fuse_button = QPushButton(icons.icon("library"), "Fuse…")
+        self.fuse_button.setToolTip("Fuse the adapter into the model and add the result to the model library")
+        self.fuse_button.clicked.connect(self.fuse_dialog)
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setIcon(icons.icon("reveal"))
+        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        self.export_folder_action = menu.addAction("MLX model folder with model card…", self.export_folder_dialog)
+        self.export_gguf_action = menu.addAction("GGUF + Ollama Modelfile…", self.export_gguf_dialog)
+        self.export_adapter_action = menu.addAction("Adapter only (zip)…", self.export_adapter_dialog)
+        self.export_button.setMenu(menu)
+
+        head = QHBoxLayout()
+        head.addWidget(self.model_label)
+        head.addSpacing(12)
+        adapter_label = QLabel("Adapter")
+        adapter_label.setBuddy(self.picker)
+        head.addWidget(adapter_label)
+        head.addWidget(self.picker, 1)
+        head.addWidget(self.fuse_button)
+        head.addWidget(self.export_button)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.status.setOpenExternalLinks(False)
+        self.status.linkActivated.connect(self._link)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(140)
+        self.busy_bar.setMaximumHeight(12)
+        self.busy_bar.hide()
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.busy_bar)
+
+        self.compare = ComparePanel()
+        self.compare.message.connect(self._message)
+        self.evaluation = EvalPanel()
+        self.evaluation.message.connect(self._message)
+        self.evaluation.result_ready.connect(self._eval_done)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.compare)
+        self.splitter.addWidget(self.evaluation)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.linkActivated.connect(self.state.show_page.emit)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(head)
+        lay.addLayout(status_row)
+        lay.addWidget(self.empty)
+        lay.addWidget(self.splitter, 1)
+
+    # -- state ------------------------------------------------------------------------------------------------
+    def _adapter_from_state(self, path: Any) -> None:
+        self.adapter = Path(path) if path else None
+        self.refresh()
+
+    def _adapter_picked(self, path: Path | None) -> None:
+        if path is None:
+            self._message(self.picker.error or "That adapter cannot be loaded.")
+            return
+        self.adapter = path
+        self._message("")
+        self._update_sources()
+
+    def refresh(self) -> None:
+        """Re-read the model, adapter and dataset from the shared state and update every part of the page."""
+        model = self.state.model
+        self.picker.refresh(self.adapter, model)
+        self._update_sources()
+        self._load_dataset_prompts()
+
+    def _update_sources(self) -> None:
+        model, adapter = self.state.model, self.adapter
+        self.fused = None
+        if adapter is not None:
+            fused = find_fused_models(adapter)
+            self.fused = fused[0] if fused else None
+        self.model_label.setText(f"Model <b>{model.name}</b>" if model else "No model")
+        has_model = model is not None
+        self.empty.setVisible(not has_model)
+        self.splitter.setVisible(has_model)
+        if not has_model:
+            self.empty.setText('<p style="font-size: 15px">Choose a model first (<a href="model">step 1, Model</a>), '
+                               'train an adapter (<a href="train">step 3, Train</a>), then compare them here.</p>')
+        self.compare.set_sources(model, adapter, self.fused)
+        self.evaluation.set_sources(model, adapter, self.state.dataset)
+        can_fuse = has_model and adapter is not None
+        self.fuse_button.setEnabled(can_fuse)
+        self.fuse_button.setToolTip("Fuse the adapter into the model and add the result to the library" if can_fuse
+                                    else "Needs a model and a trained adapter")
+        self.export_button.setEnabled(can_fuse)
+        self.export_adapter_action.setEnabled(adapter is not None)
+        if self.fused is not None:
+            self._message(f"Fused model in the library: <b>{self.fused.name}</b> (third pane).")
+        elif has_model and adapter is None:
+            self._message('No adapter yet: the base model answers alone. <a href="train">Train one</a> to compare.')
+        elif has_model:
+            self._message("")
+
+    def _load_dataset_prompts(self) -> None:
+        items: list[tuple[str, str]] = []
+        data = self.state.dataset
+        if data is not None:
+            try:
+                items = [(c.prompt_text, c.expected) for c in load_cases(data)][:200]
+            except (errors.UserError, OSError):
+                items = []
+        self.compare.set_dataset_prompts(items)
+
+    def _message(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _link(self, link: str) -> None:
+        if link.startswith("file:"):
+            QDesktopServices.openUrl(QUrl(link))
+        else:
+            self.state.show_page.emit(link)
+
+    def _eval_done(self, result: EvalResult) -> None:
+        s = result.summary()
+        self.state.set_step("test", StepStatus(ready=True, summary=f"tuned {s['tuned_exact']}/{s['rows']} · "
+                                                                   f"base {s['base_exact']}/{s['base_rows']}"))
+
+    # -- fuse ---------------------------------------------------------------------------------------------------
+    def fuse_dialog(self) -> Path | None:
+        """Open the Fuse dialog; on success the fused model becomes the third pane. Returns its path."""
+        if self.state.model is None or self.adapter is None:
+            return None
+        dialog = FuseDialog(self.state.model, self.adapter, self)
+        self._last_fuse_dialog = dialog
+        if dialog.exec() and dialog.fused_path is not None:
+            self._update_sources()
+            url = QUrl.fromLocalFile(str(dialog.fused_path)).toString()
+            self._message(f"Fused model <b>{dialog.fused_path.name}</b> added to the library — it is in the model "
+                          f'list and answers in the third pane. <a href="{url}">Show folder</a>')
+            self.state.set_step("test", StepStatus(ready=True, summary=f"fused · {dialog.fused_path.name}"))
+            return dialog.fused_path
+        return None
+
+    # -- exports ------------------------------------------------------------------------------------------------
+    def _need_fused(self) -> Path | None:
+        if self.fused is not None:
+            return self.fused
+        answer = QMessageBox.question(self, "Fuse first?", "Exporting a model needs the adapter fused into it first. "
+                                      "Fuse now?")
+        if answer == QMessageBox.StandardButton.Yes:
+            return self.fuse_dialog()
+        return None
+
+    def export_folder_dialog(self) -> None:
+        fused = self._need_fused()
+        if fused is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Export the model folder into…", str(Path.home()))
+        if folder:
+            self.export("folder", fused, Path(folder) / fused.name)
+
+    def export_gguf_dialog(self) -> None:
+        fused = self._need_fused()
+        if fused is None:
+            return
+        try:
+            from mlxstudio.core.export import check_gguf_exportable
+
+            check_gguf_exportable(fused)
+        except errors.UserError as exc:
+            QMessageBox.information(self, "GGUF export", str(exc))
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Write the GGUF + Modelfile into…", str(Path.home()))
+        if folder:
+            self.export("gguf", fused, Path(folder) / f"{fused.name}-gguf")
+
+    def export_adapter_dialog(self) -> None:
+        if self.adapter is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the adapter", str(Path.home() / f"{self.adapter.name}.zip"),
+                                              "Zip (*.zip)")
+        if path:
+            self.export("adapter", None, Path(path))
+
+    def export(self, kind: str, model: Path | None, dest: Path) -> None:
+        """Run an export ("folder", "gguf", "adapter") in the worker process; the result shows in the status line."""
+        if self.export_worker is not None:
+            return
+        result = self.evaluation.current_result()
+        params = {"kind": kind, "model": str(model) if model else None,
+                  "adapter_path": str(self.adapter) if self.adapter else None, "dest": str(dest),
+                  "dataset": str(self.state.dataset) if self.state.dataset else None,
+                  "eval_summary": result.summary_line() if result else None}
+        self.export_worker = WorkerThread("export", params, parent=self)
+        self.export_worker.progress.connect(lambda e: self._message(f"Exporting: {e.message}…"))
+        self.export_worker.finished_ok.connect(self._export_done)
+        self.export_worker.failed.connect(lambda m: self._message(f"<b>Export failed:</b> {m}"))
+        self.export_worker.cancelled.connect(lambda _m: self._message("Export cancelled."))
+        self.export_worker.finished.connect(self._export_thread_done)
+        self.busy_bar.show()
+        self.export_button.setEnabled(False)
+        self._message(f"Exporting {kind}…")
+        self.export_worker.start()
+
+    def _export_done(self, result: dict) -> None:
+        path = Path(result.get("path", ""))
+        folder = path if path.is_dir() else path.parent
+        self._message(f"{result.get('message', 'Exported')}. "
+                      f"<a href=\"{QUrl.fromLocalFile(str(folder)).toString()}\">Show folder</a>")
+
+    def _export_thread_done(self) -> None:
+        if self.export_worker is not None:
+            self.export_worker.deleteLater()
+        self.export_worker = None
+        self.busy_bar.hide()
+        self.export_button.setEnabled(self.state.model is not None and self.adapter is not None)
+
+    # -- page contract ------------------------------------------------------------------------------------------
+    def install_menus(self, window: Any) -> None:
+        """File menu: the exports (enabled when this page can do them)."""
+        menu = window.menu("File")
+        menu.addSeparator()
+        for text, slot in (("Export Fused Model Folder…", self.export_folder_dialog),
+                           ("Export GGUF + Ollama Modelfile…", self.export_gguf_dialog),
+                           ("Export Adapter…", self.export_adapter_dialog)):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+
+    def can_close(self) -> bool:
+        return True  # generation/evaluation can stop at any time; nothing is lost
+
+    def shutdown(self) -> None:
+        """Stop running workers (generation, evaluation, export)."""
+        self.compare.shutdown()
+        self.evaluation.shutdown()
+        if self.export_worker is not None:
+            self.export_worker.stop(timeout=3.0)
+            self.export_worker.wait(8000)
+
+    def save_settings(self, s: QSettings) -> None:
+        s.setValue("test/splitter", self.splitter.saveState())
+        self.compare.save_settings(s)
+        self.evaluation.save_settings(s)
+
+    def restore_settings(self, s: QSettings) -> None:
+        state = s.value("test/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+        self.compare.restore_settings(s)
+        self.evaluation.restore_settings(s)

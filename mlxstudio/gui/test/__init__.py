@@ -1,0 +1,1 @@
+"""Widgets of the Fuse & Test page: answer panes, the side-by-side comparison, the batch-evaluation table, dialogs."""

@@ -1,0 +1,115 @@
+"""Which adapter to test and fuse: the one the Train page handed over, any run's final or best adapter, any
+checkpoint, or a folder chosen by hand. Checkpoints become loadable adapter folders through
+:func:`mlxstudio.core.runs.checkpoint_adapter` when picked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
+
+from mlxstudio.core import runs
+
+BEST_FILE = "best_adapters.safetensors"
+
+
+@dataclass(frozen=True)
+class AdapterChoice:
+    """One entry: its label, the path (a run folder, a checkpoint, a best-adapter file) and its kind."""
+
+    label: str
+    path: Path
+    kind: str  # "current" | "final" | "best" | "checkpoint" | "folder"
+    run: Path | None = None
+
+    def resolve(self) -> Path:
+        """A folder ``mlx_lm.load(adapter_path=...)`` accepts."""
+        if self.kind in {"checkpoint", "best"}:
+            return runs.checkpoint_adapter(self.path, self.run)
+        return self.path
+
+
+def adapter_choices(current: Path | None, model: Path | None = None) -> list[AdapterChoice]:
+    """Entries for the picker: ``current`` first, then each run's final/best adapter and checkpoints (newest run
+    first). With ``model``, runs trained on another model are left out."""
+    out: list[AdapterChoice] = []
+    if current is not None:
+        out.append(AdapterChoice(f"{_short(current)} (from Train)", current, "current"))
+    try:
+        infos = runs.list_runs()
+    except OSError:
+        infos = []
+    for info in infos:
+        if model is not None and info.model and Path(info.model).name != model.name:
+            continue
+        loss = f", loss {info.final_train_loss:.3f}" if info.final_train_loss is not None else ""
+        if info.has_adapter and (current is None or info.path.resolve() != current.resolve()):
+            out.append(AdapterChoice(f"{info.name} · final (it {info.last_iteration}{loss})", info.path, "final",
+                                     info.path))
+        if (info.path / BEST_FILE).exists() and info.best_val_loss is not None:
+            out.append(AdapterChoice(f"{info.name} · best (val {info.best_val_loss:.3f})", info.path / BEST_FILE,
+                                     "best", info.path))
+        for ck in reversed(info.checkpoints):
+            out.append(AdapterChoice(f"{info.name} · checkpoint it {ck.iteration}", ck.path, "checkpoint", info.path))
+    return out
+
+
+def _short(path: Path) -> str:
+    if path.parent.name in {"checkpoint-adapters", "checkpoints"}:
+        return f"{path.parent.parent.name} · checkpoint {path.name}"
+    return path.name
+
+
+class AdapterPicker(QComboBox):
+    """A combo box of :func:`adapter_choices` plus "Choose a folder…"; emits :attr:`adapter_chosen` (Path or None)."""
+
+    adapter_chosen = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumContentsLength(28)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setToolTip("The adapter to test and fuse: the latest run, its best adapter, any checkpoint, or a folder")
+        self.choices: list[AdapterChoice] = []
+        self.current_path: Path | None = None
+        self.error: str | None = None
+        self.activated.connect(self._on_activated)
+
+    def refresh(self, current: Path | None, model: Path | None = None) -> None:
+        """List the choices again with ``current`` selected."""
+        self.current_path = current
+        self.choices = adapter_choices(current, model)
+        self.blockSignals(True)
+        self.clear()
+        if not self.choices:
+            self.addItem("No adapter yet — train one in step 3")
+        for c in self.choices:
+            self.addItem(c.label)
+        self.addItem("Choose an adapter folder…")
+        self.setCurrentIndex(0)
+        self.blockSignals(False)
+
+    def _on_activated(self, index: int) -> None:
+        if index == self.count() - 1:
+            title = "Adapter folder (adapters.safetensors + adapter_config.json)"
+            folder = QFileDialog.getExistingDirectory(self, title, str(runs.paths.runs_dir()))
+            if folder:
+                self._choose(AdapterChoice(Path(folder).name, Path(folder), "folder"))
+            else:
+                self.setCurrentIndex(0)
+            return
+        if not self.choices or index >= len(self.choices):
+            return
+        self._choose(self.choices[index])
+
+    def _choose(self, choice: AdapterChoice) -> None:
+        try:
+            path = choice.resolve()
+        except (FileNotFoundError, OSError) as exc:
+            self.error = str(exc)
+            self.adapter_chosen.emit(None)
+            return
+        self.error = None
+        self.adapter_chosen.emit(path)

@@ -1,0 +1,102 @@
+"""One answer pane: a title ("Base", "Tuned"…), the streamed text, and "n tokens · x tok/s" under it."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from mlxstudio.gui import icons
+
+
+class AnswerPane(QFrame):
+    """Shows one model's answer as it streams. Feed it with :meth:`begin`, :meth:`append`, :meth:`finish`."""
+
+    def __init__(self, source: str, title: str, subtitle: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel(f"<b>{title}</b>")
+        self.subtitle = QLabel(subtitle)
+        self.subtitle.setEnabled(False)  # dimmed, palette-aware
+        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.icon = QLabel()
+        head = QHBoxLayout()
+        head.addWidget(self.icon)
+        head.addWidget(self.title)
+        head.addWidget(self.subtitle, 1)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setPlaceholderText("The answer appears here.")
+        font = self.text.font()
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.text.setFont(font)
+        self.stats = QLabel(" ")
+        small = QFont(self.stats.font())
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.stats.setFont(small)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.addLayout(head)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(self.stats)
+        self.tokens = 0
+        self.tokens_per_second = 0.0
+        self._t0: float | None = None
+
+    # -- streaming ---------------------------------------------------------------------------------------------
+    def begin(self, message: str = "Loading the model…") -> None:
+        """Clear the pane and say what is happening until the first token arrives."""
+        self.text.clear()
+        self.tokens = 0
+        self.tokens_per_second = 0.0
+        self._t0 = None
+        self.icon.setPixmap(icons.icon("busy").pixmap(16, 16))
+        self.stats.setText(message)
+
+    def append(self, piece: str, tokens_per_second: float = 0.0) -> None:
+        """Add a streamed piece of text (one token's worth)."""
+        if self._t0 is None:
+            self._t0 = time.perf_counter()
+        self.tokens += 1
+        cursor = self.text.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(piece)
+        self.text.setTextCursor(cursor)
+        self.text.ensureCursorVisible()
+        if tokens_per_second > 0 and self.tokens > 1:
+            self.tokens_per_second = tokens_per_second
+        self._show_stats(streaming=True)
+
+    def finish(self, stats: dict | None = None, note: str = "") -> None:
+        """The answer is complete (or stopped): final token count and speed from the engine's statistics."""
+        if stats:
+            self.tokens = int(stats.get("generation_tokens", self.tokens))
+            self.tokens_per_second = float(stats.get("tokens_per_second", self.tokens_per_second))
+            reason = stats.get("finish_reason")
+            if reason == "length" and not note:
+                note = "stopped at the token limit"
+        self.icon.setPixmap(icons.status_icon("ready").pixmap(16, 16))
+        self._show_stats(streaming=False, note=note)
+
+    def stopped(self, note: str = "stopped") -> None:
+        """Generation was stopped by the user."""
+        self.icon.setPixmap(icons.icon("cancel").pixmap(16, 16))
+        self._show_stats(streaming=False, note=note)
+
+    def fail(self, message: str) -> None:
+        """Show an error instead of an answer."""
+        self.icon.setPixmap(icons.status_icon("error").pixmap(16, 16))
+        self.stats.setText(message)
+
+    def answer(self) -> str:
+        """The text shown."""
+        return self.text.toPlainText()
+
+    def _show_stats(self, streaming: bool, note: str = "") -> None:
+        speed = f" · {self.tokens_per_second:.1f} tok/s" if self.tokens_per_second > 0 else ""
+        tail = f" · {note}" if note else ""
+        dots = " …" if streaming else ""
+        self.stats.setText(f"{self.tokens} tokens{speed}{tail}{dots}")

@@ -1,0 +1,293 @@
+"""Side-by-side test: one prompt, answer panes (Base | Tuned [| Fused]) that stream together, Stop, options.
+
+Generation runs in the engine's worker process (job "generate", :class:`~mlxstudio.gui.qworker.WorkerThread`): the
+worker loads every pane's model, then generates their tokens interleaved, so the panes fill at the same time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlxstudio.core import events as ev
+from mlxstudio.core.generate import template_supports_thinking
+from mlxstudio.gui import icons
+from mlxstudio.gui.qworker import WorkerThread
+from mlxstudio.gui.test.answer_pane import AnswerPane
+
+
+class ComparePanel(QWidget):
+    """Prompt box, options, Generate/Stop and the answer panes. Set its inputs with :meth:`set_sources`."""
+
+    busy_changed = Signal(bool)
+    """True while a generation runs."""
+    message = Signal(str)
+    """One line for the page's status (errors, what happened)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model: Path | None = None
+        self.adapter: Path | None = None
+        self.fused: Path | None = None
+        self.worker: WorkerThread | None = None
+        self._expected: dict[str, str] = {}
+        self._build()
+        self._update_buttons()
+
+    # -- layout ------------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.prompt = QPlainTextEdit()
+        self.prompt.setPlaceholderText("Ask both models something, e.g. 蓝牙耳机坏了应该看什么科   (⌘/Ctrl+Enter)")
+        self.prompt.setTabChangesFocus(True)
+        self.prompt.setFixedHeight(self.prompt.fontMetrics().lineSpacing() * 3 + 14)
+        self.prompt.textChanged.connect(self._update_buttons)
+        self.prompt.textChanged.connect(self._show_expected)
+
+        self.dataset_prompts = QComboBox()
+        self.dataset_prompts.setToolTip("Prompts from the dataset: pick one to ask it")
+        self.dataset_prompts.setMinimumContentsLength(14)
+        self.dataset_prompts.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset_prompts.activated.connect(self._pick_dataset_prompt)
+
+        self.generate_button = QPushButton(icons.icon("next"), "Generate")
+        self.generate_button.setToolTip("Answer the prompt with every model (⌘/Ctrl+Enter)")
+        self.generate_button.clicked.connect(self.generate)
+        self.stop_button = QPushButton(icons.icon("cancel"), "Stop")
+        self.stop_button.setToolTip("Stop generating (the text so far stays)")
+        self.stop_button.clicked.connect(self.stop)
+        for seq in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(seq), self, activated=self.generate)
+
+        self.max_tokens = QSpinBox()
+        self.max_tokens.setRange(1, 8192)
+        self.max_tokens.setValue(128)
+        self.max_tokens.setToolTip("Stop each answer after this many tokens")
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(2)
+        self.temperature.setSpecialValueText("0 (greedy)")
+        self.temperature.setToolTip("0 = always the most likely token (reproducible); higher = more varied answers")
+        self.top_p = QDoubleSpinBox()
+        self.top_p.setRange(0.05, 1.0)
+        self.top_p.setSingleStep(0.05)
+        self.top_p.setValue(1.0)
+        self.top_p.setToolTip("Nucleus sampling (used when temperature > 0): sample from the most likely tokens "
+                              "that make up this much probability. 1 = off")
+        self.thinking = QCheckBox("Thinking")
+        self.thinking.setToolTip("For chat templates with a thinking switch (e.g. Qwen3): let the model think first")
+        self.system = QLineEdit()
+        self.system.setPlaceholderText("System prompt (empty: the template's default)")
+        self.system.setClearButtonEnabled(True)
+
+        top = QHBoxLayout()
+        top.addWidget(self.prompt, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.generate_button)
+        side.addWidget(self.stop_button)
+        side.addWidget(self.dataset_prompts)
+        side.addStretch(1)
+        top.addLayout(side)
+
+        opts = QHBoxLayout()
+        for label, w in (("Max tokens", self.max_tokens), ("Temperature", self.temperature), ("Top-p", self.top_p)):
+            lab = QLabel(label)
+            lab.setBuddy(w)
+            opts.addWidget(lab)
+            opts.addWidget(w)
+            opts.addSpacing(8)
+        opts.addWidget(self.thinking)
+        opts.addSpacing(8)
+        opts.addWidget(self.system, 1)
+
+        self.expected = QLabel()
+        self.expected.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.expected.setWordWrap(True)
+        self.expected.hide()
+
+        self.panes: dict[str, AnswerPane] = {
+            "base": AnswerPane("base", "Base", "the model as downloaded"),
+            "tuned": AnswerPane("tuned", "Tuned", "base + adapter"),
+            "fused": AnswerPane("fused", "Fused", "adapter fused into the weights"),
+        }
+        self.panes["fused"].hide()
+        row = QHBoxLayout()
+        for pane in self.panes.values():
+            row.addWidget(pane, 1)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addLayout(opts)
+        lay.addWidget(self.expected)
+        lay.addLayout(row, 1)
+
+    # -- inputs ------------------------------------------------------------------------------------------------
+    def set_sources(self, model: Path | None, adapter: Path | None, fused: Path | None = None) -> None:
+        """The base model, the adapter (tuned = base + adapter) and an optional fused model (third pane)."""
+        self.model, self.adapter, self.fused = model, adapter, fused
+        self.panes["base"].subtitle.setText(model.name if model else "no model chosen")
+        self.panes["tuned"].subtitle.setText(f"+ {adapter.name}" if adapter else "no adapter yet — train one")
+        self.panes["fused"].setVisible(fused is not None)
+        if fused is not None:
+            self.panes["fused"].subtitle.setText(fused.name)
+        supports = bool(model) and template_supports_thinking(model)  # type: ignore[arg-type]
+        self.thinking.setEnabled(supports)
+        if not supports:
+            self.thinking.setToolTip("This model's chat template has no thinking switch")
+        self._update_buttons()
+
+    def set_dataset_prompts(self, items: list[tuple[str, str]]) -> None:
+        """(prompt, expected answer) pairs for the "from the dataset" menu."""
+        self._expected = {p: e for p, e in items}
+        self.dataset_prompts.clear()
+        self.dataset_prompts.addItem(f"From the dataset ({len(items)})" if items else "No dataset prompts")
+        for prompt, _expected in items:
+            self.dataset_prompts.addItem(prompt.replace("\n", " ")[:60], prompt)
+        self.dataset_prompts.setEnabled(bool(items))
+
+    def _pick_dataset_prompt(self, index: int) -> None:
+        prompt = self.dataset_prompts.itemData(index)
+        if prompt:
+            self.prompt.setPlainText(str(prompt))
+            self.dataset_prompts.setCurrentIndex(0)
+
+    def _show_expected(self) -> None:
+        want = self._expected.get(self.prompt.toPlainText().strip())
+        self.expected.setVisible(want is not None)
+        if want is not None:
+            self.expected.setText(f"Expected (from the dataset): <b>{_escape(want)}</b>")
+
+    # -- running -----------------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None
+
+    def _update_buttons(self) -> None:
+        has_prompt = bool(self.prompt.toPlainText().strip())
+        self.generate_button.setEnabled(self.model is not None and has_prompt and not self.busy)
+        self.stop_button.setEnabled(self.busy)
+
+    def pane_sources(self) -> list[dict[str, Any]]:
+        """The worker's "panes" parameter for the current inputs."""
+        panes: list[dict[str, Any]] = []
+        if self.model is None:
+            return panes
+        panes.append({"source": "base", "model": str(self.model)})
+        if self.adapter is not None:
+            panes.append({"source": "tuned", "model": str(self.model), "adapter_path": str(self.adapter)})
+        if self.fused is not None:
+            panes.append({"source": "fused", "model": str(self.fused)})
+        return panes
+
+    def params(self) -> dict[str, Any]:
+        """The "generate" job's parameters for the current prompt and options."""
+        return {
+            "prompt": self.prompt.toPlainText().strip(),
+            "panes": self.pane_sources(),
+            "max_tokens": self.max_tokens.value(),
+            "temperature": self.temperature.value(),
+            "top_p": self.top_p.value(),
+            "system": self.system.text().strip() or None,
+            "enable_thinking": self.thinking.isChecked() if self.thinking.isEnabled() else None,
+        }
+
+    def generate(self) -> None:
+        """Start generating in a worker process (no-op while one runs or without a model/prompt)."""
+        if self.busy or self.model is None or not self.prompt.toPlainText().strip():
+            return
+        params = self.params()
+        active = {p["source"] for p in params["panes"]}
+        for source, pane in self.panes.items():
+            if source in active:
+                pane.begin("Loading the model…")
+            else:
+                pane.text.clear()
+                pane.stats.setText("no adapter yet" if source == "tuned" else " ")
+        self.worker = WorkerThread("generate", params, parent=self)
+        self.worker.event.connect(self._on_event)
+        self.worker.finished_ok.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self.worker.finished.connect(self._on_thread_done)
+        self.worker.start()
+        self.busy_changed.emit(True)
+        self._update_buttons()
+
+    def stop(self) -> None:
+        """Stop the generation (graceful: the worker stops between tokens)."""
+        if self.worker is not None:
+            self.worker.stop(timeout=5.0)
+            self.stop_button.setEnabled(False)
+
+    def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Token):
+            pane = self.panes.get(event.source)
+            if pane is not None:
+                pane.append(event.text, event.tokens_per_second)
+        elif isinstance(event, ev.Progress) and event.job == "generate":
+            for pane in self.panes.values():
+                if pane.isVisible() and pane.tokens == 0 and event.message == "generating":
+                    pane.stats.setText("Thinking about the first token…")
+
+    def _on_finished(self, result: dict) -> None:
+        stats = result.get("stats", {})
+        for source, pane in self.panes.items():
+            if source in stats:
+                pane.finish(stats[source])
+        self.message.emit("")
+
+    def _on_failed(self, message: str) -> None:
+        for source in {p["source"] for p in self.pane_sources()}:
+            self.panes[source].fail(message)
+        self.message.emit(message)
+
+    def _on_cancelled(self, _message: str) -> None:
+        for source in {p["source"] for p in self.pane_sources()}:
+            self.panes[source].stopped()
+
+    def _on_thread_done(self) -> None:
+        if self.worker is not None:
+            self.worker.deleteLater()
+        self.worker = None
+        self.busy_changed.emit(False)
+        self._update_buttons()
+
+    def shutdown(self) -> None:
+        """Stop a running generation and wait for its worker."""
+        if self.worker is not None:
+            self.worker.stop(timeout=3.0)
+            self.worker.wait(8000)
+
+    # -- settings ----------------------------------------------------------------------------------------------
+    def save_settings(self, s: QSettings) -> None:
+        s.setValue("test/max_tokens", self.max_tokens.value())
+        s.setValue("test/temperature", self.temperature.value())
+        s.setValue("test/top_p", self.top_p.value())
+        s.setValue("test/system", self.system.text())
+
+    def restore_settings(self, s: QSettings) -> None:
+        self.max_tokens.setValue(int(s.value("test/max_tokens", 128, type=int)))
+        self.temperature.setValue(float(s.value("test/temperature", 0.0, type=float)))
+        self.top_p.setValue(float(s.value("test/top_p", 1.0, type=float)))
+        self.system.setText(str(s.value("test/system", "", type=str)))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

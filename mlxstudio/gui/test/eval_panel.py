@@ -1,0 +1,396 @@
+"""Batch evaluation: every row of the test split (or any JSONL) answered by base and tuned, scored, summarised.
+
+The work runs in the worker process (job "evaluate"); each scored row arrives as an ``EvalRowDone`` event and is
+added to the table at once. Selecting a row shows a character diff of the tuned answer against the expected one
+(and the base answer's). Rows where the tuned model got worse than the base are flagged.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlxstudio.core import errors
+from mlxstudio.core import events as ev
+from mlxstudio.core.evaluate import EvalResult, EvalRow, diff_segments, export_results
+from mlxstudio.gui import icons
+from mlxstudio.gui.qworker import WorkerThread
+
+COLUMNS = ("#", "Prompt", "Expected", "Base answer", "Tuned answer", "Base", "Tuned")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def score_text(exact: bool | None, contains: bool | None) -> str:
+    """"exact", "contains", "✗", or "" when not measured."""
+    if exact is None:
+        return ""
+    return "exact" if exact else "contains" if contains else "✗"
+
+
+class EvalTableModel(QAbstractTableModel):
+    """Rows of an evaluation (a list of :class:`EvalRow`), one per dataset row."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[EvalRow] = []
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            values = (str(r.index + 1), r.prompt, r.expected, r.base if r.base is not None else "–", r.tuned,
+                      score_text(r.base_exact, r.base_contains), score_text(r.tuned_exact, r.tuned_contains))
+            text = values[col]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                if col == 0 and r.worse:
+                    return "The tuned answer is worse than the base answer on this row"
+                return text if col in (1, 2, 3, 4) and len(text) > 30 else None
+            return " ".join(text.split()) if col in (1, 2, 3, 4) else text
+        if role == Qt.ItemDataRole.DecorationRole:
+            if col == 0 and r.worse:
+                return icons.status_icon("warning")
+            if col == 6:
+                return icons.status_icon("ready") if r.tuned_exact or r.tuned_contains else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 5, 6):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.rows = []
+        self.endResetModel()
+
+    def add(self, row: EvalRow) -> None:
+        """Append (or replace, by index) one scored row."""
+        for i, existing in enumerate(self.rows):
+            if existing.index == row.index:
+                self.rows[i] = row
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+                return
+        n = len(self.rows)
+        self.beginInsertRows(QModelIndex(), n, n)
+        self.rows.append(row)
+        self.endInsertRows()
+
+
+def diff_html(answer: str, expected: str, title: str) -> str:
+    """HTML showing how ``answer`` differs from ``expected``: missing text struck through, extra text underlined.
+
+    Meaning does not rely on colour alone (strike/underline), and the tints are translucent so they read in light and
+    dark mode.
+    """
+    parts = []
+    for op, text in diff_segments(expected, answer):
+        t = html.escape(text).replace("\n", "↵<br>")
+        if op == "equal":
+            parts.append(t)
+        elif op == "delete":
+            parts.append(f'<s style="background-color: rgba(220, 50, 47, 0.25)" title="missing">{t}</s>')
+        else:
+            parts.append(f'<u style="background-color: rgba(38, 162, 105, 0.25)" title="extra">{t}</u>')
+    return f"<p><b>{html.escape(title)}</b><br>{''.join(parts) or '<i>(empty)</i>'}</p>"
+
+
+class EvalPanel(QWidget):
+    """Run / Stop, a summary line, the results table, a diff of the selected row, and Export."""
+
+    busy_changed = Signal(bool)
+    message = Signal(str)
+    result_ready = Signal(object)
+    """The finished :class:`EvalResult`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model_path: Path | None = None
+        self.adapter: Path | None = None
+        self.data_path: Path | None = None
+        self.worker: WorkerThread | None = None
+        self.result: EvalResult | None = None
+        self._build()
+        self._update_buttons()
+
+    def _build(self) -> None:
+        self.title = QLabel("<b>Batch evaluation</b>")
+        self.source_label = QLabel()
+        self.source_label.setEnabled(False)
+        self.choose_button = QPushButton(icons.icon("open"), "Other file…")
+        self.choose_button.setToolTip("Evaluate on another JSONL/CSV file (prompt/completion or chat rows)")
+        self.choose_button.clicked.connect(self._choose_file)
+        self.max_tokens = QSpinBox()
+        self.max_tokens.setRange(1, 4096)
+        self.max_tokens.setValue(64)
+        self.max_tokens.setPrefix("max ")
+        self.max_tokens.setSuffix(" tokens")
+        self.max_tokens.setToolTip("Longest answer per row (greedy decoding)")
+        self.run_button = QPushButton(icons.icon("next"), "Run evaluation")
+        self.run_button.clicked.connect(self.run)
+        self.stop_button = QPushButton(icons.icon("cancel"), "Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.export_button = QPushButton(icons.icon("reveal"), "Export…")
+        self.export_button.setToolTip("Save the results as CSV (opens in Excel/Numbers) or JSON")
+        self.export_button.clicked.connect(self._export_dialog)
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.source_label, 1)
+        head.addWidget(self.choose_button)
+        head.addWidget(self.max_tokens)
+        head.addWidget(self.run_button)
+        head.addWidget(self.stop_button)
+        head.addWidget(self.export_button)
+
+        self.progress = QProgressBar()
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.summary = QLabel("Run the evaluation to score base and tuned answers on every row.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.table_model = EvalTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for col, width in enumerate((44, 190, 130, 200, 200, 70, 70)):
+            self.table.setColumnWidth(col, width)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(self._show_diff)
+
+        self.diff = QTextBrowser()
+        self.diff.setPlaceholderText("Select a row to see how the answers differ from the expected one.")
+        self.diff.setOpenLinks(False)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(self.diff)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        self.splitter = split
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(head)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.summary)
+        lay.addWidget(split, 1)
+
+    # -- inputs ------------------------------------------------------------------------------------------------
+    def set_sources(self, model: Path | None, adapter: Path | None, data: Path | None) -> None:
+        """Base model, adapter, and the data to evaluate on (a split folder → its test split, or a file)."""
+        self.model_path, self.adapter = model, adapter
+        if data != self.data_path:
+            self.data_path = data
+        self._show_source()
+        self._update_buttons()
+
+    def _show_source(self) -> None:
+        d = self.data_path
+        if d is None:
+            self.source_label.setText("no dataset — choose a file")
+            return
+        if d.is_dir():
+            split = next((n for n in ("test.jsonl", "valid.jsonl", "train.jsonl") if (d / n).is_file()), None)
+            note = {"test.jsonl": "test split", "valid.jsonl": "validation split (no test split)",
+                    "train.jsonl": "training split (no test split)"}.get(split or "", "")
+            self.source_label.setText(f"on {d.name}/{split} — {note}" if split else f"on {d.name}")
+        else:
+            self.source_label.setText(f"on {d.name}")
+
+    def _choose_file(self) -> None:
+        start = str(self.data_path.parent if self.data_path else Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Evaluate on…", start, "Datasets (*.jsonl *.csv);;All files (*)")
+        if path:
+            self.data_path = Path(path)
+            self._show_source()
+            self._update_buttons()
+
+    # -- running -----------------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None
+
+    def _update_buttons(self) -> None:
+        ready = self.model_path is not None and self.adapter is not None and self.data_path is not None
+        self.run_button.setEnabled(ready and not self.busy)
+        self.run_button.setToolTip("" if ready else "Needs a model, an adapter and a dataset")
+        self.stop_button.setEnabled(self.busy)
+        self.choose_button.setEnabled(not self.busy)
+        self.export_button.setEnabled(bool(self.table_model.rows) and not self.busy)
+
+    def run(self) -> None:
+        """Start the evaluation in a worker process."""
+        if self.busy or self.model_path is None or self.adapter is None or self.data_path is None:
+            return
+        self.table_model.clear()
+        self.result = None
+        self.diff.clear()
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.summary.setText("Loading the models…")
+        params = {"model": str(self.model_path), "adapter_path": str(self.adapter), "data": str(self.data_path),
+                  "max_tokens": self.max_tokens.value(), "compare_base": True}
+        self.worker = WorkerThread("evaluate", params, parent=self)
+        self.worker.event.connect(self._on_event)
+        self.worker.finished_ok.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self.worker.finished.connect(self._on_thread_done)
+        self.worker.start()
+        self.busy_changed.emit(True)
+        self._update_buttons()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop(timeout=5.0)
+            self.stop_button.setEnabled(False)
+
+    def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.EvalRowDone):
+            names = set(EvalRow.__dataclass_fields__)
+            self.table_model.add(EvalRow(**{k: v for k, v in event.row.items() if k in names}))
+            self.progress.setRange(0, event.total)
+            self.progress.setValue(event.index + 1)
+            partial = EvalResult(rows=list(self.table_model.rows))
+            self.summary.setText(f"{event.index + 1} of {event.total} rows · {partial.summary_line()}")
+        elif isinstance(event, ev.Progress) and event.job == "evaluate" and event.done == 0 and event.total:
+            self.summary.setText(f"{event.message.capitalize()} ({event.total:.0f} rows)…")
+
+    def _on_finished(self, result: dict) -> None:
+        self.result = EvalResult.from_dict(result)
+        self.table_model.clear()
+        for row in self.result.rows:
+            self.table_model.add(row)
+        self.summary.setText(self._summary_html(self.result))
+        if self.table_model.rows:
+            self.table.selectRow(0)
+        self.result_ready.emit(self.result)
+
+    @staticmethod
+    def _summary_html(result: EvalResult) -> str:
+        s = result.summary()
+        worse = f" · <b>{s['worse']} worse than base</b>" if s["worse"] else " · none worse than base"
+        return (f"<b>tuned {s['tuned_exact']}/{s['rows']} exact, base {s['base_exact']}/{s['base_rows']}</b> · "
+                f"contains: tuned {s['tuned_contains']}/{s['rows']}, base {s['base_contains']}/{s['base_rows']}"
+                f"{worse} · {result.elapsed:.1f} s")
+
+    def _on_failed(self, message: str) -> None:
+        self.summary.setText(f"Evaluation failed: {html.escape(message)}")
+        self.message.emit(message)
+
+    def _on_cancelled(self, message: str) -> None:
+        n = len(self.table_model.rows)
+        partial = EvalResult(rows=list(self.table_model.rows))
+        self.summary.setText(f"Stopped after {n} rows. {partial.summary_line() if n else ''}")
+
+    def _on_thread_done(self) -> None:
+        if self.worker is not None:
+            self.worker.deleteLater()
+        self.worker = None
+        self.progress.hide()
+        self.busy_changed.emit(False)
+        self._update_buttons()
+
+    def shutdown(self) -> None:
+        if self.worker is not None:
+            self.worker.stop(timeout=3.0)
+            self.worker.wait(8000)
+
+    # -- diff & export -----------------------------------------------------------------------------------------
+    def _show_diff(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid() or current.row() >= len(self.table_model.rows):
+            self.diff.clear()
+            return
+        r = self.table_model.rows[current.row()]
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
+        parts = [f"<p><b>Prompt</b><br>{html.escape(r.prompt)}</p>",
+                 f"<p><b>Expected</b><br>{html.escape(r.expected)}</p>",
+                 diff_html(r.tuned, r.expected, f"Tuned ({score_text(r.tuned_exact, r.tuned_contains)})")]
+        if r.base is not None:
+            parts.append(diff_html(r.base, r.expected, f"Base ({score_text(r.base_exact, r.base_contains)})"))
+        if r.worse:
+            parts.insert(0, "<p><b>⚠ The tuned answer is worse than the base answer here.</b></p>")
+        parts.append(f'<p style="color:{muted}"><s>struck</s> = missing from the answer, '
+                     "<u>underlined</u> = not in the expected answer</p>")
+        self.diff.setHtml("".join(parts))
+
+    def current_result(self) -> EvalResult | None:
+        """The finished result, or the rows so far."""
+        if self.result is not None:
+            return self.result
+        return EvalResult(rows=list(self.table_model.rows)) if self.table_model.rows else None
+
+    def _export_dialog(self) -> None:
+        result = self.current_result()
+        if result is None:
+            return
+        path, chosen = QFileDialog.getSaveFileName(self, "Export evaluation", str(Path.home() / "evaluation.csv"),
+                                                   "CSV (*.csv);;JSON (*.json)")
+        if not path:
+            return
+        target = Path(path)
+        if target.suffix.lower() not in {".csv", ".json"}:
+            target = target.with_suffix(".json" if "JSON" in chosen else ".csv")
+        self.export(target)
+
+    def export(self, target: Path) -> Path | None:
+        """Write the results to ``target`` (.csv or .json); reports errors on :attr:`message`."""
+        result = self.current_result()
+        if result is None:
+            return None
+        try:
+            out = export_results(result, target)
+        except (errors.UserError, OSError) as exc:
+            self.message.emit(f"Could not export: {exc}")
+            return None
+        self.message.emit(f"Evaluation saved to {out}")
+        return out
+
+    # -- settings ----------------------------------------------------------------------------------------------
+    def save_settings(self, s: QSettings) -> None:
+        s.setValue("test/eval_max_tokens", self.max_tokens.value())
+        s.setValue("test/eval_splitter", self.splitter.saveState())
+
+    def restore_settings(self, s: QSettings) -> None:
+        self.max_tokens.setValue(int(s.value("test/eval_max_tokens", 64, type=int)))
+        state = s.value("test/eval_splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
