@@ -422,7 +422,12 @@ def estimate_training_memory(info: ModelInfo, batch_size: int, max_seq_length: i
     - **activations** kept for the backward pass through the adapted blocks: per block
       ``batch * seq * hidden * (34 + 5 * heads * seq / hidden)`` bytes at 16-bit (Korthikanti et al. 2022, no
       recomputation), doubled for float32;
-    - **logits**: ``batch * seq * vocab`` float32 values, twice (logits and their gradient).
+    - **logits**: ``batch * seq * vocab`` float32 values, twice (logits and their gradient);
+    - plus 15% for temporaries and the allocator.
+
+    Checked against the peak memory of real mlx-lm LoRA steps on SmolLM2-135M dequantized to float32 (CPU): batch 4 x
+    512 tokens, 16 layers, rank 8 → 4.35 GB measured, 4.78 GB estimated; 4 x 128 → 1.38 vs 1.35 GB; 2 x 256, 8 layers,
+    rank 16 → 1.21 vs 1.17 GB.
     """
     cfg = info.config.get("text_config", info.config)
     hidden = info.hidden_size or int(cfg.get("hidden_size") or 0)
@@ -445,4 +450,4 @@ def estimate_training_memory(info: ModelInfo, batch_size: int, max_seq_length: i
     per_block = tokens * hidden * (34 + 5 * heads * max_seq_length / max(1, hidden))
     activations = int(per_block * adapted * (2 if float32 else 1))
     logits = tokens * vocab * 4 * 2
-    return int(weights + lora + activations + logits)
+    return int((weights + lora + activations + logits) * 1.15)
