@@ -53,7 +53,7 @@ def test_download_success_with_progress_signals(qtbot, panel: DownloadPanel, fak
     qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5_000)
     assert events and events[-1].done == events[-1].total
     assert panel.bar.value() == 1000
-    assert "in the library" in panel.message.text()
+    assert panel.message.text() == f"{TEST_REPO} is in the library as tiny-llama."
     assert panel.download_button.isVisible() and not panel.cancel_button.isVisible()
     _shot(panel, "done")
     # the endpoint typed in the panel is remembered for this hub

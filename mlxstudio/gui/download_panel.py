@@ -339,8 +339,8 @@ class DownloadPanel(QWidget):
         p = Path(path)
         self.bar.setRange(0, 1000)
         self.bar.setValue(1000)
-        self.status.setText(f"{self._job_model} is in the library as {p.name}.")
-        self.message.show_message(f"{p.name} is in the library — choose it above to fine-tune it.", "info")
+        self.progress_box.setVisible(False)
+        self.message.show_message(f"{self._job_model} is in the library as {p.name}.", "info")
         self.model_added.emit(p)
         self.finished.emit("added")
 
@@ -369,8 +369,9 @@ class DownloadPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stop a running download and wait for it (what arrived is kept for a resume)."""
-        if self.job is not None and self.job.isRunning():
-            self.job.cancel()
+        if self.job is not None:
+            if self.job.isRunning():
+                self.job.cancel()
             self.job.wait(10_000)
 
     def save_settings(self, s: QSettings) -> None:
