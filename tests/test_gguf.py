@@ -237,3 +237,18 @@ def test_default_destination_is_the_library(tmp_path: Path) -> None:
     assert read_source(out)["source"] == "gguf: My Model.Q8_0.gguf"
     assert not inspect_model(out).has_chat_template
     assert any("no chat template" in e.message for e in logs)
+
+
+def test_worker_job(tmp_path: Path) -> None:
+    from mlxstudio.core import events as ev
+    from mlxstudio.core.worker import execute
+
+    src = tmp_path / "tiny.gguf"
+    write_tiny_gguf(src, qtype="F16")
+    got: list[ev.Event] = []
+    assert execute("import-gguf", {"path": str(src), "name": "w", "dest_root": str(tmp_path / "lib")},
+                   got.append) == 0
+    assert isinstance(got[-1], ev.Finished) and got[-1].result["path"] == str(tmp_path / "lib" / "w")
+    got.clear()
+    assert execute("import-gguf", {"path": str(tmp_path / "nope.gguf")}, got.append) == 2
+    assert isinstance(got[-1], ev.Failed) and "no such file" in got[-1].message

@@ -46,6 +46,8 @@ JOBS: dict[str, str] = {
     "evaluate": "mlxstudio.core.evaluate:evaluate_job",
     "export": "mlxstudio.core.export:export_job",
     "demo": "mlxstudio.core.demo:demo_job",
+    "import-gguf": "mlxstudio.core.gguf:import_job",
+    "demo-model": "mlxstudio.core.demo_model:demo_model_job",
 }
 """Job name → ``"module:function"``. Register a job by adding one line here."""
 
