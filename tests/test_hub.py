@@ -280,6 +280,20 @@ def test_killed_process_resumes(fake_hub: FakeHub, tmp_path: Path) -> None:  # n
     assert f"bytes={kept}-" in ranges
 
 
+def test_model_ids_and_names() -> None:
+    assert hc.check_model_id(" Qwen/Qwen2.5-0.5B-Instruct ") == "Qwen/Qwen2.5-0.5B-Instruct"
+    assert hc.check_model_id("https://huggingface.co/mlx-community/Qwen3-0.6B-4bit/tree/main") == \
+        "mlx-community/Qwen3-0.6B-4bit"
+    assert hc.check_model_id("https://modelscope.cn/models/Qwen/Qwen3-0.6B/files") == "Qwen/Qwen3-0.6B"
+    for bad in ("Qwen3-0.6B", "a/b/c", "../x", "a/..", "", "a b/c"):
+        with pytest.raises(errors.UserError):
+            hc.check_model_id(bad)
+    assert hc.library_name("Qwen/Qwen3-0.6B", None) == "Qwen3-0.6B"
+    for bad in ("../x", ".hidden", "a/b"):
+        with pytest.raises(errors.UserError):
+            hc.library_name("o/m", bad)
+
+
 def test_select_files_picks_what_a_model_needs() -> None:
     def listing(*names: str) -> hc.Listing:
         return hc.Listing("huggingface", "o/m", "main", tuple(hc.RemoteFile(n, 10) for n in names))

@@ -41,6 +41,7 @@ def resolve_endpoint(endpoint: str | None, model_id: str, token: str | None) -> 
     from modelscope_hub import HubApi
     from modelscope_hub.constants import DEFAULT_ENDPOINT
 
+    hc.preflight(DEFAULT_ENDPOINT, LABEL)  # no network: say so now, not after the client's probes time out
     try:
         return str(HubApi(token=token).resolve_endpoint_for_read(model_id, repo_type="model")).rstrip("/")
     except Exception:  # no network yet: the preflight check says so clearly
