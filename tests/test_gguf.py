@@ -252,3 +252,77 @@ def test_worker_job(tmp_path: Path) -> None:
     got.clear()
     assert execute("import-gguf", {"path": str(tmp_path / "nope.gguf")}, got.append) == 2
     assert isinstance(got[-1], ev.Failed) and "no such file" in got[-1].message
+
+
+def test_sentencepiece_tokenizer_from_metadata(tmp_path: Path) -> None:
+    """A 'llama' (SentencePiece BPE, byte fallback) vocabulary as llama.cpp stores it → same ids as sentencepiece."""
+    import sentencepiece as spm
+    from tiny_model import CORPUS
+    from transformers import AutoTokenizer
+
+    from mlxstudio.core.gguf_tokenizer import write_tokenizer
+
+    (tmp_path / "corpus.txt").write_text("\n".join(CORPUS * 4), encoding="utf-8")
+    spm.SentencePieceTrainer.train(input=str(tmp_path / "corpus.txt"), model_prefix=str(tmp_path / "m"),
+                                   vocab_size=400, model_type="bpe", byte_fallback=True, character_coverage=1.0,
+                                   bos_id=1, eos_id=2, unk_id=0, pad_id=-1, minloglevel=2)
+    sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "m.model"))
+
+    def token_type(i: int) -> int:  # llama.cpp's SentencePiece token types
+        return 2 if sp.is_unknown(i) else 3 if sp.is_control(i) else 6 if sp.is_byte(i) else 1
+
+    n = sp.get_piece_size()
+    meta = {"general.architecture": "llama", "tokenizer.ggml.model": "llama",
+            "tokenizer.ggml.tokens": [sp.id_to_piece(i) for i in range(n)],
+            "tokenizer.ggml.scores": [sp.get_score(i) for i in range(n)],
+            "tokenizer.ggml.token_type": [token_type(i) for i in range(n)],
+            "tokenizer.ggml.bos_token_id": 1, "tokenizer.ggml.eos_token_id": 2, "tokenizer.ggml.unknown_token_id": 0}
+    out = tmp_path / "tok"
+    out.mkdir()
+    summary = write_tokenizer(meta, out)
+    assert summary.bos_token_id == 1 and summary.eos_token_ids == [2]
+    tok = AutoTokenizer.from_pretrained(str(out))
+    for text in ["今天星期几", "What is the capital of France?", "hello world 0123", "zebra Ω ✓"]:
+        ids = tok.encode(text, add_special_tokens=False)
+        assert ids == sp.encode(text), text
+        assert tok.decode(ids) == text
+    assert tok.encode("hi")[0] == 1  # llama.cpp adds BOS to SentencePiece vocabularies
+
+
+def _llama3_rope_factors(head_dim: int, theta: float, factor: float, old_ctx: int = 8192) -> np.ndarray:
+    """llama.cpp's convert_hf_to_gguf.py computation of the ``rope_freqs`` tensor for Llama 3.1-style scaling."""
+    import math
+
+    out = []
+    for i in range(0, head_dim, 2):
+        wavelen = 2 * math.pi * theta ** (i / head_dim)
+        if wavelen < old_ctx / 4.0:
+            out.append(1.0)
+        elif wavelen > old_ctx / 1.0:
+            out.append(factor)
+        else:
+            smooth = (old_ctx / wavelen - 1.0) / (4.0 - 1.0)
+            out.append(1 / ((1 - smooth) / factor + smooth))
+    return np.array(out, dtype=np.float32)
+
+
+def test_llama3_rope_freqs_become_rope_scaling(tmp_path: Path) -> None:
+    from mlx_lm import load
+
+    from mlxstudio.core.mlxrt import mx
+
+    factors = _llama3_rope_factors(16, 10000.0, 32.0)
+    assert len(set(factors.round(3).tolist())) > 2  # the tiny model's head size covers all three bands
+    src = tmp_path / "l3.gguf"
+    write_tiny_gguf(src, extra_tensors={"rope_freqs.weight": (factors, "F32")})
+    out = import_gguf(src, name="l3", dest_root=tmp_path)
+    scaling = json.loads((out / "config.json").read_text())["rope_scaling"]
+    assert scaling["rope_type"] == "llama3" and scaling["factor"] == pytest.approx(32.0)
+    assert scaling["original_max_position_embeddings"] == 8192
+    model, _ = load(str(out))
+    assert bool(mx.all(mx.isfinite(model(mx.array([PROBE])))))
+
+    bad = tmp_path / "odd.gguf"
+    write_tiny_gguf(bad, extra_tensors={"rope_freqs.weight": (factors[::-1].copy(), "F32")})
+    with pytest.raises(ModelError, match=r"rope_freqs"):
+        import_gguf(bad, name="odd", dest_root=tmp_path)

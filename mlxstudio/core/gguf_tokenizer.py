@@ -138,13 +138,7 @@ def _byte_level_tokenizer(meta: dict[str, Any]) -> tuple[Any, list[str]]:
         tok.add_special_tokens(specials)
     if users:
         tok.add_tokens(users)
-    bos = _token_id(meta, "bos_token_id", len(tokens))
-    if meta.get("tokenizer.ggml.add_bos_token") and bos is not None:
-        bos_tok = tokens[bos]
-        tok.post_processor = processors.TemplateProcessing(single=f"{bos_tok} $A", pair=f"{bos_tok} $A {bos_tok} $B",
-                                                           special_tokens=[(bos_tok, bos)])
-    else:
-        tok.post_processor = processors.ByteLevel(trim_offsets=False)
+    tok.post_processor = processors.ByteLevel(trim_offsets=False)
     return tok, warnings
 
 
@@ -185,10 +179,17 @@ def write_tokenizer(meta: dict[str, Any], out_dir: Path, model_max_length: int |
     else:
         raise ModelError(f"the GGUF's tokenizer type {kind!r} is not supported (supported: 'gpt2' byte-level BPE and "
                          "'llama' SentencePiece). Download the MLX version of the model from a hub.")
-    tok.save(str(out_dir / "tokenizer.json"))
-
     n = len(tokens)
     bos = _token_id(meta, "bos_token_id", n)
+    add_bos = bool(meta.get("tokenizer.ggml.add_bos_token", kind == "llama"))
+    if add_bos and bos is not None:  # llama.cpp prepends BOS to every text: the tokenizer must do the same
+        from tokenizers import processors
+
+        b = tokens[bos]
+        tok.post_processor = processors.TemplateProcessing(single=f"{b} $A", pair=f"{b} $A {b} $B",
+                                                           special_tokens=[(b, bos)])
+    tok.save(str(out_dir / "tokenizer.json"))
+
     eos = _token_id(meta, "eos_token_id", n)
     eot = _token_id(meta, "eot_token_id", n)
     pad = _token_id(meta, "padding_token_id", n)
@@ -206,7 +207,7 @@ def write_tokenizer(meta: dict[str, Any], out_dir: Path, model_max_length: int |
         "eos_token": name(eos),
         "pad_token": name(pad),
         "unk_token": name(unk) if kind == "llama" else None,
-        "add_bos_token": bool(meta.get("tokenizer.ggml.add_bos_token", kind == "llama")),
+        "add_bos_token": add_bos,
         "add_eos_token": bool(meta.get("tokenizer.ggml.add_eos_token", False)),
         "clean_up_tokenization_spaces": False,
         "model_max_length": int(model_max_length) if model_max_length else 2048,
