@@ -133,6 +133,7 @@ def test_finished_run_sets_adapter_and_step(qtbot, page: TrainPage):
     info = runs.read_run(p.run_dir)
     assert info.status == "finished" and info.final_val_loss is not None
     assert info.meta["dataset_sha256"] and info.meta["versions"]["mlx"]
+    assert info.meta["result"]["iterations"] == 12 and runs.measured_tokens_per_second(info.model) > 0
     assert _buttons(p)["start"] and not _buttons(p)["resume"]
     # the runs list shows it; a checkpoint marker can be tested on the Fuse & Test page
     assert p.runs.model.row_of(p.run_dir) >= 0

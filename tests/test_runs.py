@@ -46,7 +46,9 @@ def test_create_update_and_read_run(tmp_path, seed_data):
     assert info.final_val_loss == 1.2 and info.best_val_loss == 1.2
     assert [c.iteration for c in info.checkpoints] == [10]
     assert info.total_iterations == 60 and info.model == "tiny"
-    assert runs.measured_tokens_per_second("tiny") in (100.0, 120.0)
+    assert runs.measured_tokens_per_second("tiny") is None  # not finished
+    runs.update_run(run, status="finished", result={"input_tokens": 1000, "train_time": 4.0})
+    assert runs.measured_tokens_per_second("tiny") == 250.0
 
 
 def test_dead_running_run_is_interrupted_and_resumable():

@@ -343,14 +343,15 @@ def list_runs(root: Path | None = None) -> list[RunInfo]:
 
 
 def measured_tokens_per_second(model_name: str, root: Path | None = None) -> float | None:
-    """Median training speed (tokens/s) of the most recent run of ``model_name`` that reported any, or None."""
+    """Input tokens (prompt + answer, what :func:`estimate_run` counts) per second of training of the most recent
+    finished run of ``model_name``, from the result the engine returned (kept in ``run.json``); None if none."""
     for run in list_runs(root):
-        if run.model != model_name:
+        res = run.meta.get("result")
+        if run.model != model_name or not isinstance(res, dict):
             continue
-        speeds = sorted(float(r["tokens_per_second"]) for r in iter_metrics(run.path)
-                        if isinstance(r.get("tokens_per_second"), (int, float)) and r["tokens_per_second"] > 0)
-        if speeds:
-            return speeds[len(speeds) // 2]
+        tokens, seconds = res.get("input_tokens"), res.get("train_time")
+        if isinstance(tokens, (int, float)) and isinstance(seconds, (int, float)) and tokens > 0 and seconds > 0:
+            return float(tokens) / float(seconds)
     return None
 
 

@@ -422,7 +422,8 @@ class TrainPage(QWidget):
         it = int(result.get("iterations") or
                  (self.last_report.iteration if self.last_report else self.total_iterations))
         val = result.get("val_loss", result.get("final_val_loss", self.last_val))
-        runs.update_run(self.run_dir, status="finished", message=str(result.get("message", "")), pid=None)
+        runs.update_run(self.run_dir, status="finished", message=str(result.get("message", "")), pid=None,
+                        result=result)
         self.plots.flush()
         self.state.set_adapter(adapter)
         summary = f"{it} it" + (f" · val {val:.2g}" if isinstance(val, (int, float)) and math.isfinite(val) else "")
@@ -442,13 +443,19 @@ class TrainPage(QWidget):
         self._refresh_checkpoint()
         runs.update_run(self.run_dir, status="stopped", message=message, pid=None)
         it = self.last_report.iteration if self.last_report else 0
+        if self.last_checkpoint is not None:
+            it = max(it, self.last_checkpoint[0])  # the engine saves where it stopped (maybe between reports)
         self._set_run_state(STOPPED)
-        where = (f" Resume continues from the checkpoint at iteration {self.last_checkpoint[0]}."
-                 if self.last_checkpoint else " No checkpoint was written yet, so the run cannot be resumed.")
-        self._set_banner("info", f"Stopped at iteration {it}. {_esc(message)}{where}")
+        if self.last_checkpoint:
+            self._set_banner("info", f"Stopped at iteration {it} of {self.total_iterations}. The adapter and a "
+                                     "checkpoint are saved: <b>Resume</b> continues exactly from there, "
+                                     "<b>Start over</b> begins a new run.")
+        else:
+            self._set_banner("info", f"Stopped at iteration {it}. No checkpoint was written yet, so the run "
+                                     "cannot be resumed; press Start to train again.")
         self.progress.set_message(f"Stopped at iteration {it}")
         self.log.append_line(f"Stopped: {message}")
-        self._update_step(busy=False)
+        self._update_step(busy=False, iteration=it)
         self._refresh_runs()
 
     def _on_failed(self, message: str) -> None:
@@ -495,7 +502,7 @@ class TrainPage(QWidget):
             if cks:
                 self.last_checkpoint = (cks[-1].iteration, str(cks[-1].path))
 
-    def _update_step(self, busy: bool) -> None:
+    def _update_step(self, busy: bool, iteration: int | None = None) -> None:
         if busy:
             it = self.last_report.iteration if self.last_report else 0
             total = self.total_iterations
@@ -503,7 +510,8 @@ class TrainPage(QWidget):
                                                     progress=(it / total) if total else None))
         else:
             prev = self.state.step("train")
-            summary = f"stopped at it {self.last_report.iteration}" if self.last_report else ""
+            it = iteration if iteration is not None else (self.last_report.iteration if self.last_report else None)
+            summary = f"stopped at it {it}" if it else ""
             self.state.set_step("train", StepStatus(ready=self.state.adapter is not None and prev.ready,
                                                     summary=summary))
 
@@ -621,7 +629,9 @@ class TrainPage(QWidget):
         if est.memory_bytes:
             parts.append(f"≈ {format_bytes(est.memory_bytes)} memory")
         parts.append(f"{est.tokens:,} tokens")
-        self.estimate_label.setText("Estimate: " + " · ".join(parts))
+        text = "Estimate: " + " · ".join(parts)
+        note = _quantization_note(Path(self.state.model))  # type: ignore[arg-type]
+        self.estimate_label.setText(text + (f"\n{note}" if note else ""))
         self.estimate_label.setToolTip(f"Speed: {est.basis}")
 
     def _n_train_rows(self, dataset: Path) -> int:
@@ -747,6 +757,25 @@ def _model_parameters(model: Path) -> int | None:
 
         return int(inspect_model(model).parameters) or None
     return runs.count_parameters(model)
+
+
+def _quantization_note(model: Path) -> str:
+    """How a quantized model is trained on this backend (QLoRA on Metal; float32 copy on the CPU)."""
+    import json
+
+    try:
+        q = json.loads((model / "config.json").read_text(encoding="utf-8")).get("quantization")
+    except (OSError, ValueError):
+        return ""
+    if not q:
+        return ""
+    from mlxstudio.core.backend import guess_backend_name
+
+    bits = q.get("bits", "?") if isinstance(q, dict) else "?"
+    if guess_backend_name() == "Metal":
+        return f"{bits}-bit model: QLoRA (the adapter trains on the quantized weights)."
+    return (f"{bits}-bit model: trained on a float32 copy (quantized math is slow on the CPU); the adapter works "
+            "with the original model.")
 
 
 def _memory_estimate(model: Path, cfg: TrainConfig) -> int | None:
