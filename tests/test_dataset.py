@@ -186,8 +186,14 @@ def test_leakage_detected_across_split_files(tmp_path: Path) -> None:
 
 def test_load_training_data_folder_and_file(seed_data: Path, tmp_path: Path) -> None:
     data = load_training_data(seed_data)
-    assert (len(data["train"]), len(data["valid"]), len(data["test"])) == (4, 1, 0)
-    assert load_training_data(seed_data) == data  # fixed seed
+    # five pairs: too few to hold any out — every pair is trained and validation runs on the same rows
+    assert (len(data["train"]), len(data["valid"]), len(data["test"])) == (5, 5, 0)
+    assert data["valid"] == data["train"]
+    many = tmp_path / "many.jsonl"
+    many.write_text("".join(f'{{"prompt": "q{i}", "completion": "a{i}"}}\n' for i in range(40)), encoding="utf-8")
+    data = load_training_data(many)
+    assert (len(data["train"]), len(data["valid"]), len(data["test"])) == (36, 4, 0)
+    assert load_training_data(many) == data  # fixed seed
     ds = load_dataset(seed_data)
     write_splits(split_dataset(ds, 0.2, 0.2, 0), tmp_path / "set")
     data = load_training_data(tmp_path / "set")

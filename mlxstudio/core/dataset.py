@@ -31,6 +31,9 @@ __all__ = [
 TRAINING_SPLIT_SEED = 0
 """The seed :func:`load_training_data` splits a single file with (fixed, so runs are reproducible)."""
 TRAINING_VALID_FRACTION = 0.1
+SMALL_SET_ROWS = 20
+"""A single file with fewer rows than this is not split: every row is trained, and validation runs on the same rows
+(as the seed tutorial does) — holding one of five pairs out would mean the model never learns it."""
 
 
 def load_dataset(path: str | Path) -> Dataset:
@@ -88,6 +91,7 @@ def load_training_data(path: str | Path) -> dict[str, list[dict]]:
 
     ``path`` is a folder with ``train.jsonl`` and ``valid.jsonl`` (``test.jsonl`` optional; ``.csv`` also read) or one
     file, which is split with a fixed seed (10 % valid; a small set still keeps ≥ 1 valid row when it has ≥ 2 rows).
+    A file with fewer than :data:`SMALL_SET_ROWS` rows is not split: train on all of it, validate on the same rows.
     Every row is validated; any error raises DataError naming ``file:line``."""
     p = Path(path)
     if not p.exists():
@@ -104,7 +108,11 @@ def load_training_data(path: str | Path) -> dict[str, list[dict]]:
             raise DataError("has no train.jsonl — save a split from the Data page or run `mlxstudio-cli data "
                             "split`", str(p))
     else:
-        parts = split_dataset(load_dataset(p), TRAINING_VALID_FRACTION, 0.0, TRAINING_SPLIT_SEED)
+        whole = load_dataset(p)
+        if len(whole) < SMALL_SET_ROWS:
+            parts = {"train": whole, "valid": whole}
+        else:
+            parts = split_dataset(whole, TRAINING_VALID_FRACTION, 0.0, TRAINING_SPLIT_SEED)
         for part in parts.values():
             part.path = p
     formats = {ds.format for ds in parts.values() if len(ds)}
