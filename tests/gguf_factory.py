@@ -72,13 +72,13 @@ def write_tiny_gguf(path: Path, qtype: str = "F32", arch: str = "llama", seed: i
     import mlx.core as mx
     from mlx.utils import tree_flatten
     from mlx_lm.gguf import permute_weights, translate_weight_names
-    from mlx_lm.models import llama
     from tiny_model import CHATML
 
     tok = tiny_tokenizer_metadata()
-    cfg = dict(TINY_CONFIG, vocab_size=len(tok["tokens"]), tie_word_embeddings=tied)
+    cfg = tiny_config(arch, len(tok["tokens"]), tied)
     mx.random.seed(seed)
-    model = llama.Model(llama.ModelArgs.from_dict(cfg))
+    module = _model_module(arch)
+    model = module.Model(module.ModelArgs.from_dict(cfg))
     weights = {k: np.array(v.astype(mx.float32)) for k, v in tree_flatten(model.parameters())}
     gtype = gguf.GGMLQuantizationType[qtype]
     heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
@@ -94,6 +94,9 @@ def write_tiny_gguf(path: Path, qtype: str = "F32", arch: str = "llama", seed: i
     w.add_layer_norm_rms_eps(cfg["rms_norm_eps"])
     w.add_rope_freq_base(cfg["rope_theta"])
     w.add_rope_dimension_count(cfg["hidden_size"] // heads)
+    if arch == "qwen3":
+        w.add_key_length(cfg["head_dim"])
+        w.add_value_length(cfg["head_dim"])
     w.add_vocab_size(cfg["vocab_size"])
     w.add_tokenizer_model("gpt2")
     w.add_tokenizer_pre("default")
@@ -110,11 +113,13 @@ def write_tiny_gguf(path: Path, qtype: str = "F32", arch: str = "llama", seed: i
         ref = _rounded(value, gtype) if value.ndim == 2 else value
         reference[name] = ref
         out = value
-        if "self_attn.q_proj.weight" in name:
+        permute = arch in ("llama", "mamba")  # llama.cpp permutes for llama-style RoPE only (not Qwen's NEOX)
+        if permute and "self_attn.q_proj.weight" in name:
             out = np.array(permute_weights(mx.array(value), heads, heads))
-        elif "self_attn.k_proj.weight" in name:
+        elif permute and "self_attn.k_proj.weight" in name:
             out = np.array(permute_weights(mx.array(value), heads, kv))
-        gname = translate_weight_names(name)
+        gname = translate_weight_names(name).replace("self_attn.q_norm", "attn_q_norm").replace(
+            "self_attn.k_norm", "attn_k_norm")
         if gname in drop:
             continue
         if value.ndim == 1 or gtype == gguf.GGMLQuantizationType.F32:
@@ -132,13 +137,28 @@ def write_tiny_gguf(path: Path, qtype: str = "F32", arch: str = "llama", seed: i
     return reference
 
 
-def reference_logits(reference: dict[str, np.ndarray], vocab_size: int, tokens: list[int],
-                     tied: bool = True) -> np.ndarray:
-    """Logits of the tiny llama built from ``reference`` weights (float32) for ``tokens``."""
-    import mlx.core as mx
-    from mlx_lm.models import llama
+def _model_module(arch: str) -> Any:
+    import importlib
 
+    return importlib.import_module(f"mlx_lm.models.{'llama' if arch == 'mamba' else arch}")
+
+
+def tiny_config(arch: str, vocab_size: int, tied: bool = True) -> dict[str, Any]:
+    """The mlx-lm config of the tiny model of ``arch`` ("llama", "qwen2", "qwen3"; "mamba" = llama weights)."""
     cfg = dict(TINY_CONFIG, vocab_size=vocab_size, tie_word_embeddings=tied)
-    model = llama.Model(llama.ModelArgs.from_dict(cfg))
+    if arch in ("qwen2", "qwen3"):
+        cfg["model_type"] = arch
+    if arch == "qwen3":
+        cfg["head_dim"] = 32  # != hidden / heads (16): as in real Qwen3 models
+    return cfg
+
+
+def reference_logits(reference: dict[str, np.ndarray], vocab_size: int, tokens: list[int],
+                     tied: bool = True, arch: str = "llama") -> np.ndarray:
+    """Logits of the tiny model built from ``reference`` weights (float32) for ``tokens``."""
+    import mlx.core as mx
+
+    module = _model_module(arch)
+    model = module.Model(module.ModelArgs.from_dict(tiny_config(arch, vocab_size, tied)))
     model.load_weights([(k, mx.array(v)) for k, v in reference.items()])
     return np.array(model(mx.array([tokens]))[0].astype(mx.float32))

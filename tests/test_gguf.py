@@ -105,6 +105,25 @@ def test_tiny_gguf_imports_with_reference_logits(tmp_path: Path, qtype: str, tol
     assert tokenizer.chat_template and tokenizer.eos_token == "<|im_end|>"
 
 
+@pytest.mark.parametrize(("arch", "qtype"), [("qwen2", "F32"), ("qwen2", "Q8_0"), ("qwen3", "F32"), ("qwen3", "Q4_1")])
+def test_tiny_qwen_gguf_imports_with_reference_logits(tmp_path: Path, arch: str, qtype: str) -> None:
+    """Qwen files: biases (qwen2) and Q/K norms with a wider head (qwen3); no Q/K permutation (NEOX RoPE)."""
+    from mlx_lm import load
+
+    from mlxstudio.core.mlxrt import mx
+
+    src = tmp_path / f"{arch}.gguf"
+    ref = write_tiny_gguf(src, qtype=qtype, arch=arch)
+    out = import_gguf(src, dest_root=tmp_path / "lib")
+    config = json.loads((out / "config.json").read_text())
+    assert config["model_type"] == arch
+    model, _ = load(str(out))
+    got = np.array(model(mx.array([PROBE]))[0].astype(mx.float32))
+    want = reference_logits(ref, config["vocab_size"], PROBE, arch=arch)
+    tol = 1e-4 if qtype == "F32" else 2e-2
+    assert np.abs(got - want).max() <= tol * np.abs(want).max()
+
+
 def test_tiny_untied_gguf_keeps_lm_head(tmp_path: Path) -> None:
     from mlx_lm import load
 

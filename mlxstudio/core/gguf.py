@@ -2,12 +2,13 @@
 
 What it does, in order (each step is a :class:`~mlxstudio.core.events.Progress` event with ``job="import"``):
 
-1. Check the file (:func:`check_gguf`): a complete GGUF v2/v3, an architecture we can map (``llama`` and files that
-   use its layout: SmolLM, TinyLlama, Llama 2/3, Mistral 7B…), tensor types ``mx.load`` converts exactly
-   (F32, F16, BF16, Q4_0, Q4_1, Q8_0). K-quants (Q4_K…), I-quants etc. are refused with a clear message.
+1. Check the file (:func:`check_gguf`): a complete GGUF v2/v3, an architecture we can map (``llama`` and files
+   that use its layout: SmolLM, TinyLlama, Llama 2/3, Mistral 7B…; ``qwen2``; ``qwen3``), tensor types ``mx.load``
+   converts exactly (F32, F16, BF16, Q4_0, Q4_1, Q8_0). K-quants (Q4_K…), I-quants etc. are refused with a clear
+   message.
 2. Load the tensors with ``mx.load`` — Q4_0/Q4_1/Q8_0 arrive as MLX affine-quantized triples
    (``weight`` uint32, ``scales``, ``biases``; group size 32), so nothing is dequantized.
-3. Rename them to mlx-lm's llama names, and undo llama.cpp's Q/K row permutation (its converter interleaves the rows
+3. Rename them to mlx-lm's names, and (llama) undo llama.cpp's Q/K row permutation (its converter interleaves the rows
    of ``attn_q``/``attn_k`` per head for the "traditional" RoPE kernel; undoing it gives the standard Hugging Face
    layout, so the folder works with mlx-lm's default RoPE and with any tool that expects HF weights). The
    permutation moves whole rows, so it applies to quantized weights, scales and biases alike.
@@ -50,38 +51,63 @@ GGUF_GROUP_SIZE = 32  # every GGUF Q4_0/Q4_1/Q8_0 block holds 32 weights
 Cancel = Callable[[], bool] | threading.Event | None
 
 
-@dataclass(frozen=True)
-class ArchSpec:
-    """How a GGUF architecture maps onto an mlx-lm model module."""
-
-    model_type: str
-    hf_architecture: str
-    permute_qk: bool  # llama.cpp's converter permuted the Q/K rows (llama-style RoPE)
-
-
-ARCHITECTURES: dict[str, ArchSpec] = {
-    "llama": ArchSpec(model_type="llama", hf_architecture="LlamaForCausalLM", permute_qk=True),
-}
-
 _LAYER_PARTS = {
     "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
     "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
     "ffn_down": "mlp.down_proj", "attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
+    "attn_q_norm": "self_attn.q_norm", "attn_k_norm": "self_attn.k_norm",
 }
 _GLOBAL_PARTS = {"token_embd": "model.embed_tokens", "output_norm": "model.norm", "output": "lm_head"}
-_BLOCK_RE = re.compile(r"^blk\.(\d+)\.([a-z_]+)\.weight$")
+_LLAMA_LAYER = ("attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight", "ffn_gate.weight",
+                "ffn_up.weight", "ffn_down.weight", "attn_norm.weight", "ffn_norm.weight")
+_BLOCK_RE = re.compile(r"^blk\.(\d+)\.([a-z_]+)\.(weight|bias)$")
 
 
-def mlx_module_name(gguf_tensor: str) -> str | None:
-    """The mlx-lm module path for a GGUF ``*.weight`` tensor name (``blk.3.attn_q.weight`` →
-    ``model.layers.3.self_attn.q_proj``), or None when the name is not part of the llama layout."""
+@dataclass(frozen=True)
+class ArchSpec:
+    """How a GGUF architecture maps onto an mlx-lm model module.
+
+    ``layer_tensors`` are the per-block GGUF tensors (``<part>.weight|bias``) the architecture has — all required.
+    ``permute_qk``: llama.cpp's converter permuted the Q/K rows (llama-style RoPE); Qwen uses NEOX-style RoPE, whose
+    rows llama.cpp leaves in Hugging Face order.
+    """
+
+    model_type: str
+    hf_architecture: str
+    permute_qk: bool
+    layer_tensors: tuple[str, ...]
+    default_rope_theta: float = 10000.0
+
+
+ARCHITECTURES: dict[str, ArchSpec] = {
+    "llama": ArchSpec("llama", "LlamaForCausalLM", True, _LLAMA_LAYER),
+    "qwen2": ArchSpec("qwen2", "Qwen2ForCausalLM", False,
+                      (*_LLAMA_LAYER, "attn_q.bias", "attn_k.bias", "attn_v.bias"), 1000000.0),
+    "qwen3": ArchSpec("qwen3", "Qwen3ForCausalLM", False,
+                      (*_LLAMA_LAYER, "attn_q_norm.weight", "attn_k_norm.weight"), 1000000.0),
+}
+
+
+def mlx_tensor_name(gguf_tensor: str, spec: ArchSpec | None = None) -> str | None:
+    """The mlx-lm name of a GGUF tensor (``blk.3.attn_q.weight`` → ``model.layers.3.self_attn.q_proj.weight``), or
+    None when the tensor is not part of the architecture's layout (``spec``, default llama)."""
+    spec = spec or ARCHITECTURES["llama"]
     m = _BLOCK_RE.match(gguf_tensor)
     if m:
-        part = _LAYER_PARTS.get(m.group(2))
-        return f"model.layers.{m.group(1)}.{part}" if part else None
-    if gguf_tensor.endswith(".weight"):
-        return _GLOBAL_PARTS.get(gguf_tensor[: -len(".weight")])
-    return None
+        part, kind = m.group(2), m.group(3)
+        if f"{part}.{kind}" not in spec.layer_tensors:
+            return None
+        return f"model.layers.{m.group(1)}.{_LAYER_PARTS[part]}.{kind}"
+    base, _, kind = gguf_tensor.rpartition(".")
+    module = _GLOBAL_PARTS.get(base)
+    return f"{module}.{kind}" if module and kind == "weight" else None
+
+
+def mlx_module_name(gguf_tensor: str, spec: ArchSpec | None = None) -> str | None:
+    """The mlx-lm module path of a GGUF ``*.weight`` tensor (``blk.3.attn_q.weight`` →
+    ``model.layers.3.self_attn.q_proj``), or None when it is not part of the layout."""
+    name = mlx_tensor_name(gguf_tensor, spec)
+    return name.rpartition(".")[0] if name and gguf_tensor.endswith(".weight") else None
 
 
 def _cancel_fn(cancel: Cancel) -> Callable[[], bool]:
@@ -127,16 +153,17 @@ def check_gguf(gguf_path: str | Path) -> GGUFInfo:
         if info.arch_value(key) is None:
             raise ModelError(f"{p.name} lacks the metadata {arch}.{key}; the file is incomplete or not a language "
                              "model. Download it again or use another file.")
+    spec = ARCHITECTURES[arch]
     n_layers = int(info.arch_value("block_count"))
     names = {t.name for t in info.tensors}
     for t in info.tensors:
-        if t.name == "rope_freqs.weight":
+        if t.name == "rope_freqs.weight" and spec.permute_qk:
             continue
-        if mlx_module_name(t.name) is None:
+        if mlx_tensor_name(t.name, spec) is None:
             raise ModelError(f"{p.name} has a tensor {t.name!r} that the {arch} layout does not have; this variant "
                              "cannot be imported. Download the MLX version of the model from a hub instead.")
     required = ["token_embd.weight", "output_norm.weight"] + [
-        f"blk.{i}.{part}.weight" for i in range(n_layers) for part in _LAYER_PARTS]
+        f"blk.{i}.{part}" for i in range(n_layers) for part in spec.layer_tensors]
     missing = [n for n in required if n not in names]
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
@@ -193,7 +220,7 @@ def build_config(info: GGUFInfo, rope_freqs: list[float] | None = None) -> dict[
     embed = info.tensor("token_embd.weight")
     assert embed is not None
     vocab = int(embed.shape[0])
-    theta = float(info.arch_value("rope.freq_base", 10000.0))
+    theta = float(info.arch_value("rope.freq_base", spec.default_rope_theta))
     head_dim = int(info.arch_value("attention.key_length", hidden // heads) or hidden // heads)
     context = info.arch_value("context_length")
     config: dict[str, Any] = {
@@ -207,14 +234,14 @@ def build_config(info: GGUFInfo, rope_freqs: list[float] | None = None) -> dict[
         "rms_norm_eps": float(info.arch_value("attention.layer_norm_rms_epsilon", 1e-5)),
         "vocab_size": vocab,
         "rope_theta": theta,
-        "rope_traditional": False,  # the Q/K rows are un-permuted on import
+        "rope_traditional": False,  # llama: the Q/K rows are un-permuted on import
         "tie_word_embeddings": info.tensor("output.weight") is None,
-        "attention_bias": False,
-        "mlp_bias": False,
     }
+    if spec.model_type == "llama":
+        config.update(attention_bias=False, mlp_bias=False)
     if context:
         config["max_position_embeddings"] = int(context)
-    if head_dim != hidden // heads:
+    if head_dim != hidden // heads or spec.model_type == "qwen3":  # qwen3's ModelArgs requires it
         config["head_dim"] = head_dim
     scaling = info.arch_value("rope.scaling.type")
     if rope_freqs is not None:
@@ -230,7 +257,7 @@ def build_config(info: GGUFInfo, rope_freqs: list[float] | None = None) -> dict[
     # quantizes a layer that has ``scales`` in the weights.
     quantized: dict[str, tuple[int, int]] = {}
     for t in info.tensors:
-        module = mlx_module_name(t.name)
+        module = mlx_module_name(t.name, spec)
         q = _quant_of(t)
         if module and q:
             quantized[module] = q
@@ -280,9 +307,11 @@ def convert_tensors(info: GGUFInfo, tensors: dict[str, Any]) -> tuple[dict[str, 
         if key == "rope_freqs.weight":
             rope_freqs = [float(x) for x in value.astype(mx.float32).tolist()]
             continue
-        base, _, suffix = key.rpartition(".")  # "blk.0.attn_q" + "weight" | "scales" | "biases"
-        module = mlx_module_name(base + ".weight")
-        if module is None or suffix not in ("weight", "scales", "biases"):
+        base, _, suffix = key.rpartition(".")  # "blk.0.attn_q" + "weight" | "scales" | "biases" | "bias"
+        module = mlx_module_name(base + ".weight", spec)
+        if suffix == "bias":
+            module = (mlx_tensor_name(key, spec) or "").rpartition(".")[0] or None
+        if module is None or suffix not in ("weight", "scales", "biases", "bias"):
             raise ModelError(f"{info.path.name}: unexpected tensor {key!r}; this file cannot be imported.")
         if spec.permute_qk and base.endswith((".attn_q", ".attn_k")):
             n = heads if base.endswith(".attn_q") else kv_heads
