@@ -113,6 +113,8 @@ def test_navigation_follows_the_inputs(qtbot, fake_pages) -> None:
     st.set_model(Path("/models/m"))
     assert nav.item("data").isEnabled() and nav.next_button.isEnabled()
     assert nav.next_button.text() == "Next: Data"
+    nav.set_next("test", True)
+    assert nav.next_button.text() == "Next: Fuse && Test"  # shows "Fuse & Test", not a mnemonic
     assert w.go_next() and w.current_step() == "data"
     assert w.stack.currentWidget() is w._hosts["data"]
     assert nav.item("data").is_current() and not nav.item("model").is_current()

@@ -210,7 +210,7 @@ class Navigator(QFrame):
             self.next_button.setVisible(False)
             return
         self.next_button.setVisible(True)
-        self.next_button.setText(f"Next: {TITLES.get(step, step)}")
+        self.next_button.setText(f"Next: {TITLES.get(step, step).replace('&', '&&')}")  # && = a literal &
         self.next_button.setEnabled(enabled)
         self.next_button.setToolTip("" if enabled else reason)
 
