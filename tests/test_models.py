@@ -187,3 +187,12 @@ def test_import_is_cheap() -> None:
             "print(sorted(m for m in ('mlx.core', 'mlx_lm', 'transformers', 'tokenizers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_delete_linked_model_keeps_the_target(tiny_model: Path) -> None:
+    link = paths.models_dir() / "linked"
+    link.symlink_to(tiny_model, target_is_directory=True)
+    assert [m.name for m in list_models()] == ["linked"]
+    delete_model("linked")
+    assert not link.exists() and (tiny_model / "config.json").is_file()
+    assert not [p for p in paths.models_dir().iterdir()]

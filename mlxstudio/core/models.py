@@ -371,7 +371,7 @@ def resolve_model(name_or_path: str | Path) -> Path:
     if not looks_like_path and (lib / text).is_dir():
         return lib / text
     if as_path.is_dir():
-        return as_path.resolve()
+        return Path(os.path.abspath(as_path))  # not resolve(): a linked library model stays in the library
     names = [p.name for p in sorted(lib.iterdir()) if p.is_dir() and not p.name.startswith(".")]
     known = f"Models in the library: {', '.join(names)}." if names else (
         "The library is empty: install the demo model with `mlxstudio-cli demo-model`, import a .gguf file or "
@@ -383,14 +383,17 @@ def delete_model(name_or_path: str | Path) -> None:
     """Delete a model of the library (by name or by its folder). Folders outside the library are refused."""
     target = resolve_model(name_or_path)
     lib = paths.models_dir().resolve()
-    if target.resolve().parent != lib:
+    if target.parent.resolve() != lib:
         raise ModelError(f"{target} is not in the model library ({lib}); only library models are deleted here. "
                          "Delete that folder yourself if you no longer need it.")
     trash = lib / f".{target.name}.deleting"
     if trash.exists():
         shutil.rmtree(trash, ignore_errors=True)
     os.replace(target, trash)  # one rename: the model disappears from the library at once
-    shutil.rmtree(trash, ignore_errors=True)
+    if trash.is_symlink():  # a linked model: remove the link, never the folder it points to
+        trash.unlink()
+    else:
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
