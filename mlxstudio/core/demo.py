@@ -132,7 +132,7 @@ def run_demo(model: str | Path | None = None, iters: int | None = None, max_toke
         from mlxstudio.core.demo_model import install_demo_model
 
         sink(ev.Log("installing the demo model (SmolLM2-135M-Instruct, 4-bit) into the library"))
-        model_path = Path(install_demo_model(sink=sink))
+        model_path = Path(install_demo_model(sink=sink, cancel=lambda: is_cancelled(cancel)))
     else:
         from mlxstudio.core.generate import resolve_model_path
 

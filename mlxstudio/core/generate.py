@@ -43,7 +43,11 @@ def resolve_model_path(model: str | Path) -> Path:
     except ImportError:  # the model library module is not there (yet): accept folders only
         resolve_model = None
     if resolve_model is not None:
-        return Path(resolve_model(model))
+        from mlxstudio.core.models import validate_model_dir
+
+        path = Path(resolve_model(model))
+        validate_model_dir(path)  # says which file is missing or broken
+        return path
     path = Path(model).expanduser()
     if not (path / "config.json").is_file():
         raise errors.ModelError(f"{model}: not a model folder (no config.json) — give a folder with an MLX model")
