@@ -87,11 +87,19 @@ EXCLUDES: dict[str, str] = {
     "matplotlib": "not used: plots are pyqtgraph",
     "IPython": "not used; optional import of some libraries",
     "pytest": "the test runner, not part of the app",
+    "_pytest": "pytest's internals (optional imports in numpy.testing and others)",
     "py2app": "the build tool itself",
     "setuptools": "build tool; nothing imports it at run time",
     "pip": "installer, not part of the app",
 }
 """Modules kept out of the bundle (optional imports that would drag in huge unused packages)."""
+
+NAMESPACE_PACKAGES: dict[str, str] = {
+    "mlx": "a PEP 420 namespace package (no __init__.py): py2app would put a stub mlx/__init__ into the zip that "
+           "hides the real folder (seen as 'No module named mlx.nn' in packaging/check_bundle_linux.py), so it is "
+           "kept out of the module graph and only copied whole (it is in UNZIPPED_PACKAGES)",
+}
+"""Unzipped packages that must also be excluded from the zip (passed to py2app as excludes)."""
 
 INCLUDES: list[str] = [
     "mlxstudio.core.worker",  # the training worker (run with --mlxstudio-worker), imported by name via runpy
@@ -141,7 +149,7 @@ def build_options() -> dict[str, Any]:
         "plist": info_plist(),
         "packages": sorted(UNZIPPED_PACKAGES),
         "includes": list(INCLUDES),
-        "excludes": sorted(EXCLUDES),
+        "excludes": sorted({*EXCLUDES, *NAMESPACE_PACKAGES}),
         "qt_plugins": list(QT_PLUGINS),
         "arch": "arm64",
         "argv_emulation": False,  # Qt receives Finder "open file" events itself (QFileOpenEvent); -psn_ is stripped

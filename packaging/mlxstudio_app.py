@@ -3,8 +3,9 @@
 - No flag: open the window (``mlxstudio.gui.app.main``). macOS's ``-psn_…`` launch argument is dropped.
 - ``--mlxstudio-worker [args]``: run one worker job (``mlxstudio.core.worker.main``) — how the app starts its
   training/fuse/generate worker with the bundle's own interpreter (see ``mlxstudio/core/bundle.py``).
-- ``--mlxstudio-selftest``: print a JSON report (versions, backend, a matmul on the default device, every packaged
-  resource, a round trip through a worker process) and exit 0 if all is well — run it on a freshly built app:
+- ``--mlxstudio-selftest``: print a JSON report (versions, backend, a matmul on the default device, a tiny model
+  through tokenizer + chat template + generation + a LoRA step, every packaged resource, a worker process round
+  trip) and exit 0 if all is well — run it on a freshly built app:
   ``"dist/MLX Studio.app/Contents/MacOS/MLX Studio" --mlxstudio-selftest``.
 
 The same file works outside a bundle (``python packaging/mlxstudio_app.py …``), which is how the tests exercise it.
@@ -24,6 +25,49 @@ SELFTEST_FLAG = "--mlxstudio-selftest"
 def clean_argv(argv: list[str]) -> list[str]:
     """``argv`` without the ``-psn_0_12345`` process serial number macOS passes to apps started from Finder."""
     return [a for a in argv if not a.startswith("-psn_")]
+
+
+CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+def model_check() -> dict[str, Any]:
+    """A tiny in-memory model through the code paths the app uses: a fast tokenizer with a chat template
+    (tokenizers, transformers, jinja2), mlx-lm's llama, greedy generation, LoRA layers and one training step."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from mlxstudio.core.mlxrt import mx, nn
+
+    words = ["<unk>", "<|im_start|>", "<|im_end|>", "user", "assistant", "hello", "world", "\n"]
+    backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    backend.add_special_tokens(["<|im_start|>", "<|im_end|>"])
+    hf = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>", eos_token="<|im_end|>")
+    hf.chat_template = CHATML
+    prompt = hf.apply_chat_template([{"role": "user", "content": "hello"}], tokenize=False, add_generation_prompt=True)
+
+    import mlx.optimizers as optim
+    from mlx_lm.generate import generate
+    from mlx_lm.models import llama
+    from mlx_lm.tokenizer_utils import TokenizerWrapper
+    from mlx_lm.tuner.trainer import default_loss
+    from mlx_lm.tuner.utils import linear_to_lora_layers
+
+    mx.random.seed(0)
+    model = llama.Model(llama.ModelArgs(model_type="llama", hidden_size=32, num_hidden_layers=2,
+                                        intermediate_size=64, num_attention_heads=4, rms_norm_eps=1e-5,
+                                        vocab_size=len(words)))
+    text = generate(model, TokenizerWrapper(hf), prompt, max_tokens=3)
+    model.freeze()
+    linear_to_lora_layers(model, 2, {"rank": 4, "scale": 10.0, "dropout": 0.0})
+    batch = mx.array([[1, 3, 5, 2, 1, 4, 6, 2]])
+    lengths = mx.array([[1, 8]])
+    loss_and_grad = nn.value_and_grad(model, default_loss)
+    (loss, _), grads = loss_and_grad(model, batch, lengths)
+    optim.Adam(learning_rate=1e-3).update(model, grads)
+    mx.eval(model.parameters())
+    return {"prompt_tokens": len(hf(prompt)["input_ids"]), "generated": text, "lora_loss": round(float(loss), 3)}
 
 
 def selftest() -> dict[str, Any]:
@@ -76,6 +120,10 @@ def selftest() -> dict[str, Any]:
         import superqt  # noqa: F401
     except Exception as exc:
         problems.append(f"Qt: {type(exc).__name__}: {exc}")
+    try:
+        report["model_check"] = model_check()
+    except Exception as exc:
+        problems.append(f"tokenizer / chat template / mlx-lm model / LoRA step: {type(exc).__name__}: {exc}")
     try:
         import huggingface_hub  # noqa: F401
         import modelscope  # noqa: F401

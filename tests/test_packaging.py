@@ -127,6 +127,10 @@ def test_every_unzipped_package_has_a_reason_and_exists(setup_app: dict[str, Any
     for module in setup_app["INCLUDES"]:
         assert importlib.util.find_spec(module) is not None, module
     assert not set(unzipped) & set(setup_app["EXCLUDES"])
+    # a namespace package in the zip would get a stub __init__ that hides the real folder: keep it out of the zip
+    namespace = {n for n in unzipped if importlib.util.find_spec(n).origin in (None, "namespace")}
+    assert namespace == set(setup_app["NAMESPACE_PACKAGES"]), "list namespace packages in NAMESPACE_PACKAGES"
+    assert namespace <= set(setup_app["build_options"]()["excludes"])
 
 
 CLOSURE_SCRIPT = r"""
