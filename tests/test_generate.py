@@ -116,6 +116,31 @@ def test_worker_job_streams_tokens_for_each_pane(tiny_model: Path, adapter: Path
     assert all(ev.from_json(ev.to_json(t)) == t for t in tokens)
 
 
+def test_base_twin_shares_weights_and_answers_like_the_base(tiny_model: Path, adapter: Path) -> None:
+    from mlxstudio.core.generate import load_generators
+
+    gens = load_generators([{"source": "base", "model": str(tiny_model)},
+                            {"source": "tuned", "model": str(tiny_model), "adapter_path": str(adapter)}])
+    assert gens["base"].model is gens["tuned"].model  # one load
+    base_alone = Generator(tiny_model)
+    tuned_alone = Generator(tiny_model, adapter)
+    for prompt in PROMPTS:
+        # interleave the two streams token by token, as the worker job does
+        a, b = gens["base"].stream(prompt, max_tokens=10), gens["tuned"].stream(prompt, max_tokens=10)
+        out = {"base": "", "tuned": ""}
+        live = {"base": a, "tuned": b}
+        while live:
+            for k in list(live):
+                try:
+                    out[k] += next(live[k])
+                except StopIteration:
+                    del live[k]
+        assert out["base"] == base_alone.generate(prompt, max_tokens=10)
+        assert out["tuned"] == tuned_alone.generate(prompt, max_tokens=10)
+    with pytest.raises(ValueError):
+        base_alone.without_adapter()
+
+
 def test_worker_job_cancel(tiny_model: Path) -> None:
     with pytest.raises(errors.Cancelled):
         generate_job({"prompt": "x", "model": str(tiny_model)}, ev.null_sink, lambda: True)

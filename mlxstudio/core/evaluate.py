@@ -280,7 +280,10 @@ def evaluate(model: str | Path, cases: Sequence[EvalCase], adapter_path: str | P
     if "tuned" not in gens:
         gens["tuned"] = Generator(tuned_model, None) if tuned_model else Generator(model, adapter_path)
     if compare_base and "base" not in gens:
-        gens["base"] = Generator(model)
+        try:  # the base model's answers from the tuned model's weights with the adapter switched off: one load
+            gens["base"] = gens["tuned"].without_adapter() if not tuned_model else Generator(model)
+        except ValueError:
+            gens["base"] = Generator(model)
     result = EvalResult(settings={
         "model": Path(str(model)).name,
         "adapter": Path(str(adapter_path)).name if adapter_path else None,

@@ -130,6 +130,29 @@ class Generator:
         self.model, self.tokenizer = load_model_and_tokenizer(self.model_path, self.adapter_path)
         self.load_time = time.perf_counter() - tic
         self.last_stats = GenerationStats()
+        self._lora_scale: float | None = None  # None: the adapter as trained; 0.0: adapter switched off
+        self._lora = [m for _, m in self.model.named_modules() if type(m).__name__ == "LoRALinear"]
+        self._lora_scales = [float(m.scale) for m in self._lora]
+
+    def without_adapter(self) -> Generator:
+        """A Generator for the *base* model that shares this one's weights (no second load): its LoRA layers are
+        switched off (scale 0 → the exact base output) while it generates. Only for plain LoRA adapters (DoRA
+        rescales the base weights); raises ValueError otherwise. Use both on the same thread."""
+        if self.adapter_path is None or not self._lora or any(
+                type(m).__name__ != "LoRALinear" for _, m in self.model.named_modules() if hasattr(m, "fuse")):
+            raise ValueError("no plain LoRA adapter to switch off")
+        twin = object.__new__(Generator)
+        twin.__dict__.update(self.__dict__)
+        twin.adapter_path = None
+        twin.load_time = 0.0
+        twin.last_stats = GenerationStats()
+        twin._lora_scale = 0.0
+        return twin
+
+    def _apply_adapter_scale(self) -> None:
+        """Set the shared LoRA layers' scale for this Generator (a twin from :meth:`without_adapter` uses 0)."""
+        for module, trained in zip(self._lora, self._lora_scales, strict=True):
+            module.scale = trained if self._lora_scale is None else self._lora_scale
 
     # -- prompt ------------------------------------------------------------------------------------------------
     @property
@@ -183,7 +206,14 @@ class Generator:
         tic = time.perf_counter()
         gen = stream_generate(self.model, self.tokenizer, ids, max_tokens=max_tokens, sampler=sampler)
         try:
-            for response in gen:
+            while True:
+                # the next token's graph is built inside next(): set the adapter scale this Generator needs first
+                # (another Generator sharing the weights may be streaming interleaved with this one)
+                self._apply_adapter_scale()
+                try:
+                    response = next(gen)
+                except StopIteration:
+                    break
                 stats.generation_tokens = response.generation_tokens
                 stats.tokens_per_second = float(response.generation_tps)
                 stats.prompt_tokens_per_second = float(response.prompt_tps)
@@ -217,6 +247,41 @@ def _options(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def load_generators(panes: list[dict[str, Any]], sink: ev.Sink = ev.null_sink,
+                    cancel: CancelCheck = None) -> dict[str, Generator]:
+    """One Generator per pane (``{"source", "model", "adapter_path"}``). A base pane whose model another pane uses
+    with a LoRA adapter shares that pane's weights (:meth:`Generator.without_adapter`): one load instead of two."""
+    generators: dict[str, Generator] = {}
+    named = [(str(p.get("source") or f"pane{i}"), p) for i, p in enumerate(panes)]
+    # load adapter panes first so base panes can share their weights
+    order = sorted(named, key=lambda sp: sp[1].get("adapter_path") is None)
+    for i, (source, pane) in enumerate(order):
+        if is_cancelled(cancel):
+            raise errors.Cancelled("stopped while loading")
+        sink(ev.Progress(job="generate", done=i, total=len(panes), unit="model", message=f"loading {source}"))
+        if pane.get("adapter_path") is None:
+            twin = _shared_base(pane["model"], generators.values())
+            if twin is not None:
+                generators[source] = twin
+                continue
+        generators[source] = Generator(pane["model"], pane.get("adapter_path"))
+    return {s: generators[s] for s, _ in named}
+
+
+def _shared_base(model: str | Path, loaded: Any) -> Generator | None:
+    try:
+        path = resolve_model_path(model).resolve()
+    except errors.UserError:
+        return None
+    for gen in loaded:
+        if gen.adapter_path is not None and gen.model_path.resolve() == path:
+            try:
+                return gen.without_adapter()
+            except ValueError:
+                continue
+    return None
+
+
 def generate_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], bool]) -> dict[str, Any]:
     """Worker job "generate": answer one prompt with one or more models, streaming :class:`~events.Token` events.
 
@@ -230,15 +295,8 @@ def generate_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], boo
                                      "adapter_path": params.get("adapter_path")}]
     prompt = params["prompt"]
     options = _options(params)
-    generators: dict[str, Generator] = {}
-    load_time: dict[str, float] = {}
-    for i, pane in enumerate(panes):
-        source = str(pane.get("source") or f"pane{i}")
-        sink(ev.Progress(job="generate", done=i, total=len(panes), unit="model", message=f"loading {source}"))
-        if is_cancelled(cancel):
-            raise errors.Cancelled("stopped while loading")
-        generators[source] = Generator(pane["model"], pane.get("adapter_path"))
-        load_time[source] = generators[source].load_time
+    generators = load_generators(panes, sink, cancel)
+    load_time = {s: g.load_time for s, g in generators.items()}
     sink(ev.Progress(job="generate", done=len(panes), total=len(panes), unit="model", message="generating"))
     answers = {s: "" for s in generators}
     streams = {s: g.stream(prompt, cancel=cancel, **options) for s, g in generators.items()}
