@@ -116,3 +116,29 @@ def test_modelfile_templates_and_default_system(tiny_model: Path) -> None:
     assert template_family("<|start_header_id|>x") == "llama3"
     assert template_family("[INST] x") == "mistral"
     assert template_family("plain") is None
+
+
+def test_gguf_round_trip_through_the_gguf_importer(fused: tuple[Path, Path], tmp_path: Path) -> None:
+    """The exported GGUF imports back (our GGUF importer, as llama.cpp-style readers see it) to the same model."""
+    from mlx_lm.utils import load
+
+    from mlxstudio.core.gguf import import_gguf
+    from mlxstudio.core.mlxrt import mx
+
+    model, _ = fused
+    gguf_file = export_gguf(model, tmp_path / "out" / "m.gguf")
+    back = import_gguf(gguf_file, name="back", dest_root=tmp_path / "lib")
+    m1, t1 = load(str(model))
+    m2, t2 = load(str(back))
+    text = "蓝牙耳机坏了应该看什么科 hello world 0123"
+    assert t1.encode(text) == t2.encode(text)
+    ids = mx.array([t1.apply_chat_template([{"role": "user", "content": text}], add_generation_prompt=True)])
+    # the GGUF holds float16 weights (norms float32): round the source the same way, compare in float32
+    from mlx.utils import tree_flatten, tree_unflatten
+
+    m1.update(tree_unflatten([(k, v if "norm" in k else v.astype(mx.float16).astype(mx.float32))
+                              for k, v in tree_flatten(m1.parameters())]))
+    m2.set_dtype(mx.float32)
+    l1, l2 = m1(ids), m2(ids)
+    assert mx.abs(l1 - l2).max().item() < 1e-3
+    assert (mx.argmax(l1, axis=-1) == mx.argmax(l2, axis=-1)).all().item()
