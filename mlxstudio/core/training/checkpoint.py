@@ -111,6 +111,9 @@ def _prune(root: Path, keep: int) -> None:
     for stale in folder.glob(".*.tmp"):  # a temp folder left by a killed process
         if str(os.getpid()) not in stale.name:
             shutil.rmtree(stale, ignore_errors=True)
+    for stale_file in root.glob(".*.tmp.safetensors"):  # a half-written adapter file (save_safetensors_atomic)
+        if f".{os.getpid()}." not in stale_file.name:
+            stale_file.unlink(missing_ok=True)
 
 
 def verify_checkpoint(path: Path, full: bool = True) -> str | None:

@@ -1,0 +1,158 @@
+"""Fault injection for the reliability tests: run a worker job in a child process that freezes at a chosen point.
+
+``python tests/reliability_faults.py HOOK MARKER SPEC_JSON`` runs ``mlxstudio.core.worker.main([SPEC_JSON])`` with one
+hook installed. When the hook point is reached the child writes ``MARKER`` (a file) and sleeps, so the parent can
+SIGKILL it exactly there — a real kill of a real process, at a known point of the engine's work:
+
+- ``step:N``        building the batch of iteration N+1 (after the report of iteration N): mid-iteration
+- ``ckpt-files:N``  writing checkpoint N: adapter + optimizer state written to the temp folder, no manifest yet
+- ``ckpt-rename:N`` checkpoint N complete in its temp folder (manifest written), not yet renamed into place
+- ``adapter:N``     the final-adapter copy after checkpoint N: temp file written, not yet renamed over the old one
+- ``val:N``         in the middle of the N-th validation (N=1 is the one before the first step)
+- ``recovery:N``    (job-less) the N-th atomic write of the dataset recovery file, see :func:`recovery_child`
+
+Nothing in the app has a test hook: all of this is monkeypatching inside the child.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+FREEZE_SECONDS = 120
+
+
+def _freeze(marker: str, what: str) -> None:
+    Path(marker).write_text(what, encoding="utf-8")
+    time.sleep(FREEZE_SECONDS)
+    os._exit(99)  # never reached in the tests: the parent kills us first
+
+
+def install(hook: str, marker: str) -> None:
+    """Install the hook ``kind:N`` (see the module docstring) in this process."""
+    import mlxstudio.core  # noqa: F401  (loads the fast BLAS before MLX, as the worker does)
+
+    kind, _, arg = hook.partition(":")
+    n = int(arg or 0)
+    if kind == "step":
+        from mlxstudio.core import events as ev
+        from mlxstudio.core.training import engine
+
+        real_batch = engine.make_batch
+        seen = {"report": 0}
+
+        def make_batch(*a: Any, **k: Any) -> Any:
+            if seen["report"] >= n:
+                _freeze(marker, f"building the batch of iteration {n + 1}")
+            return real_batch(*a, **k)
+
+        engine.make_batch = make_batch
+        real_report = engine._Trainer._report
+
+        def report(self: Any, event: Any) -> None:
+            real_report(self, event)
+            if isinstance(event, ev.TrainReport):
+                seen["report"] = event.iteration
+
+        engine._Trainer._report = report  # type: ignore[method-assign]
+    elif kind == "ckpt-files":
+        from mlxstudio.core.training import checkpoint as ckpt
+
+        real_fsync = ckpt._fsync_file
+
+        def fsync_file(path: Path) -> None:
+            real_fsync(path)
+            if path.name == "optimizer.safetensors" and path.parent.name.startswith(f".{n:07d}."):
+                _freeze(marker, f"checkpoint {n}: files written, no manifest")
+
+        ckpt._fsync_file = fsync_file
+    elif kind == "ckpt-rename":
+        from mlxstudio.core.training import checkpoint as ckpt
+
+        real_replace = os.replace
+
+        def replace(src: Any, dst: Any, *a: Any, **k: Any) -> None:
+            if Path(dst).name == f"{n:07d}" and Path(dst).parent.name == ckpt.CHECKPOINTS_DIR:
+                _freeze(marker, f"checkpoint {n}: complete in its temp folder, not renamed")
+            real_replace(src, dst, *a, **k)
+
+        ckpt.os.replace = replace  # type: ignore[attr-defined]  (the os module: fine in this throwaway process)
+    elif kind == "adapter":
+        from mlxstudio.core.training import checkpoint as ckpt
+
+        real_replace = os.replace
+
+        def replace(src: Any, dst: Any, *a: Any, **k: Any) -> None:
+            if Path(dst).name == "adapters.safetensors" and (Path(dst).parent / "checkpoints" / f"{n:07d}").is_dir():
+                _freeze(marker, f"adapter after checkpoint {n}: temp written, not renamed")
+            real_replace(src, dst, *a, **k)
+
+        ckpt.os.replace = replace  # type: ignore[attr-defined]
+    elif kind == "val":
+        import mlx_lm.tuner.trainer as trainer
+
+        real_evaluate = trainer.evaluate
+        calls = {"n": 0}
+
+        def evaluate(*a: Any, **k: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == n:
+                inner = k.get("progress_callback")
+
+                def progress() -> None:
+                    if inner is not None:
+                        inner()
+                    _freeze(marker, f"validation {n}: after its first batch")
+
+                k["progress_callback"] = progress
+            return real_evaluate(*a, **k)
+
+        trainer.evaluate = evaluate
+    else:
+        raise SystemExit(f"unknown hook {hook!r}")
+
+
+def run_until_hook(hook: str, spec: dict[str, Any], tmp: Path, timeout: float = 120) -> str:
+    """Start the job ``spec`` in a child with ``hook``; SIGKILL it when the hook is reached; return what it was doing.
+
+    Fails (AssertionError) if the child ends before reaching the hook or takes longer than ``timeout``.
+    """
+    marker = tmp / f"marker-{hook.replace(':', '-')}-{time.monotonic_ns()}"
+    log = tmp / f"{marker.name}.log"
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), hook, str(marker), json.dumps(spec)],
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=HERE.parent)
+        try:
+            deadline = time.monotonic() + timeout
+            while not marker.exists():
+                if proc.poll() is not None:
+                    raise AssertionError(f"the child ended (exit {proc.returncode}) before the hook {hook}:\n"
+                                         + log.read_text(encoding="utf-8")[-3000:])
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the hook {hook} was not reached in {timeout} s")
+                time.sleep(0.02)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+    return marker.read_text(encoding="utf-8")
+
+
+def main(argv: list[str]) -> int:
+    hook, marker, spec = argv
+    sys.path.insert(0, str(HERE))
+    install(hook, marker)
+    from mlxstudio.core.worker import main as worker_main
+
+    return worker_main([spec])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,175 @@
+"""Reliability of training: SIGKILL at known points (mid-iteration, while writing a checkpoint, while renaming it,
+while replacing the adapter, mid-validation) and at random moments; damaged newest checkpoint; then resume.
+
+After every fault the resumed run must end exactly where an uninterrupted run ends: same loss at every iteration,
+same adapter weights, each iteration once in metrics.jsonl, no temp files left, and an adapter mlx_lm loads.
+(Cancel-then-resume exactness and one kill after a report are tested in test_training*.py; not repeated here.)
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reliability_faults import run_until_hook
+
+from mlxstudio.core import events as ev
+from mlxstudio.core import runs
+from mlxstudio.core.training import checkpoint as ckpt
+from mlxstudio.core.training.config import TrainConfig
+from mlxstudio.core.training.engine import run_training
+from mlxstudio.core.worker import WorkerProcess
+
+SEED = Path(__file__).parent / "data" / "seed_train.jsonl"
+CONFIG = TrainConfig(iters=16, learning_rate=1e-3, batch_size=4, steps_per_report=1, steps_per_eval=8, save_every=4,
+                     num_layers=2, val_batches=-1)
+CHAIN_CONFIG = CONFIG.replace(iters=24, save_every=2, steps_per_eval=6)
+
+
+def write_data(folder: Path) -> Path:
+    rows = [json.loads(x) for x in SEED.read_text(encoding="utf-8").splitlines() if x.strip()]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "train.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows * 4),
+                                        encoding="utf-8")
+    (folder / "valid.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:2]),
+                                        encoding="utf-8")
+    return folder
+
+
+def metrics(out: Path) -> tuple[dict[int, float], list[int], list[int]]:
+    """(train loss by iteration, train iterations in file order, validation iterations in file order)."""
+    recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text(encoding="utf-8").splitlines()]
+    train = [r for r in recs if "train_loss" in r]
+    return ({r["iteration"]: r["train_loss"] for r in train}, [r["iteration"] for r in train],
+            [r["iteration"] for r in recs if "val_loss" in r])
+
+
+class Reference:
+    """An uninterrupted run of a config: what every interrupted-and-resumed run must reproduce."""
+
+    def __init__(self, model: Path, data: Path, out: Path, config: TrainConfig) -> None:
+        run_training(model, data, out, config)
+        self.out, self.config = out, config
+        self.losses, _, self.val_its = metrics(out)
+
+    def check(self, out: Path, model: Path) -> None:
+        """``out`` (a resumed run) ended exactly like the reference run."""
+        from mlxstudio.core.mlxrt import mx
+
+        losses, train_its, val_its = metrics(out)
+        total = self.config.iters
+        assert train_its == list(range(1, total + 1)), "each iteration exactly once, in order"
+        assert val_its == self.val_its
+        for it, loss in self.losses.items():
+            assert losses[it] == pytest.approx(loss, rel=1e-5, abs=1e-6), it
+        want = mx.load(str(self.out / "adapters.safetensors"))
+        got = mx.load(str(out / "adapters.safetensors"))
+        assert set(got) == set(want)
+        for k in want:
+            assert mx.allclose(got[k], want[k], rtol=1e-5, atol=1e-7).item(), k
+        leftovers = [p.name for p in out.rglob("*") if p.name.startswith(".")]
+        assert not leftovers, f"temp files left behind: {leftovers}"
+        assert ckpt.latest_checkpoint(out) == ckpt.checkpoint_dir(out, total)
+        from mlx_lm.utils import load
+
+        load(str(model), adapter_path=str(out))
+
+
+@pytest.fixture(scope="module")
+def setup(tiny_model_session: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Reference]:
+    root = tmp_path_factory.mktemp("reliability-train")
+    data = write_data(root / "data")
+    return tiny_model_session, data, Reference(tiny_model_session, data, root / "reference", CONFIG)
+
+
+def spec(model: Path, data: Path, out: Path, config: TrainConfig, resume: bool = False) -> dict[str, Any]:
+    return {"job": "train", "params": {"model": str(model), "data": str(data), "adapter_path": str(out),
+                                       "config": config.to_dict(), "resume": resume}}
+
+
+# hook → (the newest complete checkpoint after the kill, what must be lying around half-done)
+KILLS = {
+    "step:10": (8, None),
+    "ckpt-files:8": (4, "checkpoints/.0000008.*.tmp"),
+    "ckpt-rename:8": (4, "checkpoints/.0000008.*.tmp"),
+    "adapter:8": (8, ".adapters.*.tmp.safetensors"),
+    "val:2": (4, None),  # the validation of iteration 8 (validation 1 is before the first step)
+}
+
+
+@pytest.mark.parametrize("hook", list(KILLS))
+def test_killed_at_a_known_point_resumes_exactly(hook: str, setup: tuple[Path, Path, Reference],
+                                                 tmp_path: Path) -> None:
+    model, data, ref = setup
+    out = tmp_path / "run"
+    run_until_hook(hook, spec(model, data, out, CONFIG), tmp_path)
+    last, half = KILLS[hook]
+    assert ckpt.latest_checkpoint(out) == ckpt.checkpoint_dir(out, last)
+    if half is not None:
+        assert list(out.glob(half)), f"the kill did not land mid-write ({half} missing)"
+    # what the app shows meanwhile: the run folder reads fine (a torn metrics line is skipped)
+    info = runs.read_run(out)
+    assert info.last_checkpoint is not None and info.last_checkpoint.iteration == last
+    from mlx_lm.utils import load
+
+    load(str(model), adapter_path=str(out))  # the adapter on disk is always a complete one
+
+    result = run_training(model, data, out, CONFIG, resume=True)
+    assert result["resumed_from"] == last
+    ref.check(out, model)
+
+
+def test_damaged_newest_checkpoint_is_never_loaded(setup: tuple[Path, Path, Reference], tmp_path: Path) -> None:
+    """A checkpoint whose files do not match its manifest (torn by a crash or the disk) is skipped for the older one."""
+    model, data, ref = setup
+    out = tmp_path / "run"
+    run_until_hook("step:10", spec(model, data, out, CONFIG), tmp_path)
+    newest = ckpt.checkpoint_dir(out, 8)
+    weights = newest / "adapters.safetensors"
+    raw = bytearray(weights.read_bytes())
+    raw[-5] ^= 0xFF  # same size, one flipped bit pattern near the end (a tensor value)
+    weights.write_bytes(bytes(raw))
+    assert ckpt.verify_checkpoint(newest) is not None
+    events: list[ev.Event] = []
+    result = run_training(model, data, out, CONFIG, sink=events.append, resume=True)
+    assert result["resumed_from"] == 4
+    assert any(isinstance(e, ev.Log) and "resuming at iteration 4" in e.message for e in events)
+    ref.check(out, model)
+
+
+def test_killed_at_random_moments_then_resumed(tiny_model_session: Path, tmp_path: Path) -> None:
+    """Three SIGKILLs at random moments (a random iteration plus a random delay: mid-step, report, validation or
+    checkpoint), each followed by a restart that resumes from what is on disk; the end equals an uninterrupted run."""
+    model, data = tiny_model_session, write_data(tmp_path / "data")
+    ref = Reference(model, data, tmp_path / "reference", CHAIN_CONFIG)
+    out = tmp_path / "run"
+    total = CHAIN_CONFIG.iters
+    rng = random.Random(10)
+    progress = []
+    for _ in range(3):
+        last = ckpt.latest_checkpoint(out)
+        start = int(last.name) if last else 0
+        if start > total - 5:
+            break
+        target, delay = rng.randint(start + 1, max(start + 1, (start + total) // 2)), rng.uniform(0.0, 0.08)
+        w = WorkerProcess("train", spec(model, data, out, CHAIN_CONFIG, last is not None)["params"]).start()
+        killer: threading.Timer | None = None
+        final = None
+        for e in w.events():
+            if isinstance(e, ev.TrainReport) and e.iteration >= target and killer is None:
+                killer = threading.Timer(delay, w.kill)
+                killer.start()
+            final = e
+        if killer is not None:
+            killer.cancel()
+        last = ckpt.latest_checkpoint(out)
+        progress.append((target, round(delay, 3), w.returncode, last.name if last else None))
+        assert isinstance(final, ev.Failed) and "SIGKILL" in final.message, progress
+    last = ckpt.latest_checkpoint(out)
+    run_training(model, data, out, CHAIN_CONFIG, resume=last is not None)
+    ref.check(out, model)
+    assert len(progress) >= 2, progress
