@@ -119,7 +119,7 @@ class TestPage(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(head)
         lay.addLayout(status_row)
-        lay.addWidget(self.empty)
+        lay.addWidget(self.empty, 1)
         lay.addWidget(self.splitter, 1)
 
     # -- state ------------------------------------------------------------------------------------------------

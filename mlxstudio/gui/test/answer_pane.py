@@ -99,4 +99,5 @@ class AnswerPane(QFrame):
         speed = f" · {self.tokens_per_second:.1f} tok/s" if self.tokens_per_second > 0 else ""
         tail = f" · {note}" if note else ""
         dots = " …" if streaming else ""
-        self.stats.setText(f"{self.tokens} tokens{speed}{tail}{dots}")
+        noun = "token" if self.tokens == 1 else "tokens"
+        self.stats.setText(f"{self.tokens} {noun}{speed}{tail}{dots}")

@@ -251,7 +251,6 @@ class ComparePanel(QWidget):
         for source, pane in self.panes.items():
             if source in stats:
                 pane.finish(stats[source])
-        self.message.emit("")
 
     def _on_failed(self, message: str) -> None:
         for source in {p["source"] for p in self.pane_sources()}:
