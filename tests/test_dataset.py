@@ -271,3 +271,15 @@ def test_csv_line_numbers_with_multiline_cells(tmp_path: Path) -> None:
 
 def test_excerpt_is_short() -> None:
     assert len(dataset_io.excerpt("x" * 10_000)) <= 61
+
+
+def test_json_array_file(tmp_path: Path) -> None:
+    p = write(tmp_path / "rows.json",
+              '[\n  {"prompt": "a", "completion": "b"},\n\n  {"prompt": "c", "completion": ""}\n]\n')
+    ds = load_dataset(p)
+    assert ds.format == "completion" and ds.lines == [2, 4]
+    assert [x.line for x in validate_dataset(ds)] == [4]
+    with pytest.raises(DataError):
+        load_dataset(write(tmp_path / "bad.json", '[1, 2]'))
+    with pytest.raises(DataError, match="JSON array"):  # .jsonl files must be JSON Lines
+        load_dataset(write(tmp_path / "rows.jsonl", p.read_text()))

@@ -132,3 +132,34 @@ def test_load_tokenizer_errors(tmp_path: Path) -> None:
     (tmp_path / "tokenizer.json").write_text("{broken")
     with pytest.raises(ModelError, match="tokenizer could not be loaded"):
         load_tokenizer(tmp_path)
+
+
+THINKING_TEMPLATE = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' }}"
+    "{% if message['role'] == 'assistant' and enable_thinking is defined and not enable_thinking %}"
+    "{{ '<think>\n\n</think>\n\n' }}{% endif %}{{ message['content'] + '<|im_end|>\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}"
+    "{% if enable_thinking is defined and not enable_thinking %}{{ '<think>\n\n</think>\n\n' }}{% endif %}{% endif %}"
+)
+
+
+def test_thinking_switch(tiny_tokenizer: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    for f in tiny_tokenizer.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    cfg = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    cfg["chat_template"] = THINKING_TEMPLATE
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(cfg))
+    tok = load_tokenizer(tmp_path)
+    assert supports_thinking_switch(tok)
+    row = ROWS["completion"][0]
+    on = token_view(tok, row, "completion", template_kwargs={"enable_thinking": True})
+    off = token_view(tok, row, "completion", template_kwargs={"enable_thinking": False})
+    assert "<think>" in off.text and "<think>" not in on.text
+    default = token_view(tok, row, "completion")  # what the trainer renders
+    ids, offset = mlx_dataset(tok, [row], True).process(row)
+    assert [p.id for p in default.pieces] == list(ids) and default.offset == offset
+    # the empty think block is part of the masked prompt, the answer is still trained
+    assert "".join(p.text for p in off.pieces if p.trained) == "星期八<|im_end|>\n"

@@ -386,3 +386,61 @@ def test_keyboard(window, qtbot) -> None:
     assert page.model.rowCount() == 5
     qtbot.keyClick(page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert page.model.rowCount() == 6
+
+
+KILLED_EDITOR = r"""
+import os, sys, time
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from mlxstudio.core.dataset_recovery import recovery_path
+from mlxstudio.gui.pages.data_page import DataPage
+from mlxstudio.gui.state import AppState
+app = QApplication([])
+page = DataPage(AppState())
+page.autosave_timer.setInterval(50)
+page.open_path(Path(sys.argv[1]))
+page.model.setData(page.model.index(0, 1), "edit 0")
+i = 0
+ready = False
+while True:  # keep editing (and autosaving) until killed
+    app.processEvents()
+    if not ready and recovery_path().exists():
+        ready = True
+        print("READY", flush=True)
+    i += 1
+    page.model.setData(page.model.index(1, 1), f"edit {i}")
+    time.sleep(0.01)
+"""
+
+
+def test_killed_while_editing_recovers(qtbot, tmp_path: Path) -> None:
+    """SIGKILL the app during edits: the recovery file restores them (all but the last interval) and the original
+    file is untouched."""
+    import signal
+    import subprocess
+    import sys
+
+    src = write_jsonl(tmp_path / "a.jsonl", TRICKY)
+    original = src.read_bytes()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_EDITOR, str(src)], stdout=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        assert proc.stdout is not None
+        import select
+
+        assert select.select([proc.stdout], [], [], 60)[0], "the editor never autosaved"
+        assert proc.stdout.readline().strip() == "READY"
+        threading.Event().wait(0.5)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    assert src.read_bytes() == original
+    page = DataPage(AppState())
+    qtbot.addWidget(page)
+    assert page.recovered is not None
+    page.restore_recovered()
+    rows = page.model.ds.rows
+    assert rows[0]["completion"] == "edit 0" and rows[1]["completion"].startswith("edit ")
+    assert rows[2] == TRICKY[2]
+    page.shutdown()

@@ -112,7 +112,39 @@ def parse_file(path: Path, name: str | None = None) -> ParsedFile:
     """Read a JSONL or CSV file (by extension). Raises DataError with file:line for unusable content."""
     name = name or str(path)
     text = _decode(read_bytes(path), name)
-    return parse_csv_text(text, name) if is_csv_path(path) else parse_jsonl_text(text, name)
+    if is_csv_path(path):
+        return parse_csv_text(text, name)
+    try:
+        return parse_jsonl_text(text, name)
+    except DataError:
+        if path.suffix.lower() != ".json":
+            raise
+        whole = _json_array(text)  # a .json file may hold one array of row objects
+        if whole is None:
+            raise
+        return whole
+
+
+def _json_array(text: str) -> ParsedFile | None:
+    """A whole-file JSON array of objects (``.json`` files), with the line where each object starts."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        return None
+    lines: list[int] = []
+    decoder = json.JSONDecoder()
+    pos = text.index("[") + 1
+    for _ in value:  # find each element's start to report file:line
+        while text[pos] in " \t\r\n,":
+            pos += 1
+        lines.append(text.count("\n", 0, pos) + 1)
+        _, pos = decoder.raw_decode(text, pos)
+    fmt = detect_format(value)
+    if fmt is None:
+        return None
+    return ParsedFile(value, lines, fmt, 0)
 
 
 # -- JSONL ------------------------------------------------------------------------------------------------------------

@@ -42,11 +42,12 @@ class TokenService(QObject):
         self._view_job: jobs.FunctionJob | None = None
         self._view_id = 0
         self._jobs: set[jobs.FunctionJob] = set()
+        self._closed = False
 
     # -- tokenizer ----------------------------------------------------------------------------------------------
     def set_model(self, path: Path | None) -> None:
         """Use the tokenizer of the model folder ``path`` (None: no model, no token counts)."""
-        if path == self.model_path and (self.tokenizer is not None or self._load_job is not None):
+        if self._closed or (path == self.model_path and (self.tokenizer is not None or self._load_job is not None)):
             return
         self.model_path = path
         self.tokenizer = None
@@ -163,6 +164,8 @@ class TokenService(QObject):
 
     # -- plumbing -----------------------------------------------------------------------------------------------
     def _start(self, name: str, fn: Any) -> jobs.FunctionJob:
+        if self._closed:
+            raise RuntimeError("the token service was shut down")
         job = jobs.FunctionJob(name, fn, self)
         self._jobs.add(job)
         job.finished.connect(lambda job=job: self._jobs.discard(job))
@@ -178,7 +181,9 @@ class TokenService(QObject):
         return any(j.isRunning() for j in self._jobs)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
-        """Cancel and wait for every job (no thread outlives the page)."""
+        """Cancel and wait for every job (no thread outlives the page); no new job starts afterwards."""
+        self._closed = True
+        self.tokenizer = None
         for job in list(self._jobs):
             job.cancel()
         for job in list(self._jobs):

@@ -319,7 +319,8 @@ class DataPage(QWidget):
 
     def shutdown(self) -> None:
         """Stop background work; the recovery file stays only if edits are unsaved."""
-        self.autosave_timer.stop()
+        for timer in (self.autosave_timer, self.count_timer, self.view_timer):
+            timer.stop()
         self.tokens.shutdown()
 
     def install_menus(self, window: Any) -> None:
@@ -763,6 +764,9 @@ class DataPage(QWidget):
 
     def _tokenizer_ready(self, name: str) -> None:
         self.token_panel.thinking.setVisible(self.tokens.thinking_switch)
+        self.token_panel.thinking.blockSignals(True)  # start as training renders it (mlx-lm's default)
+        self.token_panel.thinking.setChecked(bool(getattr(self.tokens.tokenizer, "has_thinking", False)))
+        self.token_panel.thinking.blockSignals(False)
         self.request_counts()
         self.request_view()
 
