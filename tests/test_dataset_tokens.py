@@ -163,3 +163,22 @@ def test_thinking_switch(tiny_tokenizer: Path, tmp_path: Path) -> None:
     assert [p.id for p in default.pieces] == list(ids) and default.offset == offset
     # the empty think block is part of the masked prompt, the answer is still trained
     assert "".join(p.text for p in off.pieces if p.trained) == "星期八<|im_end|>\n"
+
+
+@pytest.mark.slow
+def test_demo_model_tokenizer(demo_model: Path, seed_data: Path) -> None:
+    """The real demo model (tokenizer from the GGUF): same tokens and mask as mlx-lm, the end of turn is trained,
+    Chinese text round-trips through the token texts."""
+    from mlxstudio.core.dataset import load_dataset
+
+    tok = load_tokenizer(demo_model)
+    rows = load_dataset(seed_data).rows
+    ds = mlx_dataset(tok, rows, True)
+    for row in rows:
+        ids, offset = ds.process(row)
+        view = token_view(tok, row, "completion")
+        assert [p.id for p in view.pieces] == list(ids) and view.offset == offset
+        trained = "".join(p.text for p in view.pieces if p.trained)
+        assert trained.startswith(row["completion"]) and "<|im_end|>" in trained
+        assert row["prompt"] in view.text
+        assert view.pieces[view.offset - 1].trained is False

@@ -11,9 +11,11 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 
-def histogram_bins(lengths: Sequence[int], bins: int = 30) -> tuple[np.ndarray, np.ndarray]:
-    """(counts, edges) of the lengths; integer-width bins for short data."""
+def histogram_bins(lengths: Sequence[int], bins: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, edges) of the lengths: integer-width bins, about 2·√n of them (5…40), so few rows still show bars."""
     arr = np.asarray(lengths, dtype=np.int64)
+    if bins is None:
+        bins = int(min(40, max(5, 2 * np.sqrt(len(arr)))))
     lo, hi = int(arr.min()), int(arr.max())
     width = max(1, int(np.ceil((hi - lo + 1) / bins)))
     edges = np.arange(lo, hi + width + 1, width, dtype=np.float64)

@@ -161,6 +161,9 @@ class DataPage(QWidget):
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(act)
 
+        for act, short in ((self.sample_action, "Seed Pairs"), (self.up_action, "Up"), (self.down_action, "Down"),
+                           (self.delete_action, "Delete"), (self.add_action, "Add")):
+            act.setIconText(short)  # the toolbar is short; menus keep the full text
         bar = QToolBar()
         bar.setObjectName("data-toolbar")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -178,7 +181,7 @@ class DataPage(QWidget):
         self.find.setObjectName("data-find")
         self.find.setPlaceholderText("Find…")
         self.find.setClearButtonEnabled(True)
-        self.find.setMaximumWidth(220)
+        self.find.setMaximumWidth(180)
         bar.addSeparator()
         bar.addWidget(self.find)
 
