@@ -59,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.error(str(exc))
         return 2
     except Exception as exc:  # an internal error: one line for the user, the traceback to the log
+        disk = errors.disk_error(exc)  # a full/read-only disk is the user's to fix
+        if disk is not None:
+            out.error(str(disk))
+            return 2
         log_file = log_exception(exc)
         out.error(f"internal error: {exc.__class__.__name__}: {exc} (details in {log_file})")
         return 3

@@ -9,7 +9,6 @@ SIGKILL it exactly there — a real kill of a real process, at a known point of 
 - ``ckpt-rename:N`` checkpoint N complete in its temp folder (manifest written), not yet renamed into place
 - ``adapter:N``     the final-adapter copy after checkpoint N: temp file written, not yet renamed over the old one
 - ``val:N``         in the middle of the N-th validation (N=1 is the one before the first step)
-- ``recovery:N``    (job-less) the N-th atomic write of the dataset recovery file, see :func:`recovery_child`
 
 Nothing in the app has a test hook: all of this is monkeypatching inside the child.
 """
@@ -25,10 +24,79 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from mlxstudio.core.training import checkpoint as ckpt
+from mlxstudio.core.training.config import TrainConfig
+from mlxstudio.core.training.engine import run_training
+
 HERE = Path(__file__).resolve().parent
 FREEZE_SECONDS = 120
 
 
+# -- a small training set-up shared by the reliability tests ---------------------------------------------------
+SEED = HERE / "data" / "seed_train.jsonl"
+CONFIG = TrainConfig(iters=16, learning_rate=1e-3, batch_size=4, steps_per_report=1, steps_per_eval=8, save_every=4,
+                     num_layers=2, val_batches=-1)
+
+
+def write_data(folder: Path) -> Path:
+    """A dataset folder: the five seed pairs four times in train.jsonl, two of them in valid.jsonl."""
+    rows = [json.loads(x) for x in SEED.read_text(encoding="utf-8").splitlines() if x.strip()]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "train.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows * 4),
+                                        encoding="utf-8")
+    (folder / "valid.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:2]),
+                                        encoding="utf-8")
+    return folder
+
+
+def metrics(out: Path) -> tuple[dict[int, float], list[int], list[int]]:
+    """(train loss by iteration, train iterations in file order, validation iterations in file order)."""
+    recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text(encoding="utf-8").splitlines()]
+    train = [r for r in recs if "train_loss" in r]
+    return ({r["iteration"]: r["train_loss"] for r in train}, [r["iteration"] for r in train],
+            [r["iteration"] for r in recs if "val_loss" in r])
+
+
+class Reference:
+    """An uninterrupted run of a config: what every interrupted-and-resumed run must reproduce."""
+
+    def __init__(self, model: Path, data: Path, out: Path, config: TrainConfig) -> None:
+        run_training(model, data, out, config)
+        self.out, self.config = out, config
+        self.losses, _, self.val_its = metrics(out)
+
+    def check(self, out: Path, model: Path) -> None:
+        """``out`` (a resumed run) ended exactly like the reference run."""
+        from mlxstudio.core.mlxrt import mx
+
+        losses, train_its, val_its = metrics(out)
+        total = self.config.iters
+        assert train_its == list(range(1, total + 1)), "each iteration exactly once, in order"
+        assert val_its == self.val_its
+        for it, loss in self.losses.items():
+            assert losses[it] == pytest.approx(loss, rel=1e-5, abs=1e-6), it
+        want = mx.load(str(self.out / "adapters.safetensors"))
+        got = mx.load(str(out / "adapters.safetensors"))
+        assert set(got) == set(want)
+        for k in want:
+            assert mx.allclose(got[k], want[k], rtol=1e-5, atol=1e-7).item(), k
+        leftovers = [p.name for p in out.rglob("*") if p.name.startswith(".")]
+        assert not leftovers, f"temp files left behind: {leftovers}"
+        assert ckpt.latest_checkpoint(out) == ckpt.checkpoint_dir(out, total)
+        from mlx_lm.utils import load
+
+        load(str(model), adapter_path=str(out))
+
+
+def spec(model: Path, data: Path, out: Path, config: Any, resume: bool = False) -> dict[str, Any]:
+    """A worker job spec for training."""
+    return {"job": "train", "params": {"model": str(model), "data": str(data), "adapter_path": str(out),
+                                       "config": config.to_dict(), "resume": resume}}
+
+
+# -- fault injection in a child process ------------------------------------------------------------------------
 def _freeze(marker: str, what: str) -> None:
     Path(marker).write_text(what, encoding="utf-8")
     time.sleep(FREEZE_SECONDS)

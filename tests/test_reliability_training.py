@@ -8,75 +8,18 @@ same adapter weights, each iteration once in metrics.jsonl, no temp files left, 
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
-from reliability_faults import run_until_hook
+from reliability_faults import CONFIG, Reference, run_until_hook, spec, write_data
 
 from mlxstudio.core import events as ev
 from mlxstudio.core import runs
 from mlxstudio.core.training import checkpoint as ckpt
-from mlxstudio.core.training.config import TrainConfig
 from mlxstudio.core.training.engine import run_training
 from mlxstudio.core.worker import WorkerProcess
-
-SEED = Path(__file__).parent / "data" / "seed_train.jsonl"
-CONFIG = TrainConfig(iters=16, learning_rate=1e-3, batch_size=4, steps_per_report=1, steps_per_eval=8, save_every=4,
-                     num_layers=2, val_batches=-1)
-CHAIN_CONFIG = CONFIG.replace(iters=24, save_every=2, steps_per_eval=6)
-
-
-def write_data(folder: Path) -> Path:
-    rows = [json.loads(x) for x in SEED.read_text(encoding="utf-8").splitlines() if x.strip()]
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "train.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows * 4),
-                                        encoding="utf-8")
-    (folder / "valid.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:2]),
-                                        encoding="utf-8")
-    return folder
-
-
-def metrics(out: Path) -> tuple[dict[int, float], list[int], list[int]]:
-    """(train loss by iteration, train iterations in file order, validation iterations in file order)."""
-    recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text(encoding="utf-8").splitlines()]
-    train = [r for r in recs if "train_loss" in r]
-    return ({r["iteration"]: r["train_loss"] for r in train}, [r["iteration"] for r in train],
-            [r["iteration"] for r in recs if "val_loss" in r])
-
-
-class Reference:
-    """An uninterrupted run of a config: what every interrupted-and-resumed run must reproduce."""
-
-    def __init__(self, model: Path, data: Path, out: Path, config: TrainConfig) -> None:
-        run_training(model, data, out, config)
-        self.out, self.config = out, config
-        self.losses, _, self.val_its = metrics(out)
-
-    def check(self, out: Path, model: Path) -> None:
-        """``out`` (a resumed run) ended exactly like the reference run."""
-        from mlxstudio.core.mlxrt import mx
-
-        losses, train_its, val_its = metrics(out)
-        total = self.config.iters
-        assert train_its == list(range(1, total + 1)), "each iteration exactly once, in order"
-        assert val_its == self.val_its
-        for it, loss in self.losses.items():
-            assert losses[it] == pytest.approx(loss, rel=1e-5, abs=1e-6), it
-        want = mx.load(str(self.out / "adapters.safetensors"))
-        got = mx.load(str(out / "adapters.safetensors"))
-        assert set(got) == set(want)
-        for k in want:
-            assert mx.allclose(got[k], want[k], rtol=1e-5, atol=1e-7).item(), k
-        leftovers = [p.name for p in out.rglob("*") if p.name.startswith(".")]
-        assert not leftovers, f"temp files left behind: {leftovers}"
-        assert ckpt.latest_checkpoint(out) == ckpt.checkpoint_dir(out, total)
-        from mlx_lm.utils import load
-
-        load(str(model), adapter_path=str(out))
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +27,6 @@ def setup(tiny_model_session: Path, tmp_path_factory: pytest.TempPathFactory) ->
     root = tmp_path_factory.mktemp("reliability-train")
     data = write_data(root / "data")
     return tiny_model_session, data, Reference(tiny_model_session, data, root / "reference", CONFIG)
-
-
-def spec(model: Path, data: Path, out: Path, config: TrainConfig, resume: bool = False) -> dict[str, Any]:
-    return {"job": "train", "params": {"model": str(model), "data": str(data), "adapter_path": str(out),
-                                       "config": config.to_dict(), "resume": resume}}
 
 
 # hook → (the newest complete checkpoint after the kill, what must be lying around half-done)
@@ -99,6 +37,9 @@ KILLS = {
     "adapter:8": (8, ".adapters.*.tmp.safetensors"),
     "val:2": (4, None),  # the validation of iteration 8 (validation 1 is before the first step)
 }
+
+
+CHAIN_CONFIG = CONFIG.replace(iters=24, save_every=2, steps_per_eval=6)
 
 
 @pytest.mark.parametrize("hook", list(KILLS))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -91,13 +93,25 @@ def write_splits(splits: dict[str, Dataset], out_dir: Path) -> dict[str, Path]:
         raise UserError(f"{out_dir} is a file — choose a folder for the dataset splits")
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for name in SPLITS:
-        part = splits.get(name)
-        target = out_dir / f"{name}.jsonl"
-        if part is None or (name == "test" and len(part) == 0):
-            if name == "test" and target.exists():
-                target.unlink()
-            continue
-        write_jsonl(part.rows, target)
-        written[name] = target
+    staged: list[tuple[Path, Path]] = []
+    try:  # every split to a complete temp file first: a full disk never leaves a new train with an old valid
+        for name in SPLITS:
+            part = splits.get(name)
+            target = out_dir / f"{name}.jsonl"
+            if part is None or (name == "test" and len(part) == 0):
+                continue
+            tmp = out_dir / f".{target.name}.{os.getpid()}.split.tmp"
+            write_jsonl(part.rows, tmp)
+            staged.append((tmp, target))
+            written[name] = target
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    old_test = out_dir / "test.jsonl"
+    if "test" not in written and old_test.exists():
+        old_test.unlink()
     return written

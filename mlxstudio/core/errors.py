@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class UserError(Exception):
     """A problem with the user's input (a file, a model, a setting) that they can fix.
@@ -30,3 +32,34 @@ class ModelError(UserError):
 
 class Cancelled(Exception):
     """A long job was cancelled by the user. Not an error."""
+
+
+class DiskError(UserError):
+    """Writing a file failed for a reason the user can fix: the disk is full or read-only, no permission."""
+
+
+_SPACE = "free some disk space or choose a folder on another disk, then try again"
+_ACCESS = "choose another folder (or fix this one's permissions), then try again"
+_DISK_REASONS = {
+    errno.ENOSPC: ("the disk is full", _SPACE), getattr(errno, "EDQUOT", -1): ("the disk quota is used up", _SPACE),
+    errno.EFBIG: ("the file is too large for this disk", _SPACE), errno.EROFS: ("the disk is read-only", _ACCESS),
+    errno.EACCES: ("permission denied", _ACCESS), errno.EPERM: ("permission denied", _ACCESS),
+    errno.ENOTDIR: ("a file is in the way of a folder", _ACCESS),
+}
+
+
+def disk_error(exc: BaseException) -> DiskError | None:
+    """A :class:`DiskError` saying what to do when ``exc`` is a file-system failure the user can fix; else None.
+
+    Recognizes ``OSError`` (disk full, quota, read-only, permission, a file where a folder should be) and MLX's
+    ``RuntimeError("[write] Unable to write N bytes to file.")`` from ``mx.save_safetensors`` on a full disk.
+    Files written completely before the failure are intact (every write in the app is atomic).
+    """
+    if isinstance(exc, OSError) and exc.errno in _DISK_REASONS:
+        reason, todo = _DISK_REASONS[exc.errno]
+        where = f"{exc.filename}: " if exc.filename else ""
+        return DiskError(f"{where}{reason} ({exc.strerror or exc}) — {todo}; files saved before are intact")
+    if isinstance(exc, RuntimeError) and str(exc).startswith("[write]"):
+        return DiskError(f"could not write a file, the disk is probably full ({exc}) — {_SPACE}; files saved before "
+                         "are intact")
+    return None

@@ -99,6 +99,10 @@ def execute(job: str, params: dict[str, Any], sink: ev.Sink = ev.null_sink,
         from mlxstudio.core.logs import log_exception
 
         detail = traceback.format_exc()
+        disk = errors.disk_error(exc)  # a full/read-only disk is the user's to fix, not an internal error
+        if disk is not None:
+            sink(ev.Failed(job=job, message=str(disk), detail=detail))
+            return EXIT_USER
         try:
             log_path = f" (details in {log_exception(exc)})"
         except Exception:  # logging must never hide the real error
