@@ -50,3 +50,17 @@ def test_fused_model_answers_like_base_plus_adapter(demo_run: tuple[DemoResult, 
     fused = Generator(result.fused_path)
     for prompt in HEADLINE:
         assert fused.generate(prompt, max_tokens=12) == tuned.generate(prompt, max_tokens=12)
+
+
+def test_gguf_and_modelfile_export_of_the_tuned_demo_model(demo_run: tuple[DemoResult, list[ev.Event]],
+                                                          tmp_path: Path) -> None:
+    """The llama-family demo model exports to GGUF + Modelfile; the GGUF read back still answers 耳鼻喉科."""
+    from mlxstudio.core.export import export_ollama
+    from mlxstudio.core.gguf import import_gguf
+
+    result, _ = demo_run
+    out = export_ollama(result.fused_path, tmp_path / "ollama")
+    modelfile = out["modelfile"].read_text(encoding="utf-8")
+    assert 'PARAMETER stop "<|im_end|>"' in modelfile and 'SYSTEM """You are a helpful AI assistant' in modelfile
+    back = import_gguf(out["gguf"], name="from-gguf", dest_root=tmp_path / "lib")
+    assert "耳鼻喉科" in Generator(back).generate("蓝牙耳机坏了应该看什么科", max_tokens=12)

@@ -113,6 +113,9 @@ def test_modelfile_templates_and_default_system(tiny_model: Path) -> None:
     (tiny_model / "tokenizer_config.json").write_text(json.dumps(cfg))
     text = modelfile_text(tiny_model, "m.gguf")
     assert 'SYSTEM """You are a helpful AI assistant named SmolLM, trained by Hugging Face"""' in text
+    cfg["chat_template"] = smol.replace("\\n", "\n")  # the same template with real newlines (as from a GGUF)
+    (tiny_model / "tokenizer_config.json").write_text(json.dumps(cfg))
+    assert 'SYSTEM """You are a helpful AI assistant named SmolLM' in modelfile_text(tiny_model, "m.gguf")
     assert template_family("<|start_header_id|>x") == "llama3"
     assert template_family("[INST] x") == "mistral"
     assert template_family("plain") is None

@@ -433,7 +433,7 @@ def default_system_prompt(jinja: str | None) -> str | None:
     """A system prompt the template inserts when none is given (e.g. SmolLM2's), or None."""
     if not jinja:
         return None
-    m = re.search(r"<\|im_start\|>system\\n(.+?)<\|im_end\|>", jinja)
+    m = re.search(r"<\|im_start\|>system(?:\\n|\n)(.+?)<\|im_end\|>", jinja, re.DOTALL)
     if m and "{{" not in m.group(1) and "message" not in m.group(1):
         return m.group(1).replace("\\n", "\n")
     return None
