@@ -23,15 +23,23 @@ COMMAND_MODULES = ("models_cmd", "data_cmd", "generate_cmd", "train_cmd", "fuse_
                    "download_cmd")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _output_options(default: object) -> argparse.ArgumentParser:
+    """``--quiet`` / ``--json``, accepted before and after the subcommand."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--quiet", "-q", action="store_true", help="print only results and errors")
-    common.add_argument("--json", action="store_true", help="print machine-readable events as JSON lines")
+    common.add_argument("--quiet", "-q", action="store_true", default=default, help="print only results and errors")
+    common.add_argument("--json", action="store_true", default=default,
+                        help="print machine-readable events as JSON lines")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlxstudio-cli",
         description="MLX Studio without the window: models, datasets, training, fusing and testing.",
-        parents=[common],
+        parents=[_output_options(default=False)],
     )
+    # The same flags after the subcommand; SUPPRESS keeps a subcommand from resetting `--json SUB` to False.
+    common = _output_options(default=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"mlxstudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
