@@ -66,6 +66,9 @@ def load_for_training(model: str | Path, sink: ev.Sink = ev.null_sink,
     from mlxstudio.core.mlxrt import mx, nn
 
     path = resolve_model_path(model)
+    from mlxstudio.core.models import validate_model_dir
+
+    validate_model_dir(path)  # a broken/incomplete folder: say which file, before anything is loaded
     info = backend.detect()
     try:
         from mlx_lm.utils import load
