@@ -144,6 +144,9 @@ class TestPage(QWidget):
 
     def _update_sources(self) -> None:
         model, adapter = self.state.model, self.adapter
+        missing = adapter is not None and not (adapter / "adapters.safetensors").is_file()
+        if missing:
+            adapter = None
         self.fused = None
         if adapter is not None:
             fused = find_fused_models(adapter)
@@ -163,7 +166,10 @@ class TestPage(QWidget):
                                     else "Needs a model and a trained adapter")
         self.export_button.setEnabled(can_fuse)
         self.export_adapter_action.setEnabled(adapter is not None)
-        if self.fused is not None:
+        if missing and self.adapter is not None:
+            self._message(f"The adapter {self.adapter.name} has no weights (adapters.safetensors) — was its folder "
+                          "moved or deleted? Pick another one above.")
+        elif self.fused is not None:
             self._message(f"Fused model in the library: <b>{self.fused.name}</b> (third pane).")
         elif has_model and adapter is None:
             self._message('No adapter yet: the base model answers alone. <a href="train">Train one</a> to compare.')

@@ -47,6 +47,7 @@ class ComparePanel(QWidget):
         self.fused: Path | None = None
         self.worker: WorkerThread | None = None
         self._expected: dict[str, str] = {}
+        self._active: set[str] = set()
         self._build()
         self._update_buttons()
 
@@ -214,6 +215,7 @@ class ComparePanel(QWidget):
             return
         params = self.params()
         active = {p["source"] for p in params["panes"]}
+        self._active = active
         for source, pane in self.panes.items():
             if source in active:
                 pane.begin("Loading the model…")
@@ -242,8 +244,8 @@ class ComparePanel(QWidget):
             if pane is not None:
                 pane.append(event.text, event.tokens_per_second)
         elif isinstance(event, ev.Progress) and event.job == "generate":
-            for pane in self.panes.values():
-                if pane.isVisible() and pane.tokens == 0 and event.message == "generating":
+            for source, pane in self.panes.items():
+                if source in self._active and pane.tokens == 0 and event.message == "generating":
                     pane.stats.setText("Thinking about the first token…")
 
     def _on_finished(self, result: dict) -> None:
@@ -253,12 +255,12 @@ class ComparePanel(QWidget):
                 pane.finish(stats[source])
 
     def _on_failed(self, message: str) -> None:
-        for source in {p["source"] for p in self.pane_sources()}:
+        for source in self._active:
             self.panes[source].fail(message)
         self.message.emit(message)
 
     def _on_cancelled(self, _message: str) -> None:
-        for source in {p["source"] for p in self.pane_sources()}:
+        for source in self._active:
             self.panes[source].stopped()
 
     def _on_thread_done(self) -> None:

@@ -92,6 +92,7 @@ class FuseDialog(QDialog):
         except errors.UserError as exc:
             self.problem = str(exc)
         self._validate()
+        self.resize(560, self.sizeHint().height())
 
     def target(self) -> Path:
         return paths.models_dir() / self.name.text().strip()
