@@ -4,12 +4,13 @@ py2app's pipeline — module graph, recipes, the ``python311.zip``, the unzipped
 Info.plist — is plain Python and runs on any OS; only its Mach-O steps (rewriting load commands of the binaries,
 code signing) need macOS. This script skips those, then starts the bundled interpreter exactly the way py2app's
 launcher does (``RESOURCEPATH``, ``EXECUTABLEPATH``, ``ARGVZERO``, ``PYTHONHOME = PYTHONPATH = Contents/Resources``,
-run ``Contents/Resources/__boot__.py``) with ``--mlxstudio-selftest``: the app's imports (MLX, mlx-lm, Qt, hubs,
-transformers), resources and a worker process re-launched through the stand-in launcher must all work from the
-bundle alone. What it cannot show: Mach-O linking, Metal, Cocoa — see packaging/README.md.
+run ``Contents/Resources/__boot__.py``) with ``--mlxstudio-selftest``, then once more to open the window
+(offscreen). The app's imports (MLX, mlx-lm, Qt, hubs, transformers), its resources, a tiny model through tokenizer,
+chat template, generation and a LoRA step, and a worker process re-launched through the stand-in launcher must all
+work from the bundle alone. What it cannot show: Mach-O linking, Metal, Cocoa — see packaging/README.md.
 
     python packaging/check_bundle_linux.py            # ~5 min on 2 cores; output in build/linux-bundle/
-    python packaging/check_bundle_linux.py --reuse    # only re-run the self-test on the last build
+    python packaging/check_bundle_linux.py --reuse    # only re-run the checks on the last build
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ APP = OUT / "dist" / "MLX Studio.app"
 
 def build() -> None:
     """Run py2app with setup_app.py's options, Mach-O steps skipped."""
+    # as when running `python setup_app.py`: the source tree is sys.path[0], so py2app's module graph (which cannot
+    # see through an editable install's import hook) finds mlxstudio and follows its imports
+    sys.path.insert(0, str(ROOT))
     ns = runpy.run_path(str(ROOT / "setup_app.py"))
     ns["patch_py2app_for_namespace_packages"]()
     from py2app import build_app
@@ -97,6 +101,21 @@ def selftest(app: Path = APP) -> dict:
     return json.loads(proc.stdout)
 
 
+def window_probe(app: Path = APP) -> bool:
+    """Start the bundled app with no flag (the window, offscreen, plus a -psn_ argument as Finder adds) and quit."""
+    launcher = write_launcher(app)
+    with tempfile.TemporaryDirectory() as home:
+        env = launcher_env(app, launcher) | {"MLXSTUDIO_HOME": home, "QT_QPA_PLATFORM": "offscreen",
+                                             "MLXSTUDIO_STARTUP_PROBE": "1"}
+        proc = subprocess.run([str(launcher), "-psn_0_4242"], capture_output=True, text=True, env=env, cwd=home,
+                              timeout=300)
+    ok = proc.returncode == 0 and '"shown"' in proc.stdout
+    print(f"window from the bundle: {'shown' if ok else 'FAILED'}")
+    if not ok:
+        print(proc.stdout[-2000:], proc.stderr[-4000:], sep="\n")
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build (unless --reuse), then self-test inside the bundle; exit 0 when the report is ok."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -112,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     if not str(where).startswith(str(APP)):
         print(f"error: mlxstudio was imported from {where}, not from the bundle", file=sys.stderr)
         return 1
-    return 0 if report.get("ok") else 1
+    shown = window_probe()
+    return 0 if report.get("ok") and shown else 1
 
 
 if __name__ == "__main__":
