@@ -218,10 +218,13 @@ class Generator:
                 stats.tokens_per_second = float(response.generation_tps)
                 stats.prompt_tokens_per_second = float(response.prompt_tps)
                 stats.elapsed = time.perf_counter() - tic
+                text = response.text
                 if response.finish_reason:
                     stats.finish_reason = response.finish_reason
-                if response.text:
-                    yield response.text
+                    # cut at the token limit inside a multi-byte character: drop the half character ("�")
+                    text = text.rstrip("\ufffd") if response.finish_reason == "length" else text
+                if text:
+                    yield text
                 if response.finish_reason is None and is_cancelled(cancel):
                     stats.finish_reason = "cancelled"
                     break
