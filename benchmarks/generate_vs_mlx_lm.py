@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PROMPT = "What is the capital of France?"
+PROMPT = "Tell me about the history of Paris in a few sentences."
 
 
 def _measure(kind: str, model: str, tokens: int) -> dict:
@@ -94,7 +94,11 @@ def main() -> int:
     base = rows.get("mlx_lm 4-bit")
     for label, r in rows.items():
         if r is None:
-            print(f"{label:15s} did not finish within {args.timeout:.0f} s")
+            bound = args.q4_tokens / args.timeout
+            studio = rows.get("studio")
+            vs = f" → studio is > x{studio['gen_tok_s'] / bound:.0f} faster" if studio else ""
+            print(f"{label:15s} did not finish {args.q4_tokens} tokens within {args.timeout:.0f} s "
+                  f"(< {bound:.3f} tok/s){vs}")
             continue
         ratio = f" (x{r['gen_tok_s'] / base['gen_tok_s']:.0f} vs stock 4-bit)" if base and base["gen_tok_s"] else ""
         print(f"{label:15s} load {r['load_s']:5.1f} s · prompt {r['prompt_tok_s']:7.1f} tok/s · generation "
