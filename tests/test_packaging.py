@@ -392,6 +392,10 @@ def test_desktop_template_validates() -> None:
     _validate_desktop(RESOURCES_DIR / "linux" / "mlxstudio.desktop")
 
 
+LINUX_ONLY = pytest.mark.skipif(sys.platform == "darwin", reason="install-desktop is for Linux desktops")
+
+
+@LINUX_ONLY
 def test_install_desktop_writes_a_valid_entry_and_icons(tmp_path: Path) -> None:
     from mlxstudio.cli import main
 
@@ -416,6 +420,7 @@ def test_install_desktop_writes_a_valid_entry_and_icons(tmp_path: Path) -> None:
     assert not list((home / "icons").rglob("mlxstudio.*"))
 
 
+@LINUX_ONLY
 def test_install_desktop_without_a_launcher_is_a_user_error(tmp_path: Path) -> None:
     from mlxstudio.cli import main
 

@@ -110,6 +110,8 @@ def test_cli_runs_from_the_wheel(wheel_env: dict[str, Path]) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"mlxstudio {mlxstudio.__version__}"
 
+    if sys.platform == "darwin":
+        return  # install-desktop is Linux-only
     data_home = wheel_env["cwd"] / "share"
     out = _run([str(cli), "--json", "install-desktop", "--data-home", str(data_home)], cwd=wheel_env["cwd"])
     assert out.returncode == 0, out.stderr
