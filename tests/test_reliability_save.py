@@ -315,3 +315,22 @@ def test_recovery_autosave_failure_keeps_the_previous_autosave(monkeypatch: pyte
     assert [p.name for p in recovery_path().parent.iterdir()] == [recovery_path().name]
     rec = read_recovery()
     assert rec is not None and rec.dataset.rows[0]["completion"] == "first"
+
+
+def test_saving_keeps_the_file_permissions(tmp_path: Path) -> None:
+    """Atomic saves write a temp file (mkstemp makes it 0600) and rename it: the saved file must keep the mode the
+    person's file had, and a new file gets the usual mode — not become unreadable to everyone else."""
+    from mlxstudio.core.dataset import load_dataset, save_dataset
+
+    target = tmp_path / "pairs.jsonl"
+    target.write_text('{"prompt": "a", "completion": "b"}\n', encoding="utf-8")
+    for mode in (0o644, 0o640, 0o664):
+        target.chmod(mode)
+        ds = load_dataset(target)
+        ds.set_cell(0, "completion", f"mode {mode:o}")
+        save_dataset(ds)
+        assert stat.S_IMODE(target.stat().st_mode) == mode
+    umask = os.umask(0o022)
+    os.umask(umask)
+    fresh = save_dataset(load_dataset(target), tmp_path / "new.csv")
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask

@@ -23,6 +23,28 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _chmod_like(fd: int, target: Path) -> None:
+    """Give the temp file (mkstemp makes it 0600) the mode the target has, or a new file's usual mode (0666 & ~umask),
+    so saving never makes a person's file unreadable to the others who could read it before."""
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
+    with contextlib.suppress(OSError):  # e.g. a filesystem without permissions
+        os.fchmod(fd, mode)
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask would, for an instant, for every thread)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8",
                 newline: str | None = None) -> Iterator[IO[Any]]:
@@ -35,6 +57,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     binary = "b" in mode
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        _chmod_like(fd, target)
         with os.fdopen(fd, mode, encoding=None if binary else encoding,
                        newline=None if binary else newline) as fh:
             yield fh

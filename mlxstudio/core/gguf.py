@@ -168,6 +168,11 @@ def check_gguf(gguf_path: str | Path) -> GGUFInfo:
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
         raise ModelError(f"{p.name} is missing the tensor {missing[0]!r}{more}; the file is damaged or incomplete.")
+    tokens = info.metadata.get("tokenizer.ggml.tokens")
+    embed = info.tensor("token_embd.weight")
+    if isinstance(tokens, list) and embed is not None and len(tokens) > int(embed.shape[0]):
+        raise ModelError(f"{p.name} is damaged: its tokenizer has {len(tokens)} tokens but the model has only "
+                         f"{int(embed.shape[0])} token embeddings. Download the file again or use another one.")
     return info
 
 
@@ -429,7 +434,10 @@ def import_gguf(gguf_path: str | Path, name: str | None = None, dest_root: Path 
         progress("writing tokenizer")
         from mlxstudio.core.gguf_tokenizer import write_tokenizer
 
-        tok = write_tokenizer(info.metadata, staging, model_max_length=config.get("max_position_embeddings"))
+        try:
+            tok = write_tokenizer(info.metadata, staging, model_max_length=config.get("max_position_embeddings"))
+        except ModelError as exc:  # its messages say "the GGUF file…": name which one
+            raise ModelError(f"{src.name}: {exc}") from None
         for w in tok.warnings:
             sink(Log(message=f"{src.name}: {w}", level="warning"))
         if tok.bos_token_id is not None:

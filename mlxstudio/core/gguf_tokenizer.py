@@ -123,8 +123,12 @@ def _byte_level_tokenizer(meta: dict[str, Any]) -> tuple[Any, list[str]]:
         if sep:
             merges.append((a, b))
     pre_name = str(meta.get("tokenizer.ggml.pre", "default"))
-    tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, fuse_unk=False, byte_fallback=False,
-                               ignore_merges=pre_name in IGNORE_MERGES))
+    try:
+        tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, fuse_unk=False, byte_fallback=False,
+                                   ignore_merges=pre_name in IGNORE_MERGES))
+    except Exception as exc:  # e.g. a merge whose result is not in the vocabulary: a damaged file
+        raise ModelError(f"the GGUF's tokenizer is damaged ({exc}); download the file again, or the MLX version of "
+                         "the model from a hub.") from None
     pre, warning = _pre_tokenizer(pre_name)
     if warning:
         warnings.append(warning)

@@ -145,8 +145,15 @@ class TrainConfig:
             if self.warmup and self.epochs == 0 and self.warmup >= self.iters:
                 out.append(("warmup", f"warm-up ({self.warmup} steps) must be shorter than the run "
                                       f"({self.iters} iterations)"))
-            if self.optimizer_config and not isinstance(self.optimizer_config.get(self.optimizer, {}), dict):
+            opt = self.optimizer_config.get(self.optimizer, {}) if self.optimizer_config else {}
+            if not isinstance(opt, dict):
                 out.append(("optimizer_config", f"optimizer_config.{self.optimizer} must be a mapping"))
+            else:
+                for k, v in opt.items():  # mlx's optimizers take numbers (betas: a list of them)
+                    vs = v if isinstance(v, list) and v else [v]
+                    if not all(isinstance(x, (int, float)) for x in vs):
+                        out.append(("optimizer_config", f"optimizer_config.{self.optimizer}.{k}: expected a number "
+                                                        f"or a list of numbers, got {_type_name(v)} {v!r}"))
         return out
 
     def validate(self) -> TrainConfig:
@@ -265,7 +272,7 @@ class TrainConfig:
         probs = cfg.problems()
         if probs:
             k, m = probs[0]
-            raise fail(k, m)
+            raise fail(values[k][0] if k in values else k, m)  # the key as written (e.g. lr_schedule.warmup)
         return cfg
 
     def to_yaml(self, path: str | Path | None = None) -> str:
@@ -311,6 +318,10 @@ def load_yaml(path: str | Path) -> tuple[TrainConfig, dict[str, Any], list[str]]
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", p) from None
     lines = _key_lines(node)
+    twice = _duplicate_key(node)
+    if twice is not None:  # YAML keeps the last one silently: a setting the person believes in would be ignored
+        key, first, again = twice
+        raise ConfigError(f"{key}: given twice (lines {first} and {again}) — keep one", p, again)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -353,6 +364,22 @@ def _key_lines(node: yaml.Node | None) -> dict[str, int]:
             for k2, _ in v.value:
                 out[f"{key}.{k2.value}"] = k2.start_mark.line + 1
     return out
+
+
+def _duplicate_key(node: yaml.Node | None) -> tuple[str, int, int] | None:
+    """(key, first line, second line) of a key given twice in a top-level or nested mapping, else None."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    seen: dict[str, int] = {}
+    for k, v in node.value:
+        line = k.start_mark.line + 1
+        if str(k.value) in seen:
+            return str(k.value), seen[str(k.value)], line
+        seen[str(k.value)] = line
+        nested = _duplicate_key(v)
+        if nested is not None:
+            return f"{k.value}.{nested[0]}", nested[1], nested[2]
+    return None
 
 
 def _type_name(value: Any) -> str:
