@@ -320,6 +320,8 @@ def _download(backend: ModuleType, hub: str, label: str, model_id: str, name: st
             sink(ev.Log(f"{model_id} is already quantized ({q.get('bits')}-bit) — kept as it is."))
         else:
             sink(ev.Log(f"Converting to {quantize}-bit MLX with mlx_lm.convert…"))
+            for old in (staging / "converted", *staging.glob(".converted.converting-*")):  # a killed attempt's
+                shutil.rmtree(old, ignore_errors=True)  # output: convert again from the verified files
             final = convert.convert_model(files_dir, staging / "converted", quantize=quantize, group_size=group_size,
                                           source=source, sink=sink, cancel=cancel)
             extra["quantization"] = f"{quantize}-bit g{group_size} (converted with mlx_lm.convert)"
