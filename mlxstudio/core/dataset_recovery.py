@@ -51,6 +51,9 @@ def write_recovery(ds: Dataset, name: str = "data-page") -> Path:
                             "path": str(ds.path) if ds.path else None, "rows": ds.rows, "lines": ds.lines}
     target = recovery_path(name)
     atomic_write_text(target, json.dumps(data, ensure_ascii=False))
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # temp files of autosaves killed mid-write
+        with contextlib.suppress(OSError):
+            stale.unlink()
     return target
 
 
