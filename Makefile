@@ -16,7 +16,7 @@ test: setup lint     ## install everything, then run the linters and the whole t
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check mlxstudio tests benchmarks setup_app.py
+	$(BIN)/ruff check mlxstudio tests benchmarks packaging setup_app.py
 	$(BIN)/lint-imports
 
 setup: system-deps $(STAMP)

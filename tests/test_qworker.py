@@ -135,3 +135,19 @@ def test_signal_emit_keeps_reference_counts():
     for _ in range(200):
         e.sig.emit(None)
     assert sys.getrefcount(True) >= before
+
+
+def test_running_workers_survives_a_deleted_worker(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A worker whose Qt parent deleted it before it was forgotten must not crash running_workers()."""
+    import shiboken6
+    from PySide6.QtWidgets import QWidget
+
+    from mlxstudio.gui import qworker
+
+    parent = QWidget()
+    w = qworker.WorkerThread("generate", {}, parent=parent)
+    qworker._live.add(w)
+    shiboken6.delete(parent)
+    assert not shiboken6.isValid(w)
+    assert w not in qworker.running_workers()
+    assert w not in qworker._live

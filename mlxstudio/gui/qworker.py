@@ -20,6 +20,7 @@ import os
 import time
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 
 from mlxstudio.core import events as ev
@@ -172,7 +173,13 @@ class WorkerThread(QThread):
 
 # -- quitting ----------------------------------------------------------------------------------------------------
 def running_workers() -> list[WorkerThread]:
-    """Worker threads that have not finished yet."""
+    """Worker threads that have not finished yet.
+
+    A worker whose Qt object was deleted (its parent went away before ``finished`` was delivered) is dropped here
+    instead of crashing on the dead C++ object.
+    """
+    for w in [w for w in _live if not shiboken6.isValid(w)]:
+        _live.discard(w)
     return [w for w in _live if not w.isFinished()]
 
 
