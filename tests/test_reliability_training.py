@@ -109,8 +109,11 @@ def test_killed_at_random_moments_then_resumed(tiny_model_session: Path, tmp_pat
             killer.cancel()
         last = ckpt.latest_checkpoint(out)
         progress.append((target, round(delay, 3), w.returncode, last.name if last else None))
+        if isinstance(final, ev.Finished):  # a fast machine finished within the delay: all is written
+            break
         assert isinstance(final, ev.Failed) and "SIGKILL" in final.message, progress
     last = ckpt.latest_checkpoint(out)
-    run_training(model, data, out, CHAIN_CONFIG, resume=last is not None)
+    if last is None or int(last.name) < total:  # (killed after the last checkpoint: the run is complete)
+        run_training(model, data, out, CHAIN_CONFIG, resume=last is not None)
     ref.check(out, model)
-    assert len(progress) >= 2, progress
+    assert sum(1 for p in progress if p[2] == -9) >= 1, progress
