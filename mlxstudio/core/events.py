@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, TypeVar, cast, dataclass_transform
 
 _REGISTRY: dict[str, type[Event]] = {}
 E = TypeVar("E", bound="type[Event]")
@@ -19,9 +19,9 @@ E = TypeVar("E", bound="type[Event]")
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
 def event(cls: E) -> E:
     """Class decorator: make ``cls`` a frozen dataclass and register it for JSON round-trips."""
-    dc: E = dataclasses.dataclass(frozen=True)(cls)
+    dc = dataclasses.dataclass(frozen=True)(cls)
     _REGISTRY[cls.__name__] = dc
-    return dc
+    return cast(E, dc)
 
 
 class Event:
