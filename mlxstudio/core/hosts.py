@@ -99,6 +99,8 @@ def _positive(text: str, where: str) -> int:
 def _parse_entry(text: str, where: str, line: int | None) -> Host:
     parts = text.split()
     name, ips, slots = parts[0], [], 1
+    if name.startswith("-") or any(c in name for c in "'\"`$;|&<>(){}\\"):
+        raise HostsError(f"{where}: {name!r} is not a host name")
     for extra in parts[1:]:
         if extra.startswith("slots="):
             slots = _positive(extra[len("slots="):], where)
@@ -109,8 +111,6 @@ def _parse_entry(text: str, where: str, line: int | None) -> Host:
                              "'name [ip] [slots=N]'")
     if name.lower() in LOCAL_NAMES:
         return Host(LOCALHOST, tuple(ips) or (LOCALHOST,), slots, line)
-    if any(c in name for c in "'\"`$;|&<>(){}\\"):
-        raise HostsError(f"{where}: {name!r} is not a host name")
     if _is_ip(name) and not ips:
         ips = [name]
     return Host(name, tuple(ips), slots, line)

@@ -44,6 +44,7 @@ from mlxstudio.core.hosts import Host, mlx_hostfile, world_size
 from mlxstudio.core.worker import EXIT_CANCELLED, EXIT_OK, EXIT_USER, WorkerProcess
 
 BACKEND = "ring"
+LOST_PEER = "lost the connection to another rank"
 DEFAULT_PORT = 32323
 """First TCP port of the ring between machines (one port per rank); local runs pick free ports instead."""
 
@@ -184,15 +185,26 @@ def broadcast_checkpoint(loaded: tuple[dict[str, Any], dict[str, Any], dict[str,
 
 # -- the rank process --------------------------------------------------------------------------------------------
 class _RankSink:
-    """A rank other than 0 reports only its failure (prefixed with the rank and machine); rank 0 reports for all."""
+    """Rank 0 reports for the group; another rank reports only its failure (prefixed with the rank and machine).
+
+    A collective that fails because a peer went away becomes one clear sentence (the launcher then says which rank).
+    """
 
     def __init__(self, writer: ev.Sink, rank: int) -> None:
         self.writer = writer
-        self.prefix = f"rank {rank} ({socket.gethostname()}): "
+        self.rank = rank
+        self.prefix = f"rank {rank} ({socket.gethostname()}): " if rank else ""
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.Failed):
-            self.writer(ev.Failed(job=event.job, message=self.prefix + event.message, detail=event.detail))
+            message = event.message
+            if "[ring]" in message:
+                message = (f"{LOST_PEER} ({message.split('[ring]', 1)[1].split('(details', 1)[0].strip()}): it "
+                           "stopped or its machine went away. The last complete checkpoint is kept — resume to "
+                           "continue")
+            self.writer(ev.Failed(job=event.job, message=self.prefix + message, detail=event.detail))
+        elif self.rank == 0:
+            self.writer(event)
 
 
 def rank_main(argv: list[str] | None = None) -> int:
@@ -212,7 +224,7 @@ def rank_main(argv: list[str] | None = None) -> int:
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         writer(ev.Failed(job="worker", message=f"rank {rank}: bad job spec: {exc}"))
         return EXIT_USER
-    sink: ev.Sink = writer if rank == 0 else _RankSink(writer, rank)
+    sink: ev.Sink = _RankSink(writer, rank)
     try:
         from mlxstudio.core.mlxrt import mx
 
@@ -223,6 +235,7 @@ def rank_main(argv: list[str] | None = None) -> int:
         return EXIT_USER
     if g.rank() != rank:
         rank = int(g.rank())
+        sink = _RankSink(writer, rank)
     cancel = threading.Event()
     if rank == 0:
         threading.Thread(target=_watch_stdin, args=(sys.stdin, cancel, False), daemon=True,
@@ -334,6 +347,7 @@ class GroupProcess(WorkerProcess):
         if self.proc is None:
             self.start()
         assert self.proc is not None and self.proc.stdout is not None
+        held: ev.Failed | None = None
         for line in self.proc.stdout:
             line = line.strip()
             if not line:
@@ -346,38 +360,56 @@ class GroupProcess(WorkerProcess):
                 continue
             if isinstance(event, (ev.Finished, ev.Failed, ev.Cancelled)):
                 self._final = event
+                if isinstance(event, ev.Failed) and LOST_PEER in event.message:
+                    held = event  # a consequence: say which rank stopped once the launcher has told us
+                    continue
             yield event
         self.proc.wait()
         self._finish()
         if self._final is None:
             yield ev.Failed(job=self.job, message=self.group_failure(), detail=self.stderr_tail())
+        elif held is not None:
+            yield ev.Failed(job=self.job, message=self._rank_failure() or held.message, detail=held.detail)
 
-    def group_failure(self) -> str:
-        """One sentence about why the group ended without a result (from the launcher's messages)."""
-        text = self.stderr_tail(200)
+    def _rank_failure(self) -> str | None:
+        """The rank that stopped first, from the launcher's messages (None when it did not say)."""
+        text = _strip_ansi(self.stderr_tail(200))
         names = rank_hosts(self.hosts)
+        found: list[tuple[int, str]] = []
         for m in re.finditer(r"Node with rank (\d+) (exited with code (-?\d+)|was killed)", text):
             r = int(m.group(1))
             code = int(m.group(3)) if m.group(3) is not None else None
+            where = f"rank {r} ({names[r] if r < len(names) else '?'})"
             if code == 0:
                 continue
-            where = f"rank {r} ({names[r] if r < len(names) else '?'})"
-            if code is None or code < 0:
-                sig = "a signal"
-                with contextlib.suppress(ValueError, TypeError):
-                    sig = signal.Signals(-code).name if code is not None else "the launcher"
-                why = f"{where} was killed by {sig}"
+            if code is None:  # the launcher stopped it because another rank had ended: not the cause
+                found.append((3, f"{where} was stopped"))
+            elif code < 0:
+                sig = f"signal {-code}"
+                with contextlib.suppress(ValueError):
+                    sig = signal.Signals(-code).name
+                found.append((0, f"{where} was killed by {sig}"))
             elif code == 255:
-                why = f"{where} could not be started over ssh (check it with Test connection)"
+                found.append((1, f"{where} could not be started over ssh, or lost its ssh connection"))
             elif code == 127:
-                why = f"{where}: the Python interpreter {self.python or sys.executable} does not exist there"
+                found.append((1, f"{where}: the Python interpreter {self.python or sys.executable} does not exist "
+                                 "there"))
             else:
-                why = f"{where} stopped with exit code {code}"
-            return (f"{why}; the other ranks were stopped. The last complete checkpoint is kept — resume to "
-                    f"continue. Details: {self.stderr_path}")
-        last = [ln for ln in text.splitlines() if ln.strip()]
+                found.append((2, f"{where} stopped with exit code {code}"))
+        if not found:
+            return None
+        why = min(found, key=lambda x: x[0])[1]
+        return (f"{why}; the other ranks were stopped. The last complete checkpoint is kept — resume to continue. "
+                f"Details: {self.stderr_path}")
+
+    def group_failure(self) -> str:
+        """One sentence about why the group ended without a result (from the launcher's messages)."""
+        found = self._rank_failure()
+        if found:
+            return found
+        last = [ln for ln in _strip_ansi(self.stderr_tail(200)).splitlines() if ln.strip()]
         tail = last[-1].strip() if last else f"exit code {self.proc.returncode if self.proc else '?'}"
-        return f"the training group stopped unexpectedly ({_strip_ansi(tail)}); see {self.stderr_path}"
+        return f"the training group stopped unexpectedly ({tail}); see {self.stderr_path}"
 
     def cancel(self) -> None:
         """Ask every rank to stop after the current step (rank 0 saves the adapter and a checkpoint)."""
