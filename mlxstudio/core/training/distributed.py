@@ -240,12 +240,34 @@ def rank_main(argv: list[str] | None = None) -> int:
     if rank == 0:
         threading.Thread(target=_watch_stdin, args=(sys.stdin, cancel, False), daemon=True,
                          name="rank-stdin").start()
+        threading.Thread(target=_watch_client, args=(cancel,), daemon=True, name="rank-client").start()
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGINT, (lambda *_: cancel.set()) if rank == 0 else signal.SIG_IGN)
     code = execute(job, params, sink, cancel.is_set if rank == 0 else (lambda: False))
     if rank != 0 and code == EXIT_CANCELLED:
         return EXIT_OK  # rank 0 decided to stop and exits last: a non-zero code here would make the launcher kill it
     return code
+
+
+def _watch_client(cancel: threading.Event, every: float = 1.0) -> None:
+    """Stop gracefully when the app/CLI that started the group is gone (it crashed or was killed).
+
+    The launcher does not pass on the end of its stdin, so rank 0 watches the client's pid itself (same machine only).
+    """
+    try:
+        pid = int(os.environ.get("MLXSTUDIO_CLIENT_PID", "0"))
+    except ValueError:
+        return
+    if pid <= 0 or os.environ.get("MLXSTUDIO_CLIENT_HOST") != socket.gethostname():
+        return
+    while not cancel.wait(every):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            cancel.set()
+            return
+        except PermissionError:
+            continue
 
 
 # -- launching ---------------------------------------------------------------------------------------------------
@@ -314,7 +336,8 @@ class GroupProcess(WorkerProcess):
         self.port = port
         cmd = [*launcher_command(self.python), "--backend", BACKEND, "--hostfile", str(self.hostfile or "HOSTFILE"),
                "--starting-port", str(port)]
-        for key in ("PYTHONUNBUFFERED=1", "TOKENIZERS_PARALLELISM=false"):
+        for key in ("PYTHONUNBUFFERED=1", "TOKENIZERS_PARALLELISM=false", f"MLXSTUDIO_CLIENT_PID={os.getpid()}",
+                    f"MLXSTUDIO_CLIENT_HOST={socket.gethostname()}"):
             cmd += ["--env", key]
         return [*cmd, "--", *rank_command(self.job, self.params, self.python)]
 
