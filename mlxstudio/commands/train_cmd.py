@@ -5,6 +5,8 @@ Flags are generated from :class:`~mlxstudio.core.training.config.TrainConfig` (n
 ``--config`` reads an mlx_lm-style YAML file (its ``model``/``data``/``adapter_path`` keys are used too); flags given
 on the command line override the file. Ctrl+C stops after the current step and keeps the adapter (resume with
 ``--resume``); a second Ctrl+C aborts.
+``--nproc N`` / ``--hosts`` run the same job as a group of ranks through ``mlx.launch`` (ring backend; see
+:mod:`mlxstudio.core.training.distributed`): rank 0's events are shown as usual, Ctrl+C stops every rank.
 """
 
 from __future__ import annotations
@@ -63,6 +65,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --adapter-path")
     p.add_argument("--save-config", default=None, metavar="YAML",
                    help="write the merged settings to this YAML file and exit (no training)")
+    dist = p.add_argument_group("several processes or machines (mlx.launch, ring backend)")
+    dist.add_argument("--nproc", type=int, default=None, metavar="N",
+                      help="run N ranks on this machine (with --hosts: N ranks on each host); the batch size is "
+                           "split across all ranks, so it must be a multiple of their number")
+    dist.add_argument("--hosts", default=None, metavar="HOSTFILE|H1,H2",
+                      help="train on several machines: a host file (one 'name [ip]' per line, or MLX's JSON "
+                           "hostfile) or names separated by commas; rank 0 (the first host) writes the adapter. "
+                           "Every machine needs passwordless ssh and the same Python environment, model and data "
+                           "paths")
+    dist.add_argument("--port", type=int, default=None, metavar="P",
+                      help="first TCP port of the ring between machines (default 32323; local runs pick free ports)")
     add_config_flags(p)
     p.set_defaults(func=run)
 
@@ -93,6 +106,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         raise UserError("give --model and --data (or model: and data: in the --config file)")
     if not Path(str(data)).exists():
         raise UserError(f"{data}: dataset not found — give a JSONL/CSV file or a folder with train.jsonl")
+    group = group_hosts(args, cfg)
     run_dir = None
     if not adapter_path:
         if args.resume:
@@ -103,6 +117,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
         runs.create_run(run_dir, model=str(model), dataset=str(data), config=cfg.to_dict(),
                         total_iterations=cfg.iters)
         adapter_path = str(run_dir)
+
+    if group is not None:
+        return run_group(args, out, group, str(model), str(data), str(adapter_path), cfg, run_dir)
 
     stop = threading.Event()
     result: dict[str, Any] = {}
@@ -138,4 +155,101 @@ def run(args: argparse.Namespace, out: Output) -> int:
         runs.update_run(run_dir, status=status, message=str(result.get("message", "")))
     if code == 0:
         out.result(str(adapter_path), data={"adapter_path": str(adapter_path), **result})
+    return code
+
+
+# -- several ranks (mlx.launch) ------------------------------------------------------------------------------------
+def group_hosts(args: argparse.Namespace, cfg: TrainConfig) -> list[Any] | None:
+    """The resolved host list of a multi-rank run (None: train in this process); refuses an unsplittable batch."""
+    nproc = getattr(args, "nproc", None)
+    spec = getattr(args, "hosts", None)
+    if nproc is not None and nproc < 1:
+        raise UserError(f"--nproc {nproc}: give at least 1")
+    if not spec and (nproc or 1) == 1:
+        return None
+    from mlxstudio.core import hosts as hostlib
+    from mlxstudio.core.training.distributed import check_batch_size
+
+    if spec:
+        listed = [dataclasses.replace(h, slots=h.slots * (nproc or 1)) for h in hostlib.parse_hosts(spec)]
+        resolved = hostlib.resolve_hosts(listed)
+    else:
+        resolved = hostlib.local_hosts(int(nproc or 1))
+    check_batch_size(cfg.batch_size, hostlib.world_size(resolved))
+    return resolved
+
+
+def run_group(args: argparse.Namespace, out: Output, group: list[Any], model: str, data: str, adapter_path: str,
+              cfg: TrainConfig, run_dir: Path | None) -> int:
+    """Train with one rank per host entry through ``mlx.launch``; rank 0's events go to ``out``."""
+    import os
+    from collections import Counter
+
+    from mlxstudio.core import hosts as hostlib
+    from mlxstudio.core.models import resolve_model
+    from mlxstudio.core.training.distributed import GroupProcess, rank_hosts
+
+    model_dir, data_path = str(resolve_model(model)), os.path.abspath(data)
+    adapter_path = os.path.abspath(adapter_path)
+    remote = [h for h in group if not h.is_local]
+    if remote:
+        out.info(f"checking {len(remote)} remote host(s) over ssh…")
+        bad = [s for s in hostlib.check_hosts(remote, paths=[model_dir, data_path]) if not s.ok]
+        if bad:
+            raise hostlib.HostsError("cannot start the group: " + "; ".join(f"{s.host}: {s.message}" for s in bad))
+    names = rank_hosts(group)
+    where = ", ".join(f"{n} on {name}" for name, n in Counter(names).items())
+    out.info(f"training with {len(names)} ranks ({where}); each takes {cfg.batch_size // len(names)} of the "
+             f"{cfg.batch_size} rows of every batch; rank 0 ({names[0]}) writes {adapter_path}")
+    params = {"model": model_dir, "data": data_path, "adapter_path": adapter_path, "config": cfg.to_dict(),
+              "resume": bool(args.resume)}
+    proc = GroupProcess("train", params, group, port=getattr(args, "port", None))
+    result: dict[str, Any] = {}
+    stopping = threading.Event()
+
+    def on_sigint(_sig: int, _frame: Any) -> None:
+        if stopping.is_set():
+            out.info("aborting: killing every rank (the last complete checkpoint is kept)")
+            proc.kill()
+            return
+        stopping.set()
+        proc.cancel()
+        out.info("stopping every rank after this step (the adapter will be saved) — press Ctrl+C again to abort")
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    if run_dir is not None:
+        from mlxstudio.core import runs
+
+        runs.update_run(run_dir, status="running")
+    try:
+        proc.start()
+        final = None
+        for event in proc.events():
+            if isinstance(event, ev.Finished):
+                result.update(event.result)
+            out.sink(event)
+            final = event
+    finally:
+        if proc.running:
+            proc.kill()
+        proc.wait(10)
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if isinstance(final, ev.Finished):
+        code = 0
+    elif isinstance(final, ev.Cancelled):
+        code = 130
+    else:
+        message = getattr(final, "message", "")
+        code = 3 if (message.startswith("internal error") or "stopped unexpectedly" in message
+                     or "was killed" in message) else 2
+    if run_dir is not None:
+        from mlxstudio.core import runs
+
+        status = {0: "finished", 130: "stopped"}.get(code, "failed")
+        runs.update_run(run_dir, status=status, message=str(result.get("message", "")))
+    if code == 0:
+        out.result(adapter_path, data={"adapter_path": adapter_path, **result})
     return code

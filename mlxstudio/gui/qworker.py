@@ -110,8 +110,12 @@ class WorkerThread(QThread):
         return self._stop_requested
 
     # -- the thread --------------------------------------------------------------------------------------------
+    def make_process(self) -> WorkerProcess:
+        """The process to supervise (a subclass may return a WorkerProcess subclass, e.g. a group of ranks)."""
+        return WorkerProcess(self.job, self.params, env=self.env)
+
     def run(self) -> None:  # runs on the QThread
-        proc = WorkerProcess(self.job, self.params, env=self.env)
+        proc = self.make_process()
         try:
             proc.start()
         except OSError as exc:

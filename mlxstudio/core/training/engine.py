@@ -165,19 +165,29 @@ class _Trainer:
         self.model_ref, self.data_ref, self.out = model, data, out
         self.sink, self.cancel, self.resume = sink, cancel, resume
         self.metrics: list[dict[str, Any]] = []
+        self.group: Any = None
+        self.rank, self.world, self.writer = 0, 1, True  # see run(): a rank of an mlx.launch group (distributed.py)
 
     # -- set-up ------------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         from mlxstudio.core.mlxrt import mx
 
         t_start = time.perf_counter()
+        from mlxstudio.core.training import distributed as dist
+
+        self.group = dist.group()  # several ranks: each trains on its shard, only rank 0 writes and reports
+        self.rank, self.world = int(self.group.rank()), int(self.group.size())
+        self.writer = self.rank == 0
+        if not self.writer:
+            self.sink = ev.null_sink
         cfg, out, sink = self.cfg, self.out, self.sink
         resume_from = None
-        if self.resume:
+        if self.resume and self.writer:  # the other ranks get rank 0's checkpoint (broadcast_checkpoint)
             resume_from = ckpt.latest_checkpoint(out)
             if resume_from is None:
                 raise UserError(f"{out}: no complete checkpoint to resume from — start a new run instead")
-        out.mkdir(parents=True, exist_ok=True)
+        if self.writer:
+            out.mkdir(parents=True, exist_ok=True)
 
         from mlxstudio.core.loading import load_for_training
 
@@ -209,6 +219,7 @@ class _Trainer:
             sink(ev.Log(f"only {len(train)} training rows: batch size lowered from {batch_size} to {len(train)}.",
                         "warning"))
             batch_size = len(train)
+        dist.check_batch_size(batch_size, self.world)
         if rows["train"] and "text" in rows["train"][0] and cfg.mask_prompt:
             sink(ev.Log("plain-text data: every token is trained (prompt masking applies to prompt/completion and "
                         "chat data only)."))
@@ -240,8 +251,9 @@ class _Trainer:
         start = 0
         st: dict[str, Any] = {}
         grad_accum = None
-        if resume_from is not None:
-            adapters, opt_flat, st = ckpt.load_checkpoint(resume_from)
+        if self.resume:
+            adapters, opt_flat, st = dist.broadcast_checkpoint(
+                ckpt.load_checkpoint(resume_from) if resume_from is not None else None, self.group)
             self._check_resumable(st, total, resume_from)
             if st.get("data_fingerprint") != fingerprint:
                 sink(ev.Log("the training data changed since the checkpoint: the run continues on the new data "
@@ -259,7 +271,7 @@ class _Trainer:
             start = int(st["iteration"])
             self.metrics = list(st.get("metrics", []))
             sink(ev.Log(f"resuming at iteration {start} of {total} from {resume_from}"))
-        else:
+        elif self.writer:
             for stale in (out / ckpt.CHECKPOINTS_DIR, ):
                 shutil.rmtree(stale, ignore_errors=True)
             (out / BEST_ADAPTER_FILE).unlink(missing_ok=True)
@@ -270,8 +282,12 @@ class _Trainer:
                           "adapter_path": str(out), "iters": total,
                           "base_model_quantization": loaded.quantization,
                           "dequantized_for_training": loaded.dequantized}
-        atomic_write_json(out / "adapter_config.json", adapter_config)
-        atomic_write_text(out / "config.yaml", cfg.to_yaml())
+        if self.writer:
+            atomic_write_json(out / "adapter_config.json", adapter_config)
+            atomic_write_text(out / "config.yaml", cfg.to_yaml())
+        if self.world > 1:
+            sink(ev.Log(f"{self.world} ranks: each computes {batch_size // self.world} of the {batch_size} rows of "
+                        "every batch; their gradients are combined (weighted by trained tokens) before each update."))
 
         sink(ev.Log(f"{len(train)} training rows, {len(valid)} validation rows; {total} iterations of batch "
                     f"{batch_size}; training {n_trainable / 1e6:.3f}M of {n_total / 1e6:.1f}M parameters "
@@ -310,10 +326,13 @@ class _Trainer:
         value_and_grad = nn.value_and_grad(model, loss_fn)
         accum_steps = cfg.grad_accumulation_steps
         state = [model.state, optimizer.state, mx.random.state]
+        group, world = self.group, self.world
 
         def step(*args: Any) -> tuple[Any, Any, Any]:
             *batch_args, prev_grad, do_update = args
             (lvalue, toks), grad = value_and_grad(model, *batch_args)
+            if world > 1:  # the whole global batch's loss and gradient, on every rank
+                lvalue, toks, grad = dist.average_step(lvalue, toks, grad, group)
             if prev_grad is not None:
                 grad = tree_map(lambda x, y: x + y, grad, prev_grad)
             if do_update:
@@ -350,14 +369,15 @@ class _Trainer:
             tic = time.perf_counter()
 
             def progress() -> None:
-                if self.cancel():
+                if self.world == 1 and self.cancel():  # a group validates to the end (it all-reduces at the end)
                     raise _StopEval
 
             try:
                 val = evaluate(model=model, dataset=None, batch_size=batch_size, num_batches=-1,
                                max_seq_length=cfg.max_seq_length,
                                loss=fastpath.selected_loss if select else default_loss,
-                               iterate_batches=iterate_fixed(val_batches, select), progress_callback=progress)
+                               iterate_batches=iterate_fixed(val_batches[self.rank::self.world], select),
+                               progress_callback=progress)
             except _StopEval:
                 return None
             finally:
@@ -368,6 +388,8 @@ class _Trainer:
             return val
 
         def save_checkpoint(it: int) -> Path:
+            if not self.writer:
+                return out
             flat_opt = dict(tree_flatten(optimizer.state))
             if grad_accum is not None:
                 flat_opt.update({f"grad_accum.{k}": v for k, v in tree_flatten(grad_accum)})
@@ -390,10 +412,11 @@ class _Trainer:
         it = start
         cancelled = stopped_early = False
         while it < total:
-            if self.cancel():
+            if dist.agree(self.cancel(), self.group):  # a group stops together, at rank 0's request
                 cancelled = True
                 break
-            b = make_batch(train, order.indices(it), cfg.pad_multiple, cfg.max_seq_length, select)
+            b = make_batch(train, dist.shard(order.indices(it), self.rank, self.world), cfg.pad_multiple,
+                           cfg.max_seq_length, select)
             it += 1
             tic = time.perf_counter()
             lvalue, toks, grad_accum = step(*step_args(b), grad_accum, it % accum_steps == 0)
@@ -424,7 +447,7 @@ class _Trainer:
                 if val is not None:
                     if early["best_val"] is None or val < early["best_val"]:
                         early.update(best_val=val, best_iteration=it, bad_evals=0)
-                        if cfg.keep_best:
+                        if cfg.keep_best and self.writer:
                             ckpt.save_safetensors_atomic(out / BEST_ADAPTER_FILE,
                                                          dict(tree_flatten(model.trainable_parameters())))
                     else:
@@ -444,7 +467,7 @@ class _Trainer:
             if it > start or not (out / ADAPTER_FILE).exists():
                 save_checkpoint(it)
             raise Cancelled(f"stopped at iteration {it} of {total}; adapter saved in {out} (resume to continue)")
-        if cfg.keep_best and (out / BEST_ADAPTER_FILE).exists():
+        if cfg.keep_best and self.writer and (out / BEST_ADAPTER_FILE).exists():
             shutil.copyfile(out / BEST_ADAPTER_FILE, out / ADAPTER_FILE)
             sink(ev.Log(f"kept the adapter with the best validation loss ({early['best_val']:.4f} at iteration "
                         f"{early['best_iteration']})."))
@@ -511,11 +534,14 @@ class _Trainer:
     def _report(self, event: ev.TrainReport | ev.ValReport) -> None:
         rec = {k: v for k, v in event.to_dict().items() if k != "event"}
         self.metrics.append(rec)
-        with open(self.out / METRICS_FILE, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec, allow_nan=True) + "\n")
+        if self.writer:
+            with open(self.out / METRICS_FILE, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(rec, allow_nan=True) + "\n")
         self.sink(event)
 
     def _write_metrics_file(self) -> None:
+        if not self.writer:
+            return
         atomic_write_text(self.out / METRICS_FILE,
                           "".join(json.dumps(r, allow_nan=True) + "\n" for r in self.metrics))
 

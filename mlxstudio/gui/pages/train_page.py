@@ -36,6 +36,7 @@ from mlxstudio.core.training.config import ConfigError, TrainConfig
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.state import AppState, StepStatus
 from mlxstudio.gui.train.config_form import ConfigForm
+from mlxstudio.gui.train.hosts_panel import GroupWorkerThread, HostsPanel
 from mlxstudio.gui.train.log_panel import LogPanel
 from mlxstudio.gui.train.plots import LivePlots
 from mlxstudio.gui.train.progress import ProgressStrip, format_bytes, format_duration
@@ -113,6 +114,9 @@ class TrainPage(QWidget):
         left_lay = QVBoxLayout(left_inner)
         left_lay.setContentsMargins(0, 0, 6, 0)
         left_lay.addWidget(self.form)
+        self.hosts_panel = HostsPanel()  # optional: several processes / Macs (mlx.launch)
+        self.hosts_panel.paths_provider = lambda: [str(p) for p in (self.state.model, self.state.dataset) if p]
+        left_lay.addWidget(self.hosts_panel)
         left_lay.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(left_inner)
@@ -200,6 +204,7 @@ class TrainPage(QWidget):
         self.start_button.setVisible(not resumable)
         self.stop_button.setText("Stopping…" if st == STOPPING else "Stop")
         self.form.set_editable(not busy)
+        self.hosts_panel.set_editable(not busy)
         self.runs.open_button.setEnabled(not busy and self.runs.selected() is not None)
 
     def _show_idle_hint(self) -> None:
@@ -259,6 +264,13 @@ class TrainPage(QWidget):
                                 '<a href="data">Data page</a>.')
         for label, msg in self.form.problems():
             problems.append(f"Setting “{_esc(label)}”: {_esc(msg)}")
+        with contextlib.suppress(ConfigError):
+            problems += [_esc(p) for p in self.hosts_panel.problems(self.form.config().batch_size)]
+        if self.hosts_panel.is_distributed() and not problems:
+            try:
+                self.hosts_panel.hosts()
+            except UserError as exc:
+                problems.append(f"Other computers: {_esc(str(exc))}")
         try:
             root = paths.runs_dir()
             with tempfile.NamedTemporaryFile(dir=root, prefix=".write-test-"):
@@ -342,7 +354,18 @@ class TrainPage(QWidget):
 
     def _launch(self, cfg: TrainConfig, resume: bool) -> None:
         assert self.run_dir is not None
-        w = WorkerThread("train", self.train_params(cfg, resume), parent=self, nice=WORKER_NICE)
+        if self.hosts_panel.is_distributed():
+            try:
+                group = self.hosts_panel.hosts()
+            except UserError as exc:
+                self.worker = None
+                self._on_failed(f"cannot start the processes: {exc}")
+                return
+            self.log.append_line(f"Training with {sum(h.slots for h in group)} processes (mlx.launch, ring backend)")
+            w: WorkerThread = GroupWorkerThread(group, "train", self.train_params(cfg, resume), parent=self,
+                                                nice=WORKER_NICE)
+        else:
+            w = WorkerThread("train", self.train_params(cfg, resume), parent=self, nice=WORKER_NICE)
         w.report.connect(self._on_report)
         w.val_report.connect(self._on_val)
         w.checkpoint.connect(self._on_checkpoint)
@@ -684,6 +707,7 @@ class TrainPage(QWidget):
 
     def shutdown(self, timeout: float = 20.0) -> None:
         """Stop the worker cleanly (graceful, then killed after ``timeout`` s); never leaves a process behind."""
+        self.hosts_panel.shutdown()
         w = self.worker
         if w is None:
             return
@@ -698,6 +722,7 @@ class TrainPage(QWidget):
     def save_settings(self, s: QSettings) -> None:
         s.setValue("train/split", self.split.saveState())
         s.setValue("train/right_split", self.right_split.saveState())
+        self.hosts_panel.save_settings(s)
         with contextlib.suppress(ConfigError):
             s.setValue("train/config", self.form.config().to_yaml())
 
@@ -707,6 +732,7 @@ class TrainPage(QWidget):
             if v is not None:
                 with contextlib.suppress(TypeError):
                     w.restoreState(v)
+        self.hosts_panel.restore_settings(s)
         text = s.value("train/config", "", type=str)
         if text:
             with contextlib.suppress(Exception):
