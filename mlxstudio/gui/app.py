@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import socket
 import sys
 import time
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mlxstudio.core import logs
@@ -70,6 +72,36 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
                             f"{exc}\n\nMLX Studio keeps running. The details are in the log:\n{path}")
 
 
+def install_signal_handlers(app: QApplication, window: QObject) -> QSocketNotifier | None:
+    """SIGTERM / SIGHUP (log-out, ``kill``) close the window the way Quit does, without questions: settings are
+    saved, a running training is stopped cleanly (its checkpoint kept), unsaved dataset edits stay in the recovery
+    file, and the app exits 0. Python handles the signal only when it runs, so a socket pair wakes the Qt loop."""
+    if not hasattr(signal, "SIGTERM") or sys.platform == "win32":
+        return None
+    rsock, wsock = socket.socketpair()
+    for s in (rsock, wsock):
+        s.setblocking(False)
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, app)
+
+    def woke() -> None:
+        try:
+            data = rsock.recv(64)
+        except OSError:
+            return
+        if data:
+            notifier.setEnabled(False)
+            logs.get_logger("mlxstudio.gui").info("signal %s: closing the window", list(data))
+            window.terminate()  # type: ignore[attr-defined]
+
+    notifier.activated.connect(woke)
+    signal.set_wakeup_fd(wsock.fileno(), warn_on_full_buffer=False)
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, lambda *_: None)  # the wake-up byte does the work, in the Qt loop
+    app._signal_sockets = (rsock, wsock, notifier)  # type: ignore[attr-defined]  # kept alive with the app
+    return notifier
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the main window and run the event loop. ``argv`` excludes the program name (default: sys.argv[1:])."""
     args, qt_args = parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -98,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(app, Application):
         app.window = window
     app.aboutToQuit.connect(lambda: jobs.wait_all())
+    install_signal_handlers(app, window)
     window.show()
 
     if os.environ.get("MLXSTUDIO_STARTUP_PROBE"):
@@ -112,5 +145,4 @@ def main(argv: list[str] | None = None) -> int:
     files = [*args.files, *(app.pending_files if isinstance(app, Application) else [])]
     for f in files:
         QTimer.singleShot(0, lambda f=f: window.open_path(f.expanduser().resolve()))
-    QTimer.singleShot(800, window.status.detect_backend)  # after the pages have loaded: MLX import off-thread
     return app.exec()

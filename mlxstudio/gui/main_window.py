@@ -60,6 +60,9 @@ FILE_ROUTES: dict[str, str] = {".gguf": "model", ".jsonl": "data", ".csv": "data
 DATASET_FILTER = "Datasets (*.jsonl *.csv *.json);;All files (*)"
 GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
 
+DETECT_DELAY_MS = 300
+"""How long after the last page loaded the backend detection (the first MLX import, off the GUI thread) starts."""
+
 _log = logs.get_logger("mlxstudio.gui")
 
 
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         self._step_actions: dict[str, QAction] = {}
         self._current = STEPS[0]
         self._closed = False
+        self._terminating = False
         self._dialogs: dict[str, QWidget] = {}
 
         self.navigator = Navigator(STEPS, self)
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
         """Load every page now (tests; otherwise pages load right after the window is shown)."""
         for step in STEPS:
             self.page(step)
+        QTimer.singleShot(DETECT_DELAY_MS, self._detect_backend)
 
     def _load_rest(self) -> None:
         if self._closed:
@@ -194,6 +199,18 @@ class MainWindow(QMainWindow):
                 self._load_page(step)
                 QTimer.singleShot(0, self._load_rest)  # one page per event-loop turn: the window stays responsive
                 return
+        QTimer.singleShot(DETECT_DELAY_MS, self._detect_backend)
+
+    def _detect_backend(self) -> None:
+        """Once the pages are in: import MLX on a background thread and show the real backend in the status bar
+        (the window starts with a guess, so it paints at once)."""
+        if not self._closed and self.isVisible():
+            self.status.detect_backend()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if all(self._pages[s] is not None or self._hosts[s].layout().count() for s in STEPS):
+            QTimer.singleShot(DETECT_DELAY_MS, self._detect_backend)  # shown after its pages were loaded
 
     def _load_page(self, step: str) -> None:
         spec = dict(PAGES).get(step)
@@ -560,7 +577,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             event.accept()
             return
-        if not self.can_close():
+        if not self._terminating and not self.can_close():
             event.ignore()
             return
         self.save_settings()
@@ -579,6 +596,18 @@ class MainWindow(QMainWindow):
             app = QApplication.instance()
             if app is not None:
                 app.quit()
+
+    def terminate(self) -> None:
+        """Close without asking (SIGTERM, log-out): settings saved, jobs stopped cleanly, unsaved dataset edits
+        kept in the recovery file (offered again at the next start); then the app ends with exit code 0."""
+        from PySide6.QtWidgets import QApplication
+
+        self._terminating = True
+        for w in QApplication.topLevelWidgets():  # a question on screen must not block the shutdown
+            if w is not self and w.isModal() and w.isVisible():
+                with contextlib.suppress(RuntimeError):
+                    w.close()
+        self.quit()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

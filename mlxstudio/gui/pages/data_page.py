@@ -316,7 +316,8 @@ class DataPage(GridActions):
         return self.maybe_save("closing")
 
     def shutdown(self) -> None:
-        """Stop background work; the recovery file stays only if edits are unsaved."""
+        """Stop background work; the recovery file stays only if edits are unsaved (and gets the latest ones)."""
+        self.autosave()
         for timer in (self.autosave_timer, self.count_timer, self.view_timer):
             timer.stop()
         self.tokens.shutdown()
