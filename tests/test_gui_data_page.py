@@ -263,6 +263,8 @@ def test_split_saves_folder_and_sets_state(window, qtbot) -> None:
     page.model.setData(page.model.index(5, 0), "第六个问题")
     page.model.setData(page.model.index(5, 1), "第六个回答")
     page.model.validate_now()
+    assert page.split_panel.train_all.isChecked()  # a small set starts with "train on every row"
+    page.split_panel.train_all.setChecked(False)
     page.split_panel.valid.setValue(20.0)
     page.split_panel.test.setValue(20.0)
     folder = page.save_split(paths.datasets_dir() / "seed")
@@ -272,6 +274,55 @@ def test_split_saves_folder_and_sets_state(window, qtbot) -> None:
     assert [len(data[k]) for k in ("train", "valid", "test")] == [4, 1, 1]
     assert not page.is_modified()  # the untitled sample now lives in the split folder
     shot(win, "data-split")
+
+
+def test_small_set_trains_every_row(window, tmp_path: Path) -> None:
+    """Under 20 rows every row is trained and validation reads the same rows (a held-out pair is never learned)."""
+    _, page, _state = window
+    page.load_seed_pairs()
+    page.model.validate_now()
+    panel = page.split_panel
+    assert panel.train_all.isChecked() and not panel.valid.isEnabled()
+    assert panel.preview.text() == "train 5 · valid 5 (the same rows) · test 0 rows"
+    folder = page.save_split(tmp_path / "small")
+    assert folder is not None
+    data = load_training_data(folder)
+    assert data["train"] == data["valid"] and len(data["train"]) == 5
+    assert panel.leakage.text() == ""  # the copy is intended, not leakage
+    assert "valid 5 = train" in panel.saved.text()
+    reopened = DataPage(AppState())
+    try:
+        assert reopened.open_path(folder)
+        assert reopened.model.rowCount() == 5  # the copy in valid.jsonl is not read as five more rows
+    finally:
+        reopened.shutdown()
+        reopened.deleteLater()
+    panel.train_all.setChecked(False)  # the person's choice sticks, even for small sets
+    page.add_row()
+    page.model.validate_now()
+    assert not panel.train_all.isChecked() and panel.valid.isEnabled()
+
+
+def test_next_saves_the_split_and_again_after_edits(window, tmp_path: Path) -> None:
+    """The window's Next button: the page saves the split when there is none or the rows changed since."""
+    _, page, state = window
+    assert not page.can_prepare_next()
+    page.load_seed_pairs()
+    page.model.validate_now()
+    assert page.can_prepare_next() and state.dataset is None
+    assert page.prepare_next()
+    folder = state.dataset
+    assert folder is not None and len(load_training_data(folder)["train"]) == 5
+    assert page.prepare_next() and state.dataset == folder  # nothing changed: nothing written
+    page.model.setData(page.model.index(0, 1), "星期九")
+    page.model.validate_now()
+    assert page.split_stale() and "Next saves it again" in page.summary.text()
+    assert page.prepare_next() and not page.split_stale()
+    assert {r["completion"] for r in load_training_data(folder)["train"]} >= {"星期九"}
+    page.model.setData(page.model.index(0, 1), "")
+    page.model.validate_now()
+    assert not page.can_prepare_next() and not page.prepare_next()  # errors: the page stays and says why
+    assert page.message.kind == "error" and "Fix the 1 error listed" in page.message.label.text()
 
 
 def test_open_split_folder(window, tmp_path: Path) -> None:

@@ -144,8 +144,11 @@ def test_step_status_shows_in_navigator_and_status_bar(qtbot, fake_pages) -> Non
     w = make_window(qtbot)
     w.state.set_step("model", StepStatus(ready=True, summary="SmolLM2-135M-Instruct · 4-bit · 98 MB"))
     item = w.navigator.item("model")
-    assert item.summary_label.text().replace("\u2011", "-").replace("\u00a0", " ") == \
-        "SmolLM2-135M-Instruct · 4-bit · 98 MB"  # shown with non-breaking "4-bit" and "98 MB"
+    assert item.summary_label.full_text() == "SmolLM2-135M-Instruct · 4-bit · 98 MB"
+    shown = item.summary_label.text()  # lines that break only at the " · ", each within the label
+    assert shown.replace("\n", " · ") == "SmolLM2-135M-Instruct · 4-bit · 98 MB", shown
+    assert all(item.summary_label.fontMetrics().horizontalAdvance(line) <= item.summary_label.contentsRect().width()
+               for line in shown.splitlines())
     assert item.status_label.pixmap() is not None and not item.status_label.pixmap().isNull()
     assert not item.progress.isVisible()
 
@@ -174,6 +177,69 @@ def test_backend_detected_off_the_gui_thread(qtbot, fake_pages) -> None:
     assert w.status.backend_label.text() == f"Backend: {info.summary()}"
     if info.name == "CPU":
         assert "OpenBLAS" in w.status.backend_label.text()
+
+
+class PreparingPage(FakePage):
+    """A page that makes the next step's input when Next is pressed (as the Data page saves its split)."""
+
+    ok = True
+
+    def can_prepare_next(self) -> bool:
+        return True
+
+    def prepare_next(self) -> bool:
+        self.calls.append("prepare_next")
+        if PreparingPage.ok:
+            self.state.set_dataset(Path("/data/split"))
+        return PreparingPage.ok
+
+
+def test_next_lets_the_page_prepare_the_next_step(qtbot, monkeypatch) -> None:
+    me = __name__
+    monkeypatch.setattr(main_window, "PAGES", [("model", f"{me}:FakePage"), ("data", f"{me}:PreparingPage"),
+                                               ("train", f"{me}:FakePage"), ("test", f"{me}:FakePage")])
+    w = make_window(qtbot)
+    w.state.set_model(Path("/lib/m"))
+    assert w.show_page("data")
+    nav = w.navigator
+    assert nav.next_button.isEnabled() and not nav.item("train").isEnabled()  # no dataset yet, but Next makes it
+    PreparingPage.ok = False
+    try:
+        qtbot.mouseClick(nav.next_button, Qt.MouseButton.LeftButton)
+        assert w.current_step() == "data" and w.state.dataset is None  # the page said no: it stays
+    finally:
+        PreparingPage.ok = True
+    qtbot.mouseClick(nav.next_button, Qt.MouseButton.LeftButton)
+    assert w.current_step() == "train" and w.state.dataset == Path("/data/split")
+    assert w.page("data").calls.count("prepare_next") == 2
+    assert w.show_page("data") and w.page("data").calls.count("prepare_next") == 2  # going back asks nothing
+
+
+def test_window_detects_the_backend_by_itself(qtbot, fake_pages) -> None:
+    """A window made without app.main (tests, scripts, an embedding app) still leaves "checking…" by itself."""
+    w = MainWindow(AppState())
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.status.backend_detected, timeout=60_000):
+        w.show()
+    assert "checking" not in w.status.backend_label.text()
+    assert w.status.backend_label.text() == f"Backend: {w.status.backend_info.summary()}"
+
+
+def test_shortcuts_work_from_the_keyboard(qtbot, fake_pages) -> None:
+    w = make_window(qtbot)
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=2000)
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert w.current_step() == "model"  # Data is closed until a model is chosen
+    w.state.set_model(Path("/lib/m"))
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert w.current_step() == "data"
+    qtbot.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert w.current_step() == "model"
+    qtbot.keyClick(w, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    assert "preferences" in w._dialogs
+    w._dialogs["preferences"].close()
+    qtbot.waitUntil(lambda: "preferences" not in w._dialogs, timeout=2000)
 
 
 def test_missing_or_broken_pages_show_placeholders(qtbot, monkeypatch) -> None:

@@ -112,7 +112,8 @@ def test_choose_model_sets_state_and_unlocks_data(qtbot, library_model: Path) ->
     assert w.state.model == library_model
     st = w.state.step("model")
     assert st.ready and st.summary.startswith("tiny-llama · float32 · ") and st.summary.endswith("KB")
-    assert w.navigator.item("model").summary_label.text().replace("\u00a0", " ") == st.summary
+    assert w.navigator.item("model").summary_label.full_text() == st.summary
+    assert w.navigator.item("model").summary_label.text().replace("\n", " · ") == st.summary
     assert w.navigator.item("data").isEnabled() and w.navigator.next_button.isEnabled()
     assert page.detail.use_button.text() == "In use" and not page.detail.use_button.isEnabled()
     assert w.status.model_label.text() == "Model: tiny-llama"

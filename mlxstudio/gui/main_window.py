@@ -3,7 +3,9 @@
 Pages come from :data:`PAGES` ("module:Class" strings, imported lazily so start-up stays fast and a page that is not
 written yet shows a tidy placeholder). A page class is ``Page(state: AppState, parent: QWidget | None = None)`` and
 may define ``can_close() -> bool``, ``shutdown()``, ``install_menus(window)``, ``open_path(path) -> bool``,
-``save_settings(s)`` and ``restore_settings(s)``.
+``save_settings(s)``, ``restore_settings(s)``, and for the Next button ``can_prepare_next() -> bool`` (Next may be
+pressed although the next step's input does not exist yet: the page makes it) and ``prepare_next() -> bool`` (called
+before moving forward; False keeps the page on screen).
 
 Reachability (the "Next" button and the navigator): Model is always open; Data needs a chosen model; Train needs a
 model and a valid dataset; Fuse & Test needs an adapter. Going back to an earlier step is always allowed.
@@ -280,9 +282,20 @@ class MainWindow(QMainWindow):
             return False, "Train an adapter first (step 3, Train), or open one with File → Open."
         return True, ""
 
+    def _current_page_call(self, name: str) -> Any:
+        """Call the page on screen's optional ``name()`` (None when it has no such method)."""
+        fn = getattr(self._pages.get(self._current), name, None)
+        return fn() if callable(fn) else None
+
     def show_page(self, step: str, force: bool = False) -> bool:
-        """Switch to ``step`` if it is reachable (or ``force``). Returns whether the page is now shown."""
+        """Switch to ``step`` if it is reachable (or ``force``). Returns whether the page is now shown.
+
+        Going forward, the page on screen may first hand over its work (``prepare_next()``: e.g. the Data page saves
+        the split the Train page reads); when it says no, the page stays and shows why."""
         if step not in STEPS:
+            return False
+        if not force and STEPS.index(step) > STEPS.index(self._current) \
+                and self._current_page_call("prepare_next") is False:
             return False
         if not force and not self.is_reachable(step):
             return False
@@ -313,6 +326,8 @@ class MainWindow(QMainWindow):
         if i + 1 < len(STEPS):
             nxt = STEPS[i + 1]
             ok, reason = self._input_ready(nxt)
+            if not ok and self._current_page_call("can_prepare_next"):
+                ok, reason = True, ""  # the page makes the next step's input when Next is pressed
             self.navigator.set_next(nxt, ok, reason)
         else:
             self.navigator.set_next(None, False)

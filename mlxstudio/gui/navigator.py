@@ -9,7 +9,7 @@ steps leads on to the following step when it is reachable. The window decides wh
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -30,11 +30,61 @@ TITLES = {"model": "Model", "data": "Data", "train": "Train", "test": "Fuse & Te
 ICON_SIZE = QSize(16, 16)
 
 
-def unbreakable_parts(summary: str) -> str:
-    """Wrap a "name · 4-bit · 98 MB" summary only at its " · " separators (short parts never split)."""
-    parts = summary.split(" · ")
-    keep = [parts[0]] + [p.replace(" ", "\u00a0").replace("-", "\u2011") if len(p) <= 16 else p for p in parts[1:]]
-    return " · ".join(keep)
+SEPARATOR = " · "
+
+
+def pack_summary(summary: str, width: int, metrics: QFontMetrics) -> str:
+    """Lay a "name · 4-bit · 98 MB" summary out in lines of at most ``width`` pixels: lines break only at the
+    " · " separators, which the line break then replaces (a name like "SmolLM2-135M-Instruct" is never split at its
+    hyphens), and a part wider than a whole line is elided in the middle (the tooltip has the full text)."""
+    if width <= 0 or not summary:
+        return summary
+    lines: list[str] = []
+    line = ""
+    for part in summary.split(SEPARATOR):
+        if metrics.horizontalAdvance(part) > width:
+            part = metrics.elidedText(part, Qt.TextElideMode.ElideMiddle, width)
+        candidate = f"{line}{SEPARATOR}{part}" if line else part
+        if not line or metrics.horizontalAdvance(candidate) <= width:
+            line = candidate
+        else:
+            lines.append(line)  # the line break is the separator
+            line = part
+    lines.append(line)
+    return "\n".join(lines)
+
+
+class SummaryLabel(QLabel):
+    """The small summary line(s) under a step's title, packed by :func:`pack_summary` to the label's width."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_summary(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        packed = pack_summary(self._full, self.contentsRect().width(), self.fontMetrics())
+        if packed != self.text():
+            self.setText(packed)
+            self.updateGeometry()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._relayout()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._relayout()
 
 
 class StepItem(QFrame):
@@ -64,8 +114,7 @@ class StepItem(QFrame):
         self.title_label.setFont(font)
         self.status_label = QLabel()
         self.status_label.setFixedSize(ICON_SIZE)
-        self.summary_label = QLabel("")
-        self.summary_label.setWordWrap(True)
+        self.summary_label = SummaryLabel()
         small = self.summary_label.font()
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
         self.summary_label.setFont(small)
@@ -101,17 +150,8 @@ class StepItem(QFrame):
     def set_status(self, status: StepStatus) -> None:
         """Show a step's status: check when ready, busy mark and progress while busy, the summary line."""
         self._status = status
-        if status.busy:
-            self.status_label.setPixmap(icons.icon("busy", icons.accent_color()).pixmap(ICON_SIZE))
-            self.status_label.setToolTip("Working…")
-        elif status.ready:
-            self.status_label.setPixmap(icons.status_icon("ready").pixmap(ICON_SIZE))
-            self.status_label.setToolTip("Done")
-        else:
-            self.status_label.clear()
-            self.status_label.setToolTip("")
-        self.summary_label.setText(unbreakable_parts(status.summary))
-        self.summary_label.setToolTip(status.summary)
+        self._show_status_icon()
+        self.summary_label.set_summary(status.summary)
         self.progress.setVisible(status.busy)
         if status.busy:
             if status.progress is None:
@@ -119,6 +159,20 @@ class StepItem(QFrame):
             else:
                 self.progress.setRange(0, 1000)
                 self.progress.setValue(round(1000 * min(1.0, max(0.0, status.progress))))
+
+    def _show_status_icon(self) -> None:
+        status = self._status
+        # On the highlighted (current) step the accent colour would vanish: use the highlighted-text colour there.
+        colour = self.palette().color(QPalette.ColorRole.WindowText) if self._current else icons.accent_color()
+        if status.busy:
+            self.status_label.setPixmap(icons.icon("busy", colour).pixmap(ICON_SIZE))
+            self.status_label.setToolTip("Working…")
+        elif status.ready:
+            self.status_label.setPixmap(icons.icon("ready", colour).pixmap(ICON_SIZE))
+            self.status_label.setToolTip("Done")
+        else:
+            self.status_label.clear()
+            self.status_label.setToolTip("")
 
     def set_current(self, current: bool) -> None:
         """Highlight this step as the page on screen."""
@@ -151,6 +205,7 @@ class StepItem(QFrame):
         else:
             style = "border: 1.5px solid palette(mid);"
         self.number_label.setStyleSheet(f"QLabel {{ {style} border-radius: 11px; }}")
+        self._show_status_icon()
 
     # -- input -----------------------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
@@ -16,6 +17,10 @@ from PySide6.QtWidgets import (
 from mlxstudio.core.dataset import split_counts
 from mlxstudio.core.errors import UserError
 from mlxstudio.gui import icons
+
+SMALL_SET_ROWS = 20
+"""Below this many rows, "train on every row" starts switched on: holding out one of a handful of examples means the
+model never learns it, and a validation loss on one or two unseen rows says nothing useful."""
 
 
 class SplitPanel(QWidget):
@@ -35,6 +40,14 @@ class SplitPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("The same seed always gives the same split.")
         self.seed.valueChanged.connect(self.changed)
+        self.train_all = QCheckBox("Train on every row (validate on the same rows)")
+        self.train_all.setObjectName("split-train-all")
+        self.train_all.setToolTip(
+            f"For small sets (under {SMALL_SET_ROWS} rows, where it starts switched on): every row is trained and "
+            "the validation loss is measured on the training rows, so it shows how well they are memorized — not "
+            "how the model does on new questions. Test rows (if any) are still held out.")
+        self.train_all.toggled.connect(self._train_all_toggled)
+        self._train_all_touched = False
         self.preview = QLabel()
         self.preview.setObjectName("split-preview")
         self.preview.setWordWrap(True)
@@ -56,6 +69,7 @@ class SplitPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(form)
+        lay.addWidget(self.train_all)
         lay.addWidget(self.preview)
         lay.addWidget(self.leakage)
         lay.addWidget(self.save_button)
@@ -76,11 +90,30 @@ class SplitPanel(QWidget):
         return box
 
     def fractions(self) -> tuple[float, float]:
-        return self.valid.value() / 100.0, self.test.value() / 100.0
+        """(valid, test) fractions of the split (valid is 0 when every row is trained)."""
+        return (0.0 if self.train_all.isChecked() else self.valid.value() / 100.0), self.test.value() / 100.0
+
+    def _train_all_toggled(self, on: bool) -> None:
+        if not self._setting_auto:
+            self._train_all_touched = True  # the person chose: no more automatic switching
+        self.valid.setEnabled(not on)
+        self.changed.emit()
+
+    _setting_auto = False
+
+    def _auto_train_all(self, rows: int) -> None:
+        if self._train_all_touched:
+            return
+        self._setting_auto = True
+        try:
+            self.train_all.setChecked(0 < rows < SMALL_SET_ROWS)
+        finally:
+            self._setting_auto = False
 
     def update_preview(self, rows: int, errors: int) -> None:
         """Show how many rows each split would get; disable saving while there are errors."""
         self._rows = rows
+        self._auto_train_all(rows)
         valid, test = self.fractions()
         try:
             n_train, n_valid, n_test = split_counts(rows, valid, test)
@@ -88,7 +121,10 @@ class SplitPanel(QWidget):
             self.preview.setText(str(exc))
             self.save_button.setEnabled(False)
             return
-        self.preview.setText(f"train {n_train} · valid {n_valid} · test {n_test} rows")
+        if self.train_all.isChecked():
+            self.preview.setText(f"train {n_train} · valid {n_train} (the same rows) · test {n_test} rows")
+        else:
+            self.preview.setText(f"train {n_train} · valid {n_valid} · test {n_test} rows")
         if errors:
             self.preview.setText(self.preview.text() + f"\nFix the {errors} error{'s' if errors != 1 else ''} "
                                  "listed under Problems first.")

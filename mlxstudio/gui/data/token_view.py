@@ -23,10 +23,14 @@ def _mix(a: QColor, b: QColor, t: float) -> str:
                   round(a.blue() * (1 - t) + b.blue() * t)).name()
 
 
+WORD_JOINER = "\u2060"
+"""Between the characters of a token: lines wrap only between tokens, so ``<|im_end|>`` never splits after ``<|``."""
+
+
 def _visible(text: str) -> str:
-    """Token text as HTML, with line breaks, tabs and spaces made visible."""
-    out = html.escape(text).replace("\t", "→").replace(" ", "·")
-    return out.replace("\r", "").replace("\n", "↵<br>")
+    """Token text as HTML, with line breaks, tabs and spaces made visible; a token never wraps inside itself."""
+    lines = text.replace("\r", "").replace("\t", "→").replace(" ", "·").split("\n")
+    return "↵<br>".join(WORD_JOINER.join(html.escape(ch, quote=False) for ch in line) for line in lines)
 
 
 def render_html(view: TokenView, palette: QPalette) -> str:

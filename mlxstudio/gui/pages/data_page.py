@@ -15,10 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QModelIndex, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -199,7 +200,9 @@ class DataPage(GridActions):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().sectionResized.connect(self._section_resized)
         self.table.installEventFilter(self)
+        self.table.viewport().installEventFilter(self)
 
         self.problems = ProblemsList()
         self.problems_label = QLabel("Problems")
@@ -350,6 +353,7 @@ class DataPage(GridActions):
         self._set_dataset(ds, path)
         if path.is_dir():
             self.split_folder = path
+            self._split_index = self.undo.index()
             self.state.set_dataset(path)
         self.message.hide()
         return True
@@ -378,7 +382,10 @@ class DataPage(GridActions):
     # -- opening / new / sample ----------------------------------------------------------------------------------
     @staticmethod
     def _load_folder(folder: Path) -> Dataset:
-        parts = [load_dataset(folder / f"{n}.jsonl") for n in SPLITS if (folder / f"{n}.jsonl").exists()]
+        named = {n: load_dataset(folder / f"{n}.jsonl") for n in SPLITS if (folder / f"{n}.jsonl").exists()}
+        if "train" in named and "valid" in named and named["valid"].rows == named["train"].rows:
+            del named["valid"]  # saved with "train on every row": valid is a copy of train, not more rows
+        parts = list(named.values())
         if not parts:
             raise DataError("has no train.jsonl, valid.jsonl or test.jsonl — open a dataset file instead", str(folder))
         fmts = {p.format for p in parts}
@@ -482,22 +489,30 @@ class DataPage(GridActions):
     def save_split(self, folder: Path | None = None) -> Path | None:
         """Split with the panel's fractions and seed and write train/valid/test.jsonl; hand the folder to Train."""
         if self.model.error_count():
-            self.message.show_message(f"Fix the {self.model.error_count()} errors listed under Problems before "
-                                      "saving a split for training.", "error")
+            n = self.model.error_count()
+            self.message.show_message(f"Fix the {n} error{'s' * (n != 1)} listed under Problems before saving a "
+                                      "split for training.", "error")
             return None
         folder = Path(folder) if folder is not None else self.default_split_folder()
         valid, test = self.split_panel.fractions()
+        train_all = self.split_panel.train_all.isChecked()
         try:
             splits = split_dataset(self.model.ds, valid, test, self.split_panel.seed.value())
+            if train_all:  # validate on (a copy of) the training rows: every row is learned
+                train = splits["train"]
+                splits["valid"] = Dataset(train.format, list(train.rows), None, list(train.lines))
             write_splits(splits, folder)
         except (UserError, OSError) as exc:
             self.message.show_message(f"The split could not be saved: {exc}", "error")
             return None
-        leaks = find_leakage(splits)
+        leaks = find_leakage({k: v for k, v in splits.items() if not (train_all and k == "valid")})
         self.split_panel.leakage.setText("\n".join("⚠ " + p.message for p in leaks[:5]))
         counts = " · ".join(f"{n} {len(splits[n])}" for n in SPLITS)
+        if train_all:
+            counts = counts.replace(f"valid {len(splits['valid'])}", f"valid {len(splits['valid'])} = train")
         self.split_panel.saved.setText(f"Saved to {folder}\n({counts})")
         self.split_folder = folder
+        self._split_index = self.undo.index()
         if self.source is None:  # an untitled dataset now lives in the split folder
             self.source = folder
             self.undo.setClean()
@@ -507,6 +522,30 @@ class DataPage(GridActions):
                                   "Reveal", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
         self._update_status()
         return folder
+
+    def split_stale(self) -> bool:
+        """The rows were edited after the split was saved (the Train page would still read the old split)."""
+        return self.split_folder is not None and self.undo.index() != getattr(self, "_split_index", -1)
+
+    # -- the window's Next button ------------------------------------------------------------------------------
+    def can_prepare_next(self) -> bool:
+        """Whether Next can hand a dataset to Train now (saving the split first when needed)."""
+        return self.active and len(self.model.ds) > 0 and self.model.error_count() == 0
+
+    def prepare_next(self) -> bool:
+        """Before leaving for a later step: save the split when there is none yet or the rows changed since, so the
+        Train page trains on what is on screen. False (with a message) when the rows have errors."""
+        if not self.active or len(self.model.ds) == 0:
+            return True
+        if self.split_folder is not None and not self.split_stale():
+            return True
+        self.model.validate_now()
+        if self.model.error_count():
+            n = self.model.error_count()
+            self.message.show_message(f"Fix the {n} error{'s' * (n != 1)} listed under Problems first: the Train "
+                                      "page needs a dataset without errors.", "error")
+            return False
+        return self.save_split(self.split_folder) is not None
 
     # -- autosave / recovery -------------------------------------------------------------------------------------
     def autosave(self) -> None:
@@ -565,15 +604,31 @@ class DataPage(GridActions):
         self.view_timer.start()
 
     def _size_columns(self) -> None:
+        """Share the grid's width between the text columns (the Tokens column keeps 80 px), until the person
+        resizes a column by hand."""
         header = self.table.horizontalHeader()
         n = len(self.model.ds.columns)
-        if n == 0:
+        if n == 0 or getattr(self, "_columns_user_sized", False):
             return
         self._sized_width = self.table.viewport().width()
-        width = max(300, self._sized_width - 90)
-        for c in range(n):
-            header.resizeSection(c, max(120, width // n))
-        header.resizeSection(n, 80)
+        width = max(240, self._sized_width - 84)
+        self._sizing_columns = True
+        try:
+            for c in range(n):
+                header.resizeSection(c, max(100, width // n))
+            header.resizeSection(n, 80)
+        finally:
+            self._sizing_columns = False
+
+    def _section_resized(self, *_: Any) -> None:
+        if not getattr(self, "_sizing_columns", False) and self.table.isVisible() \
+                and QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self._columns_user_sized = True  # dragged by hand: keep the person's widths
+
+    def eventFilter(self, obj: Any, event: Any) -> bool:
+        if obj is self.table.viewport() and event.type() == QEvent.Type.Resize and self.active:
+            QTimer.singleShot(0, self._size_columns)  # the columns follow the window and the splitter
+        return super().eventFilter(obj, event)
 
     def _problems_changed(self) -> None:
         if abs(self.table.viewport().width() - getattr(self, "_sized_width", 0)) > 4 and self.isVisible():
@@ -703,7 +758,9 @@ class DataPage(GridActions):
         if shown is not None:
             parts.append(f"{shown} shown by the filter")
         if self.split_folder is None:
-            parts.append("split not saved yet (Split tab)")
+            parts.append("split not saved yet (Split tab, or Next)")
+        elif self.split_stale():
+            parts.append(f"edited since the split was saved in {self.split_folder.name} (Next saves it again)")
         else:
             parts.append(f"split saved in {self.split_folder.name}")
         self.summary.setText(" · ".join(parts))
