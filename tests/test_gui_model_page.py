@@ -253,3 +253,23 @@ def test_download_panel_adds_to_the_library(qtbot, tiny_model: Path) -> None:
     panel.model_added.emit(dst)  # what the panel says when a download is complete and in the library
     assert page.model.rowCount() == 1 and page.selected_path() == dst
     assert page.state.model == dst  # nothing was chosen yet: the new model is
+
+
+def test_detail_estimates_memory_for_the_chosen_dataset(qtbot, library_model: Path, seed_data: Path) -> None:
+    """With a dataset chosen, the detail panel adds the estimate for its real longest row (counted with this model's
+    tokenizer off the GUI thread) — far below the estimate at the max sequence length."""
+    page = make_page(qtbot)
+    d = page.detail
+    assert not d.dataset_memory.isVisible()
+    page.state.set_dataset(seed_data)
+    qtbot.waitUntil(lambda: d.dataset_memory.isVisible(), timeout=60_000)
+    stats = d.dataset_lengths
+    assert stats.rows >= 4 and 10 < stats.longest < 200
+    assert d.dataset_memory.text().startswith("≈ ") and f"longest row {stats.longest} tokens" in d.dataset_memory.text()
+    from mlxstudio.gui.model.detail_panel import training_memory
+    from mlxstudio.gui.train.token_stats import effective_length
+
+    assert training_memory(d.info, d.batch.value(), effective_length(d.seq.value(), stats)) < \
+        training_memory(d.info, d.batch.value(), d.seq.value())
+    page.state.set_dataset(None)
+    assert not d.dataset_memory.isVisible()

@@ -291,3 +291,34 @@ def test_presets_differ_and_seed_defaults_are_mlx_lm_defaults():
     mem = preset_config("Memorize a small set")
     assert (mem.learning_rate, mem.rank, mem.num_layers, mem.batch_size, mem.iters) == (2e-4, 8, 16, 4, 60)
     assert len({repr(preset_config(n)) for n in PRESETS}) == len(PRESETS)
+
+
+def test_memory_estimate_uses_the_real_row_lengths(qtbot, page: TrainPage, tiny_model: Path):
+    """Batches are padded to their longest row, not to max_seq_length: once the rows are counted with the model's
+    tokenizer (off the GUI thread), the estimate uses min(max_seq_length, longest row), and shows a past run's
+    measured peak next to it."""
+    import math
+
+    from mlxstudio.core.models import estimate_training_memory, inspect_model
+
+    p = page
+    p.form.set_config(TrainConfig().replace(**{**FAST, "max_seq_length": 2048}))
+    qtbot.waitUntil(lambda: p.token_lengths is not None, timeout=60_000)
+    p._update_estimate()
+    longest = p.token_lengths.longest
+    assert p.token_lengths.rows == len(ROWS) and 10 < longest < 200
+    assert p.memory_length == math.ceil(longest / 8) * 8 < 2048
+    cfg = p.form.config()
+    info = inspect_model(tiny_model)
+    est = p._estimate()
+    assert est.memory_bytes == estimate_training_memory(info, cfg.batch_size, p.memory_length, cfg.num_layers,
+                                                        cfg.rank)
+    assert est.memory_bytes < estimate_training_memory(info, cfg.batch_size, 2048, cfg.num_layers, cfg.rank)
+    assert f"longest training row has {longest} tokens" in p.estimate_label.toolTip()
+    assert "measured peak" not in p.estimate_label.text()
+
+    run = runs.new_run_dir(tiny_model.name)
+    runs.create_run(run, model=tiny_model, dataset=p.state.dataset, total_iterations=1)
+    runs.update_run(run, status="finished", result={"peak_memory_gb": 0.25})
+    p._update_estimate()
+    assert "(measured peak of the last run: 250.0 MB)" in p.estimate_label.text()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
@@ -64,6 +65,13 @@ class LengthHistogram(QWidget):
         lay.addWidget(self.summary)
         self.lengths: list[int] = []
 
+    def changeEvent(self, event: Any) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # dark mode switched on or off
+            self._apply_palette()
+            if getattr(self, "lengths", None):
+                self.set_lengths(self.lengths, getattr(self, "_missing", 0))
+
     def _apply_palette(self) -> None:
         pal = self.palette()
         self.plot.setBackground(pal.color(QPalette.ColorRole.Base))
@@ -104,6 +112,11 @@ class LengthHistogram(QWidget):
             self.bars = pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush=brush,
                                         pen=pg.mkPen(pal.color(QPalette.ColorRole.Base)))
             self.plot.addItem(self.bars)
+            rows_axis = self.plot.getAxis("left")
+            if int(np.max(counts)) <= 10:
+                rows_axis.setTickSpacing(1, 1)  # whole rows: no "0.5 rows" ticks for a handful of rows
+            else:
+                rows_axis.setTickSpacing()
             self._fit_range()
         self.line.setValue(self.max_len.value())
         self._update_summary()

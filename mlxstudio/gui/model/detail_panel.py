@@ -110,9 +110,18 @@ class DetailPanel(QWidget):
         self.memory = QLabel("—")
         self.memory.setObjectName("memory-estimate")
         self.memory.setWordWrap(True)
+        self.dataset_memory = QLabel()
+        self.dataset_memory.setObjectName("dataset-memory-estimate")
+        self.dataset_memory.setWordWrap(True)
+        self.dataset_memory.setToolTip("With the dataset chosen for training: batches are padded to their longest "
+                                       "row, so short pairs need far less than the maximum sequence length.")
+        self.dataset_lengths: Any = None  # TokenStats of the dataset for this model, when counted
         mem.addRow("Batch size:", self.batch)
         mem.addRow("Longest row (tokens):", self.seq)
         mem.addRow("Estimate:", self.memory)
+        mem.addRow("Your dataset:", self.dataset_memory)
+        self._mem_form = mem
+        mem.setRowVisible(self.dataset_memory, False)
         self.batch.valueChanged.connect(self._spin_changed)
         self.seq.valueChanged.connect(self._spin_changed)
 
@@ -188,9 +197,17 @@ class DetailPanel(QWidget):
         settings.MEMORY_SEQ.set(self.seq.value(), s)
         self._update_memory()
 
+    def set_dataset_lengths(self, stats: Any) -> None:
+        """The token lengths of the training dataset for this model (``TokenStats`` or None): adds "Your dataset:
+        ≈ 1.1 GB (longest row 75 tokens)" under the estimate."""
+        self.dataset_lengths = stats
+        self._update_memory()
+
     def _update_memory(self) -> None:
         if self.info is None:
             return
+        stats = self.dataset_lengths
+        self._mem_form.setRowVisible(self.dataset_memory, False)
         if getattr(self.info, "problem", None):
             self.memory.setText("—")
             return
@@ -198,7 +215,18 @@ class DetailPanel(QWidget):
         if n is None:
             self.memory.setText("— (not available for this model)")
         else:
-            self.memory.setText(f"≈ {human_size(n)}")
+            from mlxstudio.gui.train.token_stats import effective_length, measured_peak
+
+            peak = measured_peak(Path(self.info.path).name)
+            self.memory.setText(f"≈ {human_size(n)}" + (f" (measured peak of the last run: {human_size(int(peak))})"
+                                                        if peak else ""))
+            if stats is not None:
+                length = effective_length(self.seq.value(), stats)
+                m = training_memory(self.info, self.batch.value(), length)
+                if m is not None:
+                    self.dataset_memory.setText(f"≈ {human_size(m)} (longest row {stats.longest} tokens, "
+                                                f"{stats.rows} rows)")
+                    self._mem_form.setRowVisible(self.dataset_memory, True)
             self.memory.setToolTip("Model weights, LoRA weights with optimizer state, and activations for one "
                                    "training step when every row is this long. Short prompt/answer pairs need "
                                    "much less. Lower the batch size or the sequence length if it is more memory "

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -159,7 +160,7 @@ class ModelPage(QWidget):
         self.library_splitter.addWidget(self.detail)
         self.library_splitter.setStretchFactor(0, 3)
         self.library_splitter.setStretchFactor(1, 2)
-        self.library_splitter.setSizes([540, 380])
+        self.library_splitter.setSizes([620, 360])
         self.library_splitter.setChildrenCollapsible(False)
 
         self.empty = EmptyLibrary()
@@ -208,6 +209,12 @@ class ModelPage(QWidget):
         self.watcher.directoryChanged.connect(lambda _p: self._refresh_timer.start())
 
         state.model_changed.connect(self._model_changed)
+        # the dataset's real row lengths for the selected model (memory estimate), counted off the GUI thread
+        from mlxstudio.gui.train.token_stats import TokenStatsJob
+
+        self.token_stats = TokenStatsJob(self)
+        self.token_stats.ready.connect(lambda _s: self._show_dataset_lengths())
+        state.dataset_changed.connect(lambda _p: self._show_dataset_lengths())
         self.refresh()
         self._model_changed(state.model)
 
@@ -260,6 +267,7 @@ class ModelPage(QWidget):
         self.model.set_models(infos)
         self.model.set_active(self.state.model)
         self._show_library()
+        self._fit_name_column()
         lib = str(paths.models_dir())
         if lib not in self.watcher.directories():
             self.watcher.addPath(lib)
@@ -278,10 +286,17 @@ class ModelPage(QWidget):
         return super().eventFilter(obj, event)
 
     def _fit_name_column(self) -> None:
-        """The Name column takes the room the others leave (at least 140 px; then the table scrolls sideways)."""
+        """The Name column takes the room the others leave, but never less than its longest name (up to 280 px):
+        a name elided to "SmolLM...struct" hides which model it is, so the table scrolls sideways instead."""
         header = self.table.horizontalHeader()
         others = sum(header.sectionSize(i) for i in range(1, header.count()))
-        header.resizeSection(0, max(140, self.table.viewport().width() - others))
+        font = QFont(self.table.font())
+        font.setBold(True)  # the model in use is shown in bold
+        fm = QFontMetrics(font)
+        longest = max((fm.horizontalAdvance(str(getattr(i, "name", ""))) for i in self.model.infos()), default=0)
+        needed = min(280, max(140, longest + 2 * self.table.style().pixelMetric(
+            QStyle.PixelMetric.PM_FocusFrameHMargin) + 16))
+        header.resizeSection(0, max(needed, self.table.viewport().width() - others))
 
     def _watched_refresh(self) -> None:
         if self.job is None:
@@ -331,7 +346,16 @@ class ModelPage(QWidget):
         info = self.selected_info()
         active = info is not None and self.state.model is not None and self.model.row_of(self.state.model) == \
             self.model.row_of(info.path)
+        self.detail.dataset_lengths = None
         self.detail.show_info(info, active=active)
+        self._show_dataset_lengths()
+
+    def _show_dataset_lengths(self) -> None:
+        info = self.selected_info()
+        if info is None or getattr(info, "problem", None) or self.state.dataset is None:
+            self.detail.set_dataset_lengths(None)
+            return
+        self.detail.set_dataset_lengths(self.token_stats.request(Path(info.path), self.state.dataset))
 
     def _context_menu(self, pos: Any) -> None:
         idx = self.table.indexAt(pos)
@@ -594,7 +618,8 @@ class ModelPage(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     def shutdown(self) -> None:
-        """Cancel and wait for a running import."""
+        """Cancel and wait for a running import (and the token count of the memory estimate)."""
+        self.token_stats.cancel()
         if self.job is not None:
             self.job.cancel()
             self.job.wait(30_000)

@@ -41,6 +41,7 @@ from mlxstudio.gui.train.log_panel import LogPanel
 from mlxstudio.gui.train.plots import LivePlots
 from mlxstudio.gui.train.progress import ProgressStrip, format_bytes, format_duration
 from mlxstudio.gui.train.run_list import RunList
+from mlxstudio.gui.train.token_stats import TokenStats, TokenStatsJob, effective_length, measured_peak
 
 # Page states (which buttons are enabled is derived from these only).
 IDLE, RUNNING, STOPPING, STOPPED, FINISHED, FAILED = "idle", "running", "stopping", "stopped", "finished", "failed"
@@ -71,6 +72,10 @@ class TrainPage(QWidget):
         self.last_val: float | None = None
         self.last_checkpoint: tuple[int, str] | None = None
         self._stats_cache: dict[tuple[Any, ...], tuple[float, int, int | None, str]] = {}
+        self.token_stats = TokenStatsJob(self)  # exact row lengths with the model's tokenizer, off the GUI thread
+        self.token_stats.ready.connect(lambda _s: self._schedule_estimate())
+        self.token_lengths: TokenStats | None = None
+        self.memory_length = 0  # the batch length (tokens) the memory estimate assumes
         self._build()
         self.state.model_changed.connect(self._on_inputs_changed)
         self.state.dataset_changed.connect(self._on_inputs_changed)
@@ -629,7 +634,12 @@ class TrainPage(QWidget):
         except ConfigError:
             return None
         iters = cfg.total_iters(n_rows) if n_rows else cfg.iters
-        memory = _memory_estimate(Path(self.state.model), cfg)  # type: ignore[arg-type]
+        exact = self.token_stats.request(self.state.model, self.state.dataset)
+        if exact is not None:
+            mean_tokens = exact.mean  # the chat template's tokens (e.g. a default system prompt) included
+        self.memory_length = effective_length(cfg.max_seq_length, exact, cfg.pad_multiple)
+        self.token_lengths = exact
+        memory = _memory_estimate(Path(self.state.model), cfg, self.memory_length)  # type: ignore[arg-type]
         from mlxstudio.core.backend import guess_backend_name
 
         backend = "metal" if "metal" in guess_backend_name().lower() else "cpu"
@@ -650,12 +660,26 @@ class TrainPage(QWidget):
             return
         parts = [f"≈ {format_duration(est.seconds)}" if est.seconds is not None else "time unknown"]
         if est.memory_bytes:
-            parts.append(f"≈ {format_bytes(est.memory_bytes)} memory")
+            memory = f"≈ {format_bytes(est.memory_bytes)} memory"
+            peak = measured_peak(Path(self.state.model).name)  # type: ignore[arg-type]
+            if peak:
+                memory += f" (measured peak of the last run: {format_bytes(int(peak))})"
+            parts.append(memory)
         parts.append(f"{est.tokens:,} tokens")
         text = "Estimate: " + " · ".join(parts)
         note = _quantization_note(Path(self.state.model))  # type: ignore[arg-type]
         self.estimate_label.setText(text + (f"\n{note}" if note else ""))
-        self.estimate_label.setToolTip(f"Speed: {est.basis}")
+        cfg_len = self.form.config().max_seq_length  # valid: there is an estimate
+        lengths = self.token_lengths
+        if lengths is not None:
+            basis = (f"Memory: batches of up to {self.memory_length} tokens — the longest training row has "
+                     f"{lengths.longest} tokens with the chat template (max sequence length {cfg_len}).")
+        elif self.token_stats.busy:
+            basis = (f"Memory: batches of {cfg_len} tokens (the max sequence length) until the rows are counted "
+                     "with the model's tokenizer.")
+        else:
+            basis = f"Memory: batches of {cfg_len} tokens (the max sequence length)."
+        self.estimate_label.setToolTip(f"Speed: {est.basis}\n{basis}")
 
     def _n_train_rows(self, dataset: Path) -> int:
         return len(_train_rows(dataset))
@@ -708,6 +732,7 @@ class TrainPage(QWidget):
     def shutdown(self, timeout: float = 20.0) -> None:
         """Stop the worker cleanly (graceful, then killed after ``timeout`` s); never leaves a process behind."""
         self.hosts_panel.shutdown()
+        self.token_stats.cancel()
         w = self.worker
         if w is None:
             return
@@ -804,10 +829,12 @@ def _quantization_note(model: Path) -> str:
             "with the original model.")
 
 
-def _memory_estimate(model: Path, cfg: TrainConfig) -> int | None:
+def _memory_estimate(model: Path, cfg: TrainConfig, seq_length: int | None = None) -> int | None:
+    """Peak memory of a step with batches of ``seq_length`` tokens (default: the max sequence length)."""
     with contextlib.suppress(Exception):
         from mlxstudio.core.models import estimate_training_memory, inspect_model
 
         info = inspect_model(model)
-        return int(estimate_training_memory(info, cfg.batch_size, cfg.max_seq_length, cfg.num_layers, cfg.rank))
+        return int(estimate_training_memory(info, cfg.batch_size, seq_length or cfg.max_seq_length,
+                                            cfg.num_layers, cfg.rank))
     return None

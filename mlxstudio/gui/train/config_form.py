@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible
 
 from mlxstudio.core.training.config import ConfigError, TrainConfig, config_fields
+from mlxstudio.gui import icons
 
 PRESETS: dict[str, dict[str, Any]] = {
     "Memorize a small set": dict(learning_rate=2e-4, rank=8, num_layers=16, batch_size=4, iters=60,
@@ -109,6 +110,8 @@ class ConfigForm(QWidget):
             self.labels[f.name] = label
             (basic if group == "basic" else advanced).addRow(label, editor)
         self.advanced = QCollapsible("Advanced settings")
+        self.advanced.setCollapsedIcon(icons.icon("mdi6.chevron-right"))  # as the Model page's sections
+        self.advanced.setExpandedIcon(icons.icon("mdi6.chevron-down"))
         self.advanced.addWidget(advanced_box)
         self.advanced.setToolTip("Reporting, checkpoints, early stopping, schedule details, speed options")
 

@@ -32,6 +32,7 @@ from superqt import QCollapsible
 from mlxstudio.core import hosts as hostlib
 from mlxstudio.core.training.distributed import GroupProcess
 from mlxstudio.core.worker import WorkerProcess
+from mlxstudio.gui import icons
 from mlxstudio.gui.qworker import WorkerThread
 
 REQUIREMENTS = (
@@ -77,6 +78,8 @@ class HostsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.section = QCollapsible("Several processes or computers")
+        self.section.setCollapsedIcon(icons.icon("mdi6.chevron-right"))
+        self.section.setExpandedIcon(icons.icon("mdi6.chevron-down"))
         self.section.setToolTip("Optional: split every batch across processes on this computer or other Macs")
         self.about = QLabel(REQUIREMENTS.format(python=_esc(sys.executable)))
         self.about.setWordWrap(True)

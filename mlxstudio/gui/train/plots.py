@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -94,6 +94,7 @@ class LivePlots(QWidget):
         pal = self.palette()
         bg = pal.color(QPalette.ColorRole.Base)
         fg = pal.color(QPalette.ColorRole.Text)
+        self._legend: Any = None
         self.redraws = 0  # how many times curves were actually redrawn (the benchmark and tests read it)
 
         self.readout = QLabel(" ")
@@ -116,7 +117,7 @@ class LivePlots(QWidget):
         lp.setLabel("left", "loss")
         legend_bg = pal.color(QPalette.ColorRole.Base)
         legend_bg.setAlpha(210)
-        lp.addLegend(offset=(-10, 10), labelTextColor=fg, brush=pg.mkBrush(legend_bg))
+        self._legend = lp.addLegend(offset=(-10, 10), labelTextColor=fg, brush=pg.mkBrush(legend_bg))
         self.train_curve = lp.plot(name="train loss", pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.val_curve = lp.plot(name="validation loss", pen=pg.mkPen(VAL_COLOR, width=2),
                                  symbol="o", symbolSize=6, symbolBrush=VAL_COLOR, symbolPen=None)
@@ -183,10 +184,46 @@ class LivePlots(QWidget):
         self.rate_plot.setMinimumHeight(90)
         self.loss_plot.setMinimumHeight(140)
 
+        self._apply_palette()
         self._timer = QTimer(self)
         self._timer.setInterval(1000 // MAX_REDRAWS_PER_SECOND)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+
+    # -- colours -----------------------------------------------------------------------------------------------
+    def _apply_palette(self) -> None:
+        """Background, axes, legend and hover lines from the palette (again when it changes: dark mode)."""
+        pal = self.palette()
+        bg = pal.color(QPalette.ColorRole.Base)
+        fg = pal.color(QPalette.ColorRole.Text)
+        for w in (self.loss_plot, self.rate_plot):
+            w.setBackground(bg)
+            item = w.getPlotItem()
+            for name in ("left", "bottom", "right"):
+                ax = item.getAxis(name)
+                ax.setPen(pg.mkPen(fg))
+                ax.setTextPen(pg.mkPen(fg))
+        for name, color in (("left", None), ("bottom", None)):
+            ax = self.loss_plot.getPlotItem().getAxis(name)
+            if ax.labelText:
+                ax.setLabel(ax.labelText, color=color or fg.name())
+        rp = self.rate_plot.getPlotItem()
+        rp.getAxis("bottom").setLabel("iteration", color=fg.name())
+        rp.getAxis("left").setLabel("LR", units=rp.getAxis("left").labelUnits or None, color=LR_COLOR)
+        rp.getAxis("right").setLabel("tokens/s", color=TPS_COLOR)
+        if self._legend is not None:
+            legend_bg = pal.color(QPalette.ColorRole.Base)
+            legend_bg.setAlpha(210)
+            self._legend.setBrush(pg.mkBrush(legend_bg))
+            self._legend.setLabelTextColor(fg)
+        for line in getattr(self, "_hover_lines", []):
+            line.setPen(pg.mkPen(fg, style=Qt.PenStyle.DotLine))
+        self.ckpt_markers.setPen(pg.mkPen(fg))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
 
     # -- feeding points ----------------------------------------------------------------------------------------
     def add_train(self, iteration: int, loss: float, learning_rate: float | None = None,

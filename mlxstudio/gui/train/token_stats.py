@@ -1,0 +1,156 @@
+"""Exact token lengths of a training dataset with a model's own tokenizer and chat template, off the GUI thread.
+
+The memory a LoRA step needs grows with the longest batch, not with the "max sequence length" setting: batches are
+padded to their longest row (rounded up to ``pad_multiple``), and only rows longer than the maximum are cut. So the
+Train page (and the Model page's detail panel) estimate memory with ``min(max_seq_length, longest row)`` once the
+real lengths are known. Loading a tokenizer imports mlx-lm, so it runs in a :class:`~mlxstudio.gui.jobs.FunctionJob`;
+results are cached per (model, dataset, modification time).
+
+:func:`measured_peak` gives the peak memory of the last finished run of a model (from its ``run.json``), shown next
+to the estimate: "≈ 1.1 GB (measured peak of the last run: 0.89 GB)".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from mlxstudio.core import events
+from mlxstudio.gui import jobs
+
+
+@dataclass(frozen=True)
+class TokenStats:
+    """Rendered lengths (chat template included) of a dataset's training rows."""
+
+    rows: int
+    longest: int
+    mean: float
+
+
+_cache: dict[tuple[str, str, float], TokenStats] = {}
+
+
+def _mtime(p: Path) -> float:
+    try:
+        if p.is_dir():
+            return max((f.stat().st_mtime for f in p.iterdir()), default=0.0)
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def cache_key(model: Path, dataset: Path) -> tuple[str, str, float]:
+    return (str(model), str(dataset), _mtime(Path(dataset)))
+
+
+def cached(model: Path | None, dataset: Path | None) -> TokenStats | None:
+    """The stats already computed for this model + dataset (None when not known yet)."""
+    if model is None or dataset is None:
+        return None
+    return _cache.get(cache_key(Path(model), Path(dataset)))
+
+
+def compute(model: Path, dataset: Path, cancel: Any = None) -> TokenStats | None:
+    """Count every training row with the model's tokenizer (slow-ish: imports mlx-lm; call it off the GUI thread)."""
+    from mlxstudio.core.dataset import load_training_data
+    from mlxstudio.core.dataset_io import detect_format
+    from mlxstudio.core.dataset_tokens import count_all, load_tokenizer
+
+    rows = list(load_training_data(dataset).get("train", []))
+    fmt = detect_format(rows) if rows else None
+    if not rows or fmt is None:
+        return None
+    tokenizer = load_tokenizer(model)
+    counts = [c.total for c in count_all(tokenizer, rows, fmt, cancel=cancel) if c is not None]
+    if not counts:
+        return None
+    stats = TokenStats(rows=len(rows), longest=max(counts), mean=sum(counts) / len(counts))
+    _cache[cache_key(model, dataset)] = stats
+    return stats
+
+
+def effective_length(max_seq_length: int, stats: TokenStats | None, pad_multiple: int = 8) -> int:
+    """The longest batch a run will see: the longest row padded to ``pad_multiple``, at most ``max_seq_length``."""
+    if stats is None or stats.longest <= 0:
+        return max_seq_length
+    pad = max(1, pad_multiple)
+    return min(max_seq_length, int(math.ceil(stats.longest / pad) * pad))
+
+
+def measured_peak(model_name: str) -> float | None:
+    """Peak memory in bytes of the most recent finished run of ``model_name`` (None when there is none)."""
+    with contextlib.suppress(Exception):
+        from mlxstudio.core import runs
+
+        for run in runs.list_runs():
+            res = run.meta.get("result")
+            if run.model != model_name or not isinstance(res, dict):
+                continue
+            peak = res.get("peak_memory_gb")
+            if isinstance(peak, (int, float)) and peak > 0:
+                return float(peak) * 1e9
+    return None
+
+
+class TokenStatsJob(QObject):
+    """Computes :class:`TokenStats` for one (model, dataset) at a time; :attr:`ready` fires with the stats."""
+
+    ready = Signal(object)
+    """:class:`TokenStats` (or None when the rows could not be counted)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._job: jobs.FunctionJob | None = None
+        self._key: tuple[str, str, float] | None = None
+
+    def request(self, model: Path | None, dataset: Path | None) -> TokenStats | None:
+        """The cached stats, or None after starting (at most one) background count whose result :attr:`ready`
+        delivers."""
+        if model is None or dataset is None or not Path(dataset).exists() or not Path(model).is_dir():
+            return None
+        hit = cached(model, dataset)
+        if hit is not None:
+            return hit
+        key = cache_key(Path(model), Path(dataset))
+        if self._job is not None and self._key == key:
+            return None  # already counting this one
+        self.cancel()
+        self._key = key
+        m, d = Path(model), Path(dataset)
+
+        def run(_sink: events.Sink, cancel: jobs.CancelFlag) -> TokenStats | None:
+            return compute(m, d, cancel)
+
+        job = jobs.FunctionJob("Counting the dataset's tokens", run, self)
+        job.succeeded.connect(lambda stats, job=job: self._done(job, stats))
+        job.failed.connect(lambda _msg, job=job: self._done(job, None))
+        job.cancelled.connect(lambda _msg, job=job: self._done(job, None, emit=False))
+        self._job = job
+        job.start()
+        return None
+
+    def _done(self, job: jobs.FunctionJob, stats: TokenStats | None, emit: bool = True) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        job.wait()
+        job.deleteLater()
+        if emit:
+            self.ready.emit(stats)
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            job, self._job = self._job, None
+            job.cancel()
+            job.wait(10_000)
+            job.deleteLater()
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
