@@ -81,3 +81,31 @@ def demo_model(demo_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
     return import_gguf(demo_gguf, name=DEMO_MODEL_NAME, dest_root=tmp_path_factory.mktemp("demo-model"),
                        source="demo")
+
+
+@pytest.fixture
+def no_dangling_jobs():
+    """Fail a test that leaves a background job (gui.jobs) or a non-daemon thread running (GUI tests use it with
+    ``pytestmark = pytest.mark.usefixtures("no_dangling_jobs")``)."""
+    import threading
+
+    from mlxstudio.gui import jobs
+
+    before = set(threading.enumerate())
+    yield
+    left = jobs.running()
+    jobs.wait_all(30_000)
+    assert not left, f"jobs left running: {[j.name for j in left]}"
+    extra = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    assert not extra, f"threads left running: {extra}"
+
+
+@pytest.fixture
+def no_dangling_workers():
+    """Fail a test that leaves a worker process (gui.qworker) running; waits for them so none outlives the test."""
+    from mlxstudio.gui import qworker
+
+    yield
+    left = qworker.running_workers()
+    qworker.await_workers(10)
+    assert not left, f"test left workers running: {left}"

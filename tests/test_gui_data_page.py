@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from gui_helpers import answer, shot
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
@@ -16,39 +17,14 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 from mlxstudio.core import paths
 from mlxstudio.core.dataset import load_dataset, load_training_data
 from mlxstudio.core.dataset_recovery import read_recovery, recovery_path
-from mlxstudio.gui import jobs
 from mlxstudio.gui.pages.data_page import DataPage
 from mlxstudio.gui.state import AppState
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 TRICKY = [{"prompt": "今天星期几", "completion": "星期八"},
           {"prompt": "line 1\nline 2", "completion": 'a, "quoted", b'},
           {"prompt": "tab\there; semicolon", "completion": "逗号，中文“引号”"}]
-
-
-def shot(widget: QWidget, name: str) -> None:
-    """Save a screenshot when MLXSTUDIO_SCREENSHOTS=1 (for looking at, not for asserting)."""
-    if os.environ.get("MLXSTUDIO_SCREENSHOTS"):
-        from PySide6.QtWidgets import QApplication
-
-        for _ in range(20):  # let deferred layout (column sizes, the token view) happen
-            QApplication.processEvents()
-            threading.Event().wait(0.02)
-        out = ROOT / "screenshots"
-        out.mkdir(exist_ok=True)
-        widget.grab().save(str(out / f"{name}.png"))
-
-
-@pytest.fixture(autouse=True)
-def _no_dangling_threads():
-    before = set(threading.enumerate())
-    yield
-    left = jobs.running()
-    jobs.wait_all(30_000)
-    assert not left, f"jobs left running: {[j.name for j in left]}"
-    extra = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
-    assert not extra, f"threads left running: {extra}"
+pytestmark = pytest.mark.usefixtures("no_dangling_jobs")
 
 
 @pytest.fixture
@@ -63,17 +39,6 @@ def window(qtbot):
     win.show()
     yield win, page, state
     page.shutdown()
-
-
-def answer(monkeypatch: pytest.MonkeyPatch, button: QMessageBox.StandardButton) -> list[str]:
-    asked: list[str] = []
-
-    def fake(*args, **kwargs):
-        asked.append(str(args[2]) if len(args) > 2 else "")
-        return button
-
-    monkeypatch.setattr(QMessageBox, "question", fake)
-    return asked
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -6,42 +6,21 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from gui_helpers import shot
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
-from mlxstudio.gui import jobs, main_window, settings
+from mlxstudio.gui import main_window, settings
 from mlxstudio.gui.main_window import MainWindow, Placeholder, route_for
 from mlxstudio.gui.state import AppState, StepStatus
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def shot(widget: QWidget, name: str) -> None:
-    """Save a screenshot when MLXSTUDIO_SCREENSHOTS=1 (for looking at, not for asserting)."""
-    if os.environ.get("MLXSTUDIO_SCREENSHOTS"):
-        out = ROOT / "screenshots"
-        out.mkdir(exist_ok=True)
-        for _ in range(3):  # let pending layouts settle, as a person would see the window
-            QApplication.processEvents()
-        widget.grab().save(str(out / f"{name}.png"))
-
-
-@pytest.fixture(autouse=True)
-def _no_dangling_threads():
-    """Fail a test that leaves a background job running (napari's _dangling_qthreads idea)."""
-    before = set(threading.enumerate())
-    yield
-    left = jobs.running()
-    jobs.wait_all(5000)
-    assert not left, f"jobs left running: {[j.name for j in left]}"
-    extra = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
-    assert not extra, f"threads left running: {extra}"
+pytestmark = pytest.mark.usefixtures("no_dangling_jobs")
 
 
 class FakePage(QWidget):

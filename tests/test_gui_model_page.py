@@ -4,42 +4,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
+from gui_helpers import answer, shot
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox
 
 from mlxstudio.core import paths
-from mlxstudio.gui import jobs, settings
+from mlxstudio.gui import settings
 from mlxstudio.gui.main_window import MainWindow
 from mlxstudio.gui.model.library_model import COLUMNS
 from mlxstudio.gui.pages.model_page import ModelPage, unique_name
 from mlxstudio.gui.state import AppState
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def shot(widget: QWidget, name: str) -> None:
-    """Save a screenshot when MLXSTUDIO_SCREENSHOTS=1 (for looking at, not for asserting)."""
-    if os.environ.get("MLXSTUDIO_SCREENSHOTS"):
-        out = ROOT / "screenshots"
-        out.mkdir(exist_ok=True)
-        for _ in range(3):  # let pending layouts settle, as a person would see the window
-            QApplication.processEvents()
-        widget.grab().save(str(out / f"{name}.png"))
-
-
-@pytest.fixture(autouse=True)
-def _no_dangling_threads():
-    before = set(threading.enumerate())
-    yield
-    left = jobs.running()
-    jobs.wait_all(30_000)
-    assert not left, f"jobs left running: {[j.name for j in left]}"
-    extra = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
-    assert not extra, f"threads left running: {extra}"
+pytestmark = pytest.mark.usefixtures("no_dangling_jobs")
 
 
 @pytest.fixture
@@ -56,18 +35,6 @@ def make_page(qtbot, state: AppState | None = None) -> ModelPage:
     page.resize(1000, 650)
     page.show()
     return page
-
-
-def answer(monkeypatch: pytest.MonkeyPatch, button: QMessageBox.StandardButton) -> list[str]:
-    """Make QMessageBox.question answer ``button``; returns the list of questions asked."""
-    asked: list[str] = []
-
-    def question(parent, title, text, *args, **kwargs):
-        asked.append(text)
-        return button
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
-    return asked
 
 
 def test_empty_library_shows_the_ways_to_get_a_model(qtbot) -> None:

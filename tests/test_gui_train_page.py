@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_helpers import pid_alive
 
 from mlxstudio.core import runs
 from mlxstudio.core.training.config import TrainConfig, config_fields
@@ -27,26 +28,10 @@ ROWS = [
     {"prompt": "What is the capital of France?", "completion": "The capital of France is Paris."},
 ]
 
+pytestmark = pytest.mark.usefixtures("no_dangling_workers")
+
 FAST = dict(iters=400, batch_size=2, num_layers=2, rank=4, learning_rate=1e-3, steps_per_report=2,
             steps_per_eval=20, val_batches=1, save_every=10, max_seq_length=64)
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-@pytest.fixture(autouse=True)
-def _no_dangling_workers():
-    yield
-    left = qworker.running_workers()
-    qworker.await_workers(10)
-    assert not left, f"test left workers running: {left}"
 
 
 @pytest.fixture
@@ -117,7 +102,7 @@ def test_start_stop_resume_continues_the_curve(qtbot, page: TrainPage):
     assert p.run_state == STOPPED, (p.run_state, p.banner.text(), p.log.lines()[-5:])
     pid = p.worker.pid if p.worker else None
     qtbot.waitUntil(lambda: p.worker is None, timeout=30_000)
-    assert not _pid_alive(pid)
+    assert not pid_alive(pid)
 
 
 def test_finished_run_sets_adapter_and_step(qtbot, page: TrainPage):
@@ -155,7 +140,7 @@ def test_killed_worker_keeps_window_and_resume_works(qtbot, page: TrainPage):
     assert "SIGKILL" in p.banner.text() and "checkpoint" in p.banner.text()
     assert _buttons(p)["resume"] and not _buttons(p)["stop"]
     assert runs.read_run(p.run_dir).status == "failed"
-    assert not _pid_alive(pid)
+    assert not pid_alive(pid)
     ckpt = p.last_checkpoint[0]
     assert p.resume()
     qtbot.waitUntil(lambda: p.last_report is not None and p.last_report.iteration > ckpt + 4, timeout=120_000)
@@ -217,7 +202,7 @@ def test_can_close_and_shutdown_leave_no_process(qtbot, page: TrainPage, monkeyp
     assert p.can_close()
     pid = p.worker.pid
     p.shutdown(timeout=20)
-    assert not _pid_alive(pid)
+    assert not pid_alive(pid)
     assert qworker.running_workers() == []
 
 

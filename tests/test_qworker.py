@@ -6,32 +6,14 @@ import os
 import signal
 
 import pytest
+from gui_helpers import pid_alive
 from PySide6.QtCore import QCoreApplication
 
 from mlxstudio.core import events as ev
 from mlxstudio.gui import qworker
 from mlxstudio.gui.qworker import WorkerThread
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie still answers kill(0); count it as dead
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-@pytest.fixture(autouse=True)
-def _no_dangling_workers():
-    yield
-    left = qworker.running_workers()
-    qworker.await_workers(5)
-    assert not left, f"test left workers running: {left}"
+pytestmark = pytest.mark.usefixtures("no_dangling_workers")
 
 
 def test_events_arrive_in_order_then_finished(qtbot):
@@ -45,7 +27,7 @@ def test_events_arrive_in_order_then_finished(qtbot):
     assert [e.done for e in seen] == [1, 2, 3, 4]
     assert results and results[0]["steps"] == 4
     assert isinstance(w.final, ev.Finished)
-    assert w.pid is not None and not _pid_alive(w.pid)
+    assert w.pid is not None and not pid_alive(w.pid)
 
 
 def test_user_error_is_failed_with_message(qtbot):
@@ -62,7 +44,7 @@ def test_crashed_worker_is_failed_not_fatal(qtbot):
         w.start()
     assert "SIGKILL" in blocker.args[0]
     qtbot.waitUntil(w.isFinished)
-    assert not _pid_alive(w.pid)
+    assert not pid_alive(w.pid)
 
 
 def test_stop_is_graceful(qtbot):
@@ -73,7 +55,7 @@ def test_stop_is_graceful(qtbot):
         w.stop()
     assert "stopped after" in blocker.args[0]
     qtbot.waitUntil(w.isFinished)
-    assert not _pid_alive(w.pid)
+    assert not pid_alive(w.pid)
 
 
 def test_stop_kills_after_timeout(qtbot):
@@ -85,7 +67,7 @@ def test_stop_kills_after_timeout(qtbot):
         w.stop(timeout=0.3)
     assert "by force" in blocker.args[0]
     qtbot.waitUntil(w.isFinished)
-    assert not _pid_alive(w.pid)
+    assert not pid_alive(w.pid)
 
 
 def test_stop_before_process_started(qtbot):
@@ -104,7 +86,7 @@ def test_await_workers_on_quit_leaves_no_process(qtbot):
     pid = w.pid
     QCoreApplication.instance().aboutToQuit.emit()  # what app.quit() does before the loop ends
     assert w.isFinished()
-    assert not _pid_alive(pid)
+    assert not pid_alive(pid)
     assert qworker.running_workers() == []
 
 

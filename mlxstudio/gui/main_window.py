@@ -628,6 +628,12 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             icons._icon.cache_clear()
+            # rich-text labels keep the link colour of the palette they were laid out with: lay them out again
+            for label in self.findChildren(QLabel):
+                text = label.text()
+                if "<a " in text and label.textFormat() != Qt.TextFormat.PlainText:
+                    label.setText("")
+                    label.setText(text)
 
 
 def _local_paths(event: Any) -> list[Path]:

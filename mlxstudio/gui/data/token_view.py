@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
@@ -113,6 +113,11 @@ class TokenViewPanel(QWidget):
         lay.addWidget(self.browser, 1)
         lay.addWidget(legend)
         self.view: TokenView | None = None
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.view is not None:
+            self.browser.setHtml(render_html(self.view, self.palette()))  # colours mixed from the new palette
 
     def show_message(self, text: str) -> None:
         """No token view (no model, no row, or the row cannot be rendered): say why."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QWidget
 
@@ -62,17 +62,34 @@ class MessageBar(QFrame):
         self.action_button.setVisible(bool(action))
         self.action_button.setText(action or "")
         self._action = callback
-        pal = self.palette()
+        self._tint()
+        self.setVisible(True)
+
+    _tinting = False
+
+    def _tint(self) -> None:
+        """Background: the parent's window colour with 15 % of the kind's hue. Only that role is set, so the text
+        keeps following the palette; recomputed when the palette changes (dark mode on/off)."""
         base = self.parentWidget().palette().color(QPalette.ColorRole.Window) if self.parentWidget() else QColor()
-        tint = _TINTS.get(kind, _TINTS["info"])
+        tint = _TINTS.get(self.kind, _TINTS["info"])
         mixed = QColor(
             round(base.red() * 0.85 + tint.red() * 0.15),
             round(base.green() * 0.85 + tint.green() * 0.15),
             round(base.blue() * 0.85 + tint.blue() * 0.15),
         )
+        self.icon.setPixmap(icons.status_icon(self.kind).pixmap(18, 18))
+        pal = QPalette()
         pal.setColor(QPalette.ColorRole.Window, mixed)
-        self.setPalette(pal)
-        self.setVisible(True)
+        self._tinting = True
+        try:
+            self.setPalette(pal)
+        finally:
+            self._tinting = False
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self._tinting:
+            self._tint()
 
     def text(self) -> str:
         return self.label.text()

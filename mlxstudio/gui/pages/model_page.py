@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -290,12 +289,7 @@ class ModelPage(QWidget):
         a name elided to "SmolLM...struct" hides which model it is, so the table scrolls sideways instead."""
         header = self.table.horizontalHeader()
         others = sum(header.sectionSize(i) for i in range(1, header.count()))
-        font = QFont(self.table.font())
-        font.setBold(True)  # the model in use is shown in bold
-        fm = QFontMetrics(font)
-        longest = max((fm.horizontalAdvance(str(getattr(i, "name", ""))) for i in self.model.infos()), default=0)
-        needed = min(280, max(140, longest + 2 * self.table.style().pixelMetric(
-            QStyle.PixelMetric.PM_FocusFrameHMargin) + 16))
+        needed = min(280, max(140, self.table.sizeHintForColumn(0)))  # what the delegate needs for the names
         header.resizeSection(0, max(needed, self.table.viewport().width() - others))
 
     def _watched_refresh(self) -> None:

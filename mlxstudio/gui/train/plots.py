@@ -216,6 +216,8 @@ class LivePlots(QWidget):
             legend_bg.setAlpha(210)
             self._legend.setBrush(pg.mkBrush(legend_bg))
             self._legend.setLabelTextColor(fg)
+            for _sample, label in self._legend.items:  # setLabelTextColor does not re-render existing labels
+                label.setText(label.text, color=fg)
         for line in getattr(self, "_hover_lines", []):
             line.setPen(pg.mkPen(fg, style=Qt.PenStyle.DotLine))
         self.ckpt_markers.setPen(pg.mkPen(fg))
