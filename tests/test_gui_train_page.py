@@ -105,7 +105,7 @@ def test_start_stop_resume_continues_the_curve(qtbot, page: TrainPage):
     assert not pid_alive(pid)
 
 
-def test_finished_run_sets_adapter_and_step(qtbot, page: TrainPage):
+def test_finished_run_sets_adapter_and_step(qtbot, page: TrainPage, tmp_path: Path):
     p = page
     p.form.set_config(TrainConfig().replace(**{**FAST, "iters": 12, "save_every": 6, "steps_per_eval": 6}))
     shown: list[str] = []
@@ -122,6 +122,16 @@ def test_finished_run_sets_adapter_and_step(qtbot, page: TrainPage):
     assert _buttons(p)["start"] and not _buttons(p)["resume"]
     # the runs list shows it; a checkpoint marker can be tested on the Fuse & Test page
     assert p.runs.model.row_of(p.run_dir) >= 0
+    # the next session starts with this adapter as the Fuse & Test page's input
+    from PySide6.QtCore import QSettings
+
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    p.save_settings(store)
+    again = TrainPage(AppState())
+    qtbot.addWidget(again)
+    again.restore_settings(store)
+    assert again.state.adapter == p.state.adapter
+    assert again.state.step("train").ready and again.state.step("train").summary.startswith("12 it")
     _it, path = sorted(p.plots.checkpoints.items())[0]
     p.test_checkpoint(path)
     assert shown == ["test"]

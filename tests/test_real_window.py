@@ -149,3 +149,30 @@ def test_sigterm_closes_cleanly(display: str) -> None:
 
     saved = settings_file().read_text(encoding="utf-8") if settings_file().exists() else ""
     assert "geometry" in saved.lower(), f"the window geometry was not saved on SIGTERM: {saved!r}"
+
+
+def _geometry(env: dict[str, str], wid: str) -> str:
+    out = subprocess.run(["xdotool", "getwindowgeometry", wid], env=env, capture_output=True, text=True).stdout
+    return next((line.split(":", 1)[1].strip() for line in out.splitlines() if "Geometry" in line), "")
+
+
+def _quit_with_ctrl_q(env: dict[str, str], proc: subprocess.Popen[bytes], wid: str) -> None:
+    subprocess.run(["xdotool", "windowfocus", "--sync", wid], env=env, check=True, timeout=10)
+    subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+q"], env=env, check=True, timeout=10)
+    _finish(proc, "Ctrl+Q")
+
+
+def test_window_size_is_remembered(display: str) -> None:
+    env = _app_env(display)
+    proc, wid, _elapsed = _start_app(display)
+    subprocess.run(["xdotool", "windowsize", "--sync", wid, "1024", "700"], env=env, check=True, timeout=10)
+    deadline = time.monotonic() + 5
+    while _geometry(env, wid) != "1024x700" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _geometry(env, wid) == "1024x700"
+    time.sleep(0.5)
+    _quit_with_ctrl_q(env, proc, wid)
+
+    proc, wid, _elapsed = _start_app(display)
+    assert _geometry(env, wid) == "1024x700", "the window did not come back at the size it was closed with"
+    _quit_with_ctrl_q(env, proc, wid)

@@ -513,7 +513,7 @@ class DataPage(GridActions):
         self.split_panel.saved.setText(f"Saved to {folder}\n({counts})")
         self.split_folder = folder
         self._split_index = self.undo.index()
-        if self.source is None:  # an untitled dataset now lives in the split folder
+        if self.source is None or self.source == folder:  # the dataset lives in the split folder: it is saved
             self.source = folder
             self.undo.setClean()
             clear_recovery()

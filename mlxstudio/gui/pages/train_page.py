@@ -745,6 +745,7 @@ class TrainPage(QWidget):
             runs.update_run(self.run_dir, status="stopped", message="stopped when the app quit", pid=None)
 
     def save_settings(self, s: QSettings) -> None:
+        s.setValue("train/adapter", str(self.state.adapter) if self.state.adapter else "")
         s.setValue("train/split", self.split.saveState())
         s.setValue("train/right_split", self.right_split.saveState())
         self.hosts_panel.save_settings(s)
@@ -758,12 +759,33 @@ class TrainPage(QWidget):
                 with contextlib.suppress(TypeError):
                     w.restoreState(v)
         self.hosts_panel.restore_settings(s)
+        self._restore_adapter(s.value("train/adapter", "", type=str))
         text = s.value("train/config", "", type=str)
         if text:
             with contextlib.suppress(Exception):
                 import yaml
 
                 self.form.set_config(TrainConfig.from_dict(yaml.safe_load(text)))
+
+
+    def _restore_adapter(self, path: str) -> None:
+        """The adapter of the last session (when its files are still there) is the Fuse & Test page's input again;
+        its run is selected and the step shows its summary."""
+        if not path or self.state.adapter is not None:
+            return
+        adapter = Path(path)
+        if not (adapter / "adapters.safetensors").exists():
+            return
+        self.state.set_adapter(adapter)
+        run_dir = adapter if (adapter / "run.json").exists() else None
+        summary = "adapter ready"
+        if run_dir is not None:
+            with contextlib.suppress(Exception):
+                run = runs.read_run(run_dir)
+                summary = f"{run.last_iteration} it" + (f" · val {run.final_val_loss:.2g}"
+                                                        if run.final_val_loss is not None else "")
+                self.runs.select(run_dir)
+        self.state.set_step("train", StepStatus(ready=True, summary=summary))
 
 
 # -- helpers (no widgets) ----------------------------------------------------------------------------------------
