@@ -47,6 +47,7 @@ class ProgressStrip(QWidget):
         self.bar.setFormat("%v / %m")
         self.bar.setMaximumWidth(260)
         self.label = QLabel()
+        self.label.setWordWrap(True)  # wraps at the " · " in a narrow window instead of widening it
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.bar, 1)
