@@ -258,6 +258,7 @@ def test_menus_and_shortcuts(qtbot, fake_pages) -> None:
     assert w.about_action.menuRole() == QAction.MenuRole.AboutRole
     assert w.open_dataset_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     assert w.minimize_action.shortcut() == QKeySequence("Ctrl+M")
+    assert QKeySequence("Ctrl+W") in w.close_action.shortcuts()  # Cmd+W on a Mac; Linux binds Ctrl+F4 first
     assert [w._step_actions[s].shortcut().toString() for s in ("model", "data", "train", "test")] == \
         ["Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4"]
     titles = [a.text() for a in w.menuBar().actions() if a.isVisible()]

@@ -355,7 +355,9 @@ class MainWindow(QMainWindow):
                icon: str | None = None, role: QAction.MenuRole | None = None) -> QAction:
         """A new action owned by the window (pages can use it for their menu items)."""
         act = QAction(text, self)
-        if shortcut is not None:
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            act.setShortcuts(shortcut)  # every platform binding (Close is Ctrl+F4 *and* Ctrl+W on Linux)
+        elif shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
         if icon:
             act.setIcon(icons.icon(icon))

@@ -114,8 +114,11 @@ class DataPage(GridActions):
         act = QAction(text, self)
         if icon:
             act.setIcon(icons.icon(icon))
-        if shortcut is not None:
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            act.setShortcuts(shortcut)  # every platform binding (e.g. Cut is Ctrl+X and Shift+Del)
+        elif shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
+        if shortcut is not None:
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         if tip:
             act.setToolTip(tip)

@@ -613,7 +613,7 @@ class ModelPage(QWidget):
 
     def shutdown(self) -> None:
         """Cancel and wait for a running import (and the token count of the memory estimate)."""
-        self.token_stats.cancel()
+        self.token_stats.shutdown()
         if self.job is not None:
             self.job.cancel()
             self.job.wait(30_000)

@@ -732,7 +732,7 @@ class TrainPage(QWidget):
     def shutdown(self, timeout: float = 20.0) -> None:
         """Stop the worker cleanly (graceful, then killed after ``timeout`` s); never leaves a process behind."""
         self.hosts_panel.shutdown()
-        self.token_stats.cancel()
+        self.token_stats.shutdown()
         w = self.worker
         if w is None:
             return

@@ -108,6 +108,7 @@ class TokenStatsJob(QObject):
         super().__init__(parent)
         self._job: jobs.FunctionJob | None = None
         self._key: tuple[str, str, float] | None = None
+        self._closed = False
 
     def request(self, model: Path | None, dataset: Path | None) -> TokenStats | None:
         """The cached stats, or None after starting (at most one) background count whose result :attr:`ready`
@@ -115,7 +116,7 @@ class TokenStatsJob(QObject):
         if model is None or dataset is None or not Path(dataset).exists() or not Path(model).is_dir():
             return None
         hit = cached(model, dataset)
-        if hit is not None:
+        if hit is not None or self._closed:
             return hit
         key = cache_key(Path(model), Path(dataset))
         if self._job is not None and self._key == key:
@@ -150,6 +151,11 @@ class TokenStatsJob(QObject):
             job.cancel()
             job.wait(10_000)
             job.deleteLater()
+
+    def shutdown(self) -> None:
+        """Stop counting for good (the page is closing): later requests only read the cache."""
+        self._closed = True
+        self.cancel()
 
     @property
     def busy(self) -> bool:
