@@ -41,7 +41,7 @@ from mlxstudio.gui.train.log_panel import LogPanel
 from mlxstudio.gui.train.plots import LivePlots
 from mlxstudio.gui.train.progress import ProgressStrip, format_bytes, format_duration
 from mlxstudio.gui.train.run_list import RunList
-from mlxstudio.gui.train.token_stats import TokenStats, TokenStatsJob, effective_length, measured_peak
+from mlxstudio.gui.train.token_stats import TokenStats, TokenStatsJob, effective_length, measured_peak, mtime
 
 # Page states (which buttons are enabled is derived from these only).
 IDLE, RUNNING, STOPPING, STOPPED, FINISHED, FAILED = "idle", "running", "stopping", "stopped", "finished", "failed"
@@ -617,7 +617,7 @@ class TrainPage(QWidget):
         model, dataset = self.state.model, self.state.dataset
         if model is None or dataset is None or not Path(dataset).exists():
             return None
-        key = (str(model), str(dataset), _mtime(Path(dataset)))
+        key = (str(model), str(dataset), mtime(Path(dataset)))
         if key not in self._stats_cache:
             rows = _train_rows(Path(dataset))
             params = _model_parameters(Path(model))
@@ -791,15 +791,6 @@ class TrainPage(QWidget):
 # -- helpers (no widgets) ----------------------------------------------------------------------------------------
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _mtime(p: Path) -> float:
-    try:
-        if p.is_dir():
-            return max((f.stat().st_mtime for f in p.iterdir()), default=0.0)
-        return p.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def _train_rows(dataset: Path) -> list[dict]:

@@ -36,7 +36,9 @@ class TokenStats:
 _cache: dict[tuple[str, str, float], TokenStats] = {}
 
 
-def _mtime(p: Path) -> float:
+def mtime(p: Path) -> float:
+    """Newest modification time of a dataset file or split folder (0 when unreadable): a changed dataset is a new
+    cache key."""
     try:
         if p.is_dir():
             return max((f.stat().st_mtime for f in p.iterdir()), default=0.0)
@@ -46,7 +48,7 @@ def _mtime(p: Path) -> float:
 
 
 def cache_key(model: Path, dataset: Path) -> tuple[str, str, float]:
-    return (str(model), str(dataset), _mtime(Path(dataset)))
+    return (str(model), str(dataset), mtime(Path(dataset)))
 
 
 def cached(model: Path | None, dataset: Path | None) -> TokenStats | None:
