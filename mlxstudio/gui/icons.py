@@ -1,14 +1,17 @@
 """Vector icons (qtawesome) that follow the palette and stay sharp on high-DPI screens.
 
 Use :func:`icon` with one of the names in :data:`NAMES` (semantic names, so a page says ``icon("delete")`` and the
-icon set can change in one place). Colours come from the application palette, so icons stay visible in dark mode.
+icon set can change in one place). Colours come from the application palette, so icons stay visible in dark mode:
+an icon made without an explicit colour reads the palette each time it is drawn, so a button's icon follows a
+dark/light switch without the page doing anything (a pixmap taken from it, e.g. for a QLabel, does not).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 NAMES: dict[str, str] = {
@@ -70,12 +73,41 @@ def _icon(qta_name: str, color: str, disabled: str) -> QIcon:
         return QIcon()
 
 
-def icon(name: str, color: QColor | None = None) -> QIcon:
-    """The icon for a semantic ``name`` (see :data:`NAMES`) or a raw qtawesome name, in the palette's colours."""
-    qta_name = NAMES.get(name, name)
-    c = color or text_color()
+def _fixed(qta_name: str, color: QColor) -> QIcon:
     disabled = _palette_color(QPalette.ColorRole.PlaceholderText)
-    return _icon(qta_name, c.name(QColor.NameFormat.HexArgb), disabled.name(QColor.NameFormat.HexArgb))
+    return _icon(qta_name, color.name(QColor.NameFormat.HexArgb), disabled.name(QColor.NameFormat.HexArgb))
+
+
+class _PaletteIconEngine(QIconEngine):
+    """Draws a qtawesome icon in the palette's colours of the moment (text colour; placeholder colour disabled)."""
+
+    def __init__(self, qta_name: str) -> None:
+        super().__init__()
+        self.qta_name = qta_name
+
+    def _now(self) -> QIcon:
+        return _fixed(self.qta_name, text_color())
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        self._now().paint(painter, rect, Qt.AlignmentFlag.AlignCenter, mode, state)
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self._now().pixmap(size, mode, state)
+
+    def clone(self) -> QIconEngine:
+        return _PaletteIconEngine(self.qta_name)
+
+
+def icon(name: str, color: QColor | None = None) -> QIcon:
+    """The icon for a semantic ``name`` (see :data:`NAMES`) or a raw qtawesome name, in the palette's colours.
+
+    Without ``color`` the icon follows palette changes (dark/light) by itself; with one it keeps that colour."""
+    qta_name = NAMES.get(name, name)
+    if color is not None:
+        return _fixed(qta_name, color)
+    if _fixed(qta_name, text_color()).isNull():
+        return QIcon()
+    return QIcon(_PaletteIconEngine(qta_name))
 
 
 def status_icon(kind: str) -> QIcon:
