@@ -82,7 +82,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def merged_config(args: argparse.Namespace) -> tuple[TrainConfig, dict[str, Any]]:
     """TrainConfig from defaults < ``--config`` YAML < flags, and the YAML's run keys (model, data, adapter_path)."""
-    cfg, run_keys = TrainConfig(), {}
+    cfg = TrainConfig()
+    run_keys: dict[str, Any] = {}
     if args.config:
         cfg, run_keys, _ignored = load_yaml(args.config)
     changes = {f.name: getattr(args, f.name) for f in config_fields() if getattr(args, f.name, None) is not None}

@@ -279,8 +279,8 @@ def parse_csv_text(text: str, name: str) -> ParsedFile:
                         if len(record) > len(header) else " — add the missing cells (they may be empty)")
                 cells = f"{len(record)} cell{'s' if len(record) != 1 else ''}"
                 raise DataError(f"has {cells} but the header has {len(header)} columns{hint}", name, line_start)
-            cells = dict(zip(header, record, strict=True))
-            rows.append(_csv_row(cells, fmt or "completion"))
+            named = dict(zip(header, record, strict=True))
+            rows.append(_csv_row(named, fmt or "completion"))
             lines.append(line_start)
     except csv.Error as exc:
         msg = str(exc)

@@ -26,7 +26,7 @@ DEMO_RUN_NAME = "seed-demo"
 FUSED_SUFFIX = "-seed-demo"
 
 # The settings that make the seed pairs stick on the 135M demo model (FACTS.md: loss ~0 by iteration 20).
-DEMO_TRAINING = {
+DEMO_TRAINING: dict[str, Any] = {
     "learning_rate": 2e-4,
     "rank": 8,
     "num_layers": 16,

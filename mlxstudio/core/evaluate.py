@@ -21,14 +21,17 @@ import difflib
 import json
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlxstudio.core import errors, fsutil
 from mlxstudio.core import events as ev
 from mlxstudio.core.generate import CancelCheck, Generator, is_cancelled
+
+if TYPE_CHECKING:
+    from mlxstudio.core.dataset import Dataset
 
 Prompt = str | list[dict[str, str]]
 
@@ -133,6 +136,7 @@ def load_cases(path: str | Path) -> list[EvalCase]:
                 break
         else:
             raise errors.DataError("no test.jsonl (or valid.jsonl) in this folder", str(path))
+    load_dataset: Callable[[str | Path], Dataset] | None
     try:
         from mlxstudio.core.dataset import load_dataset
     except ImportError:

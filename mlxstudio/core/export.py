@@ -14,6 +14,7 @@ Every output is written atomically (staging folder / temp file, then moved into 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -78,7 +79,7 @@ def file_hash(path: str | Path) -> str:
     for f in files:
         h.update(f.name.encode() if p.is_dir() else b"")
         with open(f, "rb") as fh:
-            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+            for block in iter(functools.partial(fh.read, 1 << 20), b""):
                 h.update(block)
     return f"sha256:{h.hexdigest()}"
 
@@ -283,9 +284,9 @@ def _tokenizer_metadata(model_dir: Path, vocab_size: int) -> dict[str, Any]:
     }
     for key, name in (("bos_token", "bos_token_id"), ("eos_token", "eos_token_id"), ("pad_token", "padding_token_id"),
                       ("unk_token", "unknown_token_id")):
-        i = token_id(key)
-        if i is not None:
-            meta[f"tokenizer.ggml.{name}"] = mx.array(i, dtype=mx.uint32)
+        tid = token_id(key)
+        if tid is not None:
+            meta[f"tokenizer.ggml.{name}"] = mx.array(tid, dtype=mx.uint32)
     return meta
 
 

@@ -13,8 +13,9 @@ import shutil
 import struct
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mlxstudio.core import errors, fsutil, paths
 from mlxstudio.core import events as ev
@@ -169,6 +170,7 @@ def check_adapter_matches(model_path: str | Path, adapter_path: str | Path) -> N
 
 # -- fuse ----------------------------------------------------------------------------------------------------------
 def _write_source(model_dir: Path, source: str, **extra: Any) -> None:
+    write_source: Callable[..., None] | None
     try:
         from mlxstudio.core.models import write_source
     except ImportError:
@@ -223,7 +225,8 @@ def fuse_adapter(model: str | Path, adapter_path: str | Path, save_path: str | P
     check_adapter_matches(model_dir, adapter_dir)
     step(1, "loading the model and the adapter")
     try:
-        mlx_model, tokenizer, config = load(str(model_dir), adapter_path=str(adapter_dir), return_config=True)
+        mlx_model, tokenizer, config = cast(tuple[Any, Any, dict[str, Any]],  # 3 items with return_config
+                                            load(str(model_dir), adapter_path=str(adapter_dir), return_config=True))
     except (FileNotFoundError, ValueError, KeyError) as exc:
         raise errors.ModelError(f"cannot load {model_dir.name} with adapter {adapter_dir.name}: {exc}") from exc
     step(2, "fusing the adapter into the weights")

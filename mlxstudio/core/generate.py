@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mlxstudio.core import errors
 from mlxstudio.core import events as ev
@@ -38,14 +38,15 @@ def is_cancelled(cancel: CancelCheck) -> bool:
 
 def resolve_model_path(model: str | Path) -> Path:
     """A model folder for ``model``: a library name or a folder path (raises ModelError when neither)."""
+    resolve: Callable[[str | Path], Path] | None
     try:
-        from mlxstudio.core.models import resolve_model
+        from mlxstudio.core.models import resolve_model as resolve
     except ImportError:  # the model library module is not there (yet): accept folders only
-        resolve_model = None
-    if resolve_model is not None:
+        resolve = None
+    if resolve is not None:
         from mlxstudio.core.models import validate_model_dir
 
-        path = Path(resolve_model(model))
+        path = Path(resolve(model))
         validate_model_dir(path)  # says which file is missing or broken
         return path
     path = Path(model).expanduser()
@@ -91,7 +92,8 @@ def load_model_and_tokenizer(model_path: Path, adapter_path: Path | None = None)
 
         check_adapter_matches(model_path, adapter_path)
     try:
-        model, tokenizer = load(str(model_path), adapter_path=str(adapter_path) if adapter_path else None)
+        model, tokenizer = cast(tuple[Any, Any],  # mlx-lm types the result as a 2- or 3-tuple (return_config)
+                                load(str(model_path), adapter_path=str(adapter_path) if adapter_path else None))
     except (FileNotFoundError, ValueError, KeyError) as exc:
         raise errors.ModelError(f"{model_path}: cannot load the model: {exc}") from exc
     model.eval()

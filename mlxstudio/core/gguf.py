@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mlxstudio.core import errors, paths
 from mlxstudio.core.errors import ModelError
@@ -421,7 +421,7 @@ def import_gguf(gguf_path: str | Path, name: str | None = None, dest_root: Path 
         from mlxstudio.core.mlxrt import mx
 
         try:
-            tensors = mx.load(str(src))
+            tensors = cast(dict[str, Any], mx.load(str(src)))  # a dict of arrays (no return_metadata)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"{src.name} could not be read by MLX ({exc}). The file may be damaged: download it "
                              "again, or download the MLX model from a hub.") from None

@@ -108,13 +108,13 @@ def _byte_level_tokenizer(meta: dict[str, Any]) -> tuple[Any, list[str]]:
     spelling = _bytes_to_unicode()
     vocab: dict[str, int] = {}
     duplicates = 0
-    for i, tok in enumerate(tokens):
-        if types[i] not in (CONTROL, USER_DEFINED) and not set(tok) <= alphabet:
-            tok = "".join(spelling[b] for b in tok.encode("utf-8"))
-        if tok in vocab:
+    for i, piece in enumerate(tokens):
+        if types[i] not in (CONTROL, USER_DEFINED) and not set(piece) <= alphabet:
+            piece = "".join(spelling[b] for b in piece.encode("utf-8"))
+        if piece in vocab:
             duplicates += 1
             continue
-        vocab[tok] = i
+        vocab[piece] = i
     if duplicates:
         warnings.append(f"{duplicates} duplicate token(s) in the vocabulary were skipped")
     merges: list[tuple[str, str]] = []

@@ -85,14 +85,15 @@ def _response_hook(response: Any) -> None:
             start = int(rng.split()[1].split("-")[0])
         except (IndexError, ValueError):
             start = 0
-    watch.tracker.set_file(name, start)
+    tracker = watch.tracker
+    tracker.set_file(name, start)
 
     inner = response.stream
 
     class _Watched(httpx2.SyncByteStream):
         def __iter__(self) -> Any:
             for chunk in inner:
-                watch.tracker.add(name, len(chunk))  # checks the cancel flag too
+                tracker.add(name, len(chunk))  # checks the cancel flag too
                 yield chunk
 
         def close(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import ModelError
@@ -63,7 +63,7 @@ def load_for_training(model: str | Path, sink: ev.Sink = ev.null_sink,
     Emits a Log event saying what was done and why.
     """
     from mlxstudio.core import backend
-    from mlxstudio.core.mlxrt import mx, nn
+    from mlxstudio.core.mlxrt import mx, nn, tree_flatten
 
     path = resolve_model_path(model)
     from mlxstudio.core.models import validate_model_dir
@@ -73,7 +73,8 @@ def load_for_training(model: str | Path, sink: ev.Sink = ev.null_sink,
     try:
         from mlx_lm.utils import load
 
-        mlx_model, tokenizer, config = load(str(path), return_config=True)
+        mlx_model, tokenizer, config = cast(tuple[Any, Any, dict[str, Any]],  # 3 items with return_config
+                                            load(str(path), return_config=True))
     except (FileNotFoundError, ValueError, KeyError) as exc:
         raise ModelError(f"{path}: cannot load the model with mlx-lm: {exc}") from None
     quant = _quantization(config)
@@ -88,7 +89,7 @@ def load_for_training(model: str | Path, sink: ev.Sink = ev.null_sink,
         mlx_model.set_dtype(mx.float32)
     mx.eval(mlx_model.parameters())
     has_quantized = any(isinstance(m, (nn.QuantizedLinear, nn.QuantizedEmbedding)) for m in mlx_model.modules())
-    dtypes = {str(v.dtype).replace("mlx.core.", "") for _, v in _leaves(mlx_model.parameters())
+    dtypes = {str(v.dtype).replace("mlx.core.", "") for _, v in tree_flatten(mlx_model.parameters())
               if v.dtype in (mx.float32, mx.float16, mx.bfloat16)}
     dtype = "float32" if "float32" in dtypes else (sorted(dtypes)[0] if dtypes else "float32")
     if dequantized:
@@ -102,9 +103,3 @@ def load_for_training(model: str | Path, sink: ev.Sink = ev.null_sink,
     if layers is None:
         raise ModelError(f"{path}: this model type has no transformer layers mlx-lm's LoRA can adapt")
     return TrainingModel(mlx_model, tokenizer, path, info.name, dequantized, quant, dtype, len(layers))
-
-
-def _leaves(tree: Any) -> list[tuple[str, Any]]:
-    from mlx.utils import tree_flatten
-
-    return tree_flatten(tree)  # type: ignore[no-any-return]
