@@ -90,10 +90,9 @@ def loaded(tiny_model_session: Path) -> tuple[Any, Any]:
 def test_no_batch_has_zero_trained_tokens_at_any_max_seq_length(rows: list[dict[str, Any]],
                                                                loaded: tuple[Any, Any]) -> None:
     """Every max_seq_length from 2 to past the longest row: the kept rows each have ≥ 1 trained token, so every
-    training and validation batch (mlx-lm's loss and the fast loss) has trained tokens and a finite loss."""
-    from mlx_lm.tuner.trainer import default_loss
-
+    training and validation batch (the full loss and the fast loss) has trained tokens and a finite loss."""
     from mlxstudio.core.training import fastpath
+    from mlxstudio.core.training.loss import masked_loss
 
     model, tokenizer = loaded
     full = tokenize_rows(rows, tokenizer, mask_prompt=True, max_seq_length=10_000)
@@ -109,7 +108,7 @@ def test_no_batch_has_zero_trained_tokens_at_any_max_seq_length(rows: list[dict[
         batches = [make_batch(data, order.indices(s), 8, max_len, True) for s in range(order.batches_per_epoch)]
         batches += eval_batches(data, bs, -1, 0, 8, max_len, True)
         for b in batches:
-            loss, ntoks = default_loss(model, b.inputs, b.lengths)
+            loss, ntoks = masked_loss(model, b.inputs, b.lengths)
             assert ntoks.item() > 0, (max_len, b.indices)
             assert math.isfinite(loss.item()), (max_len, b.indices)
             fast, fast_toks = fastpath.selected_loss(model, b.inputs[:, :-1], b.sel, b.targets, b.weights)

@@ -187,8 +187,9 @@ def test_dora_and_early_stopping(tiny_model: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("num_layers", [2, 1])
-def test_fast_loss_matches_mlx_lm_default_loss(tiny_model: Path, tmp_path: Path, num_layers: int) -> None:
-    """The exact shortcuts (selected positions, cached frozen layers) give mlx-lm's losses step by step."""
+def test_fast_loss_matches_the_full_loss(tiny_model: Path, tmp_path: Path, num_layers: int) -> None:
+    """The exact shortcuts (selected positions, cached frozen layers) give the full loss (``loss.masked_loss``: all
+    logits, then the mask) step by step."""
     runs = {}
     for fast_loss in (False, True):
         rec = Recorder()

@@ -4,11 +4,12 @@ Rows are tokenized once with mlx-lm's own ``CompletionsDataset`` / ``ChatDataset
 prompt masking offsets). Rows whose trained part is cut away by ``max_seq_length`` are dropped (a batch with no
 trained tokens would give a NaN loss).
 
-Batches (mlx-lm's layout: ``int32 [batch, 1 + padded length]`` and ``[batch, 2]`` (offset, length) pairs for
-``mlx_lm.tuner.trainer.default_loss``) are built from *length buckets*: each epoch is a seeded permutation, cut into
-buckets of ``bucket_batches`` batches, each bucket sorted by token length, so a batch holds rows of similar length
-and little compute goes to padding (mlx-lm sorts by the number of JSON keys, i.e. not at all). The order is a pure
-function of (seed, step), which is what makes resuming exact: step ``k`` always gets the same batch.
+Batches (mlx-lm's layout: ``int32 [batch, 1 + padded length]`` and ``[batch, 2]`` (offset, length) pairs, the
+arguments of ``mlx_lm.tuner.trainer.default_loss`` and of our corrected :func:`.loss.masked_loss`) are built from
+*length buckets*: each epoch is a seeded permutation, cut into buckets of ``bucket_batches`` batches, each bucket
+sorted by token length, so a batch holds rows of similar length and little compute goes to padding (mlx-lm sorts by
+the number of JSON keys, i.e. not at all). The order is a pure function of (seed, step), which is what makes resuming
+exact: step ``k`` always gets the same batch.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ class TokenizedSet:
         return len(self.tokens)
 
     def trained_tokens(self, i: int) -> int:
-        """How many target tokens of row ``i`` count in the loss (as mlx-lm's default_loss masks them)."""
-        return self.lengths[i] - max(self.offsets[i] - 1, 0)
+        """How many target tokens of row ``i`` count in the loss (:func:`.loss.trained_count`)."""
+        from mlxstudio.core.training.loss import trained_count
+
+        return trained_count(self.offsets[i], self.lengths[i])
 
 
 def data_format(rows: list[dict[str, Any]]) -> str:
@@ -61,6 +64,8 @@ def tokenize_rows(rows: list[dict[str, Any]], tokenizer: Any, *, mask_prompt: bo
     """Tokenize ``rows`` with mlx-lm's dataset class for their format; drop rows with nothing left to train."""
     from mlx_lm.tuner.datasets import create_dataset
 
+    from mlxstudio.core.training.loss import trained_count
+
     out = TokenizedSet([], [], [], [])
     if not rows:
         return out
@@ -78,7 +83,7 @@ def tokenize_rows(rows: list[dict[str, Any]], tokenizer: Any, *, mask_prompt: bo
         length = min(len(tokens), max_seq_length)
         if length < len(tokens):
             out.truncated += 1
-        if offset >= length or length < 2:
+        if trained_count(offset, length) == 0:  # offset >= length, or a single token
             out.dropped.append(i)
             continue
         out.tokens.append(tokens)
@@ -202,7 +207,7 @@ def eval_batches(data: TokenizedSet, batch_size: int, num_batches: int, seed: in
 def iterate_fixed(batches: list[Batch], select: bool = False) -> Callable[..., Iterator[tuple[Any, ...]]]:
     """An ``iterate_batches`` replacement for ``mlx_lm.tuner.trainer.evaluate`` that yields ``batches``.
 
-    ``select``: yield the arguments of :func:`.fastpath.selected_loss` instead of ``default_loss``'s.
+    ``select``: yield the arguments of :func:`.fastpath.selected_loss` instead of :func:`.loss.masked_loss`'s.
     """
 
     def iterate(**_: Any) -> Iterator[tuple[Any, ...]]:

@@ -129,7 +129,7 @@ class TrainConfig:
     compile_step: bool = _f(True, "Compile the training step", "Fuse the step with mx.compile (faster).",
                             group="advanced")
     fast_loss: bool = _f(True, "Exact loss shortcuts", "Project only the trained positions onto the vocabulary and "
-                         "reuse the frozen lower layers' outputs across epochs (checked against mlx-lm's loss "
+                         "reuse the frozen lower layers' outputs across epochs (checked against the full loss "
                          "before use).", group="advanced")
 
     # ---------------------------------------------------------------------------------------------------------

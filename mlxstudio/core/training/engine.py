@@ -1,12 +1,13 @@
 """The training engine: LoRA/DoRA (QLoRA on quantized models on Metal) with mlx-lm's models, tuner layers and loss.
 
 :func:`run_training` loads the model (:mod:`mlxstudio.core.loading`), tokenizes the data with mlx-lm's dataset
-classes, converts the last ``num_layers`` blocks with ``mlx_lm.tuner.utils.linear_to_lora_layers`` and trains with
-a thin loop built from mlx-lm's pieces (``default_loss``, ``evaluate``, the compiled step of ``mlx_lm``'s
-``train()``). The loop is ours because mlx-lm's ``train()`` cannot start at a given iteration or restore an
-optimizer, has no cancel, and validates with the global NumPy RNG (which shifts the batch order) — exact resume needs
-all of that. What it adds: length-bucketed batches (less padding), cancel after the current step (the adapter is
-still written), a NaN guard with a diagnosis, complete atomic checkpoints and exact resume, early stopping.
+classes, converts the last ``num_layers`` blocks with ``mlx_lm.tuner.utils.linear_to_lora_layers`` and trains with a
+thin loop built from mlx-lm's pieces (``evaluate``, the compiled step of ``mlx_lm``'s ``train()``, and its
+``default_loss`` with the mask corrected so no padding token is trained — :mod:`.loss`). The loop is ours because
+mlx-lm's ``train()`` cannot start at a given iteration or restore an optimizer, has no cancel, and validates with the
+global NumPy RNG (which shifts the batch order) — exact resume needs all of that. What it adds: length-bucketed
+batches (less padding), cancel after the current step (the adapter is still written), a NaN guard with a diagnosis,
+complete atomic checkpoints and exact resume, early stopping.
 
 Writes into ``adapter_path``: ``adapters.safetensors`` + ``adapter_config.json`` (``mlx_lm.load(model,
 adapter_path=...)`` works), ``metrics.jsonl`` (one record per report), ``config.yaml`` (mlx_lm-compatible), and
@@ -40,6 +41,7 @@ from mlxstudio.core.training.batching import (
     tokenize_rows,
 )
 from mlxstudio.core.training.config import ConfigError, TrainConfig
+from mlxstudio.core.training.loss import masked_loss
 
 METRICS_FILE = "metrics.jsonl"
 ADAPTER_FILE = "adapters.safetensors"
@@ -70,7 +72,7 @@ def _cancel_fn(cancel: Callable[[], bool] | threading.Event | None) -> Callable[
 
 
 def _float32(model: Any) -> bool:
-    """Whether the model computes in float32 (then the fast loss must match mlx-lm's to 1e-4)."""
+    """Whether the model computes in float32 (then the fast loss must match the full loss to 1e-4)."""
     from mlx.utils import tree_flatten
 
     from mlxstudio.core.mlxrt import mx
@@ -227,7 +229,7 @@ class _Trainer:
 
         # -- adapters -----------------------------------------------------------------------------------------
         from mlx.utils import tree_flatten, tree_map
-        from mlx_lm.tuner.trainer import default_loss, evaluate, grad_checkpoint
+        from mlx_lm.tuner.trainer import evaluate, grad_checkpoint
         from mlx_lm.tuner.utils import linear_to_lora_layers
 
         num_layers = cfg.num_layers
@@ -294,7 +296,7 @@ class _Trainer:
                     f"({100 * n_trainable / max(n_total, 1):.2f}%) in {num_layers} layers with "
                     f"{cfg.fine_tune_type.upper()} rank {cfg.rank}."))
 
-        # -- the loss: mlx-lm's default_loss, or its exact shortcuts (fastpath) when they check out ---------------
+        # -- the loss: masked_loss (mlx-lm's default_loss, mask corrected), or its exact shortcuts when they check out
         if cfg.grad_checkpoint:
             grad_checkpoint(model.layers[0])
         order = BatchOrder(train.lengths, batch_size, cfg.seed, cfg.length_bucketing)
@@ -318,7 +320,7 @@ class _Trainer:
         elif mode == "selected":
             loss_fn = fastpath.selected_loss
         else:
-            loss_fn = default_loss
+            loss_fn = masked_loss
 
         # -- the step (mlx-lm's train() step, compiled) -----------------------------------------------------------
         from mlxstudio.core.mlxrt import nn
@@ -375,7 +377,7 @@ class _Trainer:
             try:
                 val = evaluate(model=model, dataset=None, batch_size=batch_size, num_batches=-1,
                                max_seq_length=cfg.max_seq_length,
-                               loss=fastpath.selected_loss if select else default_loss,
+                               loss=fastpath.selected_loss if select else masked_loss,
                                iterate_batches=iterate_fixed(val_batches[self.rank::self.world], select),
                                progress_callback=progress)
             except _StopEval:
@@ -491,9 +493,12 @@ class _Trainer:
     # -- helpers ---------------------------------------------------------------------------------------------------
     def _choose_loss(self, model: Any, train: TokenizedSet, order: BatchOrder, batch_size: int, total: int,
                      num_layers: int, n_layers: int, start_it: int) -> tuple[str, fastpath.PrefixCache | None]:
-        """"default", "selected" or "prefix" (see :mod:`.fastpath`), checked against mlx-lm's loss on a batch."""
-        from mlx_lm.tuner.trainer import default_loss
+        """"default", "selected" or "prefix" (see :mod:`.fastpath`), checked against the full loss on a batch.
 
+        The reference is :func:`.loss.masked_loss`: the whole model, logits at every position, then the mask — an
+        independent computation of the same number. (Not mlx-lm's ``default_loss`` itself: it also trains one
+        padding token per row, see :mod:`.loss`; the shortcuts select exactly the corrected mask's positions.)
+        """
         from mlxstudio.core.mlxrt import mx
 
         cfg = self.cfg
@@ -502,12 +507,12 @@ class _Trainer:
         b = make_batch(train, order.indices(start_it), cfg.pad_multiple, cfg.max_seq_length, True)
         model.eval()
         try:
-            reference = default_loss(model, b.inputs, b.lengths)[0].item()
+            reference = masked_loss(model, b.inputs, b.lengths)[0].item()
             fast = fastpath.selected_loss(model, b.inputs[:, :-1], b.sel, b.targets, b.weights)[0].item()
             rtol = 1e-4 if _float32(model) else 2e-3  # half precision: looser
             if not fastpath.verify(reference, fast, rtol):
-                self.sink(ev.Log(f"the fast loss does not match mlx-lm's on this model ({fast:.6f} vs "
-                                 f"{reference:.6f}): using mlx-lm's loss.", "warning"))
+                self.sink(ev.Log(f"the fast loss does not match the full loss on this model ({fast:.6f} vs "
+                                 f"{reference:.6f}): computing the full loss.", "warning"))
                 return "default", None
             first = n_layers - num_layers
             epochs = total * batch_size / max(len(train), 1)
@@ -521,7 +526,7 @@ class _Trainer:
             fast = fastpath.prefix_loss(model, first, cache.batch(b.indices, b.inputs.shape[1] - 1), b.sel,
                                         b.targets, b.weights)[0].item()
             if not fastpath.verify(reference, fast, rtol):
-                self.sink(ev.Log(f"the cached lower layers do not reproduce mlx-lm's loss on this model ({fast:.6f} "
+                self.sink(ev.Log(f"the cached lower layers do not reproduce the full loss on this model ({fast:.6f} "
                                  f"vs {reference:.6f}): computing them every step.", "warning"))
                 return "selected", None
             self.sink(ev.Log(f"the {first} frozen lower layers are computed once per row "

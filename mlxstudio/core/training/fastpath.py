@@ -1,8 +1,9 @@
-"""Exact shortcuts around mlx-lm's ``default_loss`` for decoder models shaped like llama/qwen/mistral.
+"""Exact shortcuts around the training loss (:func:`.loss.masked_loss`, mlx-lm's ``default_loss`` with its mask
+corrected) for decoder models shaped like llama/qwen/mistral.
 
-Two things in mlx-lm's loss cost time without changing the result:
+Two things in that loss cost time without changing the result:
 
-1. **The vocabulary projection at every position.** ``default_loss`` computes logits for all ``B x T`` positions (for
+1. **The vocabulary projection at every position.** The loss computes logits for all ``B x T`` positions (for
    SmolLM2: 49,152 columns each) and then masks most of them away (the prompt with ``mask_prompt``, and the padding).
    :func:`selected_loss` computes the hidden states with the model's own body, picks only the positions the mask keeps
    and projects those — the same loss and gradient, a fraction of the head's FLOPs.
@@ -11,9 +12,10 @@ Two things in mlx-lm's loss cost time without changing the result:
    training runs several epochs, :class:`PrefixCache` computes those hidden states once per row and the step starts
    at the first adapted block.
 
-Both are used only after :func:`verify` has checked on a real batch that they give mlx-lm's loss (relative
-difference < 1e-4); otherwise the engine falls back to ``default_loss`` and says so. The model's own modules
-(embedding, blocks, norm, head) do all the computing; nothing of the transformer is re-implemented here.
+Both are used only after :func:`verify` has checked on a real batch that they give the full loss (all logits, then
+the mask; relative difference < 1e-4); otherwise the engine falls back to :func:`.loss.masked_loss` and says so. The
+model's own modules (embedding, blocks, norm, head) do all the computing; nothing of the transformer is
+re-implemented here.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class Parts:
 
 
 def model_parts(model: Any) -> Parts | None:
-    """The pieces of ``model`` if it has the usual mlx-lm layout (else None: use ``default_loss``)."""
+    """The pieces of ``model`` if it has the usual mlx-lm layout (else None: use the full loss)."""
     body = getattr(model, "model", None)
     if body is None:
         return None
@@ -59,19 +61,21 @@ def model_parts(model: Any) -> Parts | None:
 
 def selection(arr: np.ndarray, offsets: list[int], lengths: list[int],
               multiple: int = SELECT_MULTIPLE) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Flat positions, targets and weights of the tokens ``default_loss`` trains in the padded batch ``arr``.
+    """Flat positions, targets and weights of the tokens :func:`.loss.masked_loss` trains in the padded batch ``arr``.
 
-    mlx-lm's mask keeps target index ``t`` (predicting ``arr[j, t + 1]``) of row ``j`` when
-    ``offset_j <= t + 1 <= length_j``. Padded to a multiple of ``multiple`` with weight 0.
+    Target index ``t`` (predicting ``arr[j, t + 1]``) of row ``j`` counts when its row position ``t + 1`` is in
+    :func:`.loss.trained_range` (``offset_j <= t + 1 < length_j``, never padding). Padded to a multiple of
+    ``multiple`` with weight 0.
     """
+    from mlxstudio.core.training.loss import trained_range
+
     b, width = arr.shape
     n_pos = width - 1
     idx: list[np.ndarray] = []
     for j in range(b):
-        lo = max(offsets[j] - 1, 0)
-        hi = min(lengths[j] - 1, n_pos - 1)
-        if hi >= lo:
-            idx.append(j * n_pos + np.arange(lo, hi + 1))
+        first, end = trained_range(offsets[j], min(lengths[j], width))
+        if end > first:
+            idx.append(j * n_pos + np.arange(first - 1, end - 1))
     flat = np.concatenate(idx) if idx else np.zeros(0, np.int64)
     n = len(flat)
     k = max(multiple, multiple * ((n + multiple - 1) // multiple))
@@ -95,7 +99,8 @@ def _project(parts: Parts, hidden: Any, sel: Any, targets: Any, weights: Any) ->
 
 
 def selected_loss(model: Any, inputs: Any, sel: Any, targets: Any, weights: Any) -> tuple[Any, Any]:
-    """``default_loss`` computed only at the trained positions (``inputs`` = the batch without its last column)."""
+    """:func:`.loss.masked_loss` computed only at the trained positions (``inputs`` = the batch without its last
+    column)."""
     parts = model_parts(model)
     assert parts is not None
     return _project(parts, parts.body(inputs), sel, targets, weights)
@@ -178,5 +183,5 @@ class PrefixCache:
 
 
 def verify(reference: float, fast: float, rtol: float = 1e-4) -> bool:
-    """True when the fast path's loss matches mlx-lm's ``default_loss`` on the same batch."""
+    """True when the fast path's loss matches the reference (:func:`.loss.masked_loss`) on the same batch."""
     return bool(np.isfinite(fast)) and abs(fast - reference) <= rtol * max(abs(reference), 1e-6)
