@@ -240,3 +240,34 @@ def test_detail_estimates_memory_for_the_chosen_dataset(qtbot, library_model: Pa
         training_memory(d.info, d.batch.value(), d.seq.value())
     page.state.set_dataset(None)
     assert not d.dataset_memory.isVisible()
+
+
+def test_detail_facts_are_never_cut_off_in_a_narrow_panel(qtbot, demo_model: Path) -> None:
+    """The panel is ~260 px wide at 1024 px: wrapped values take their full height, also when the facts are shown
+    again (a model imported: the panel was filled twice in a row, and a QFormLayout then cut the last wrapped
+    value, "4-bit, group size 32", to one line)."""
+    import dataclasses
+
+    from PySide6.QtWidgets import QLabel
+
+    from mlxstudio.core import models
+    from mlxstudio.gui.model.detail_panel import DetailPanel
+
+    plain = models.inspect_model(demo_model)
+    imported = dataclasses.replace(plain, source="gguf: SmolLM2-135M-Instruct.Q4_1.gguf")
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    panel.resize(260, 420)
+    panel.show()
+    panel.show_info(plain)
+    panel.show_info(imported)
+    qtbot.wait(20)
+    panel.show_info(imported)  # the import finished: the page selects it, then describes it again
+    panel.show_info(imported)
+    qtbot.wait(50)
+    texts = [w.text() for w in panel.about.findChildren(QLabel) if w.isVisible()]
+    assert "4-bit, group size 32" in texts and texts.count("Source:") == 1  # the old rows are gone
+    cut = [(w.text(), w.height(), w.heightForWidth(w.width())) for w in panel.findChildren(QLabel)
+           if w.isVisible() and w.wordWrap() and w.text() and w.height() < w.heightForWidth(w.width())]
+    assert not cut, cut
+    shot(panel, "model-detail-narrow")

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -90,9 +91,11 @@ class DetailPanel(QWidget):
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
 
-        about = QGroupBox("About this model")
-        self.facts = QFormLayout(about)
-        self.facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.about = about = QGroupBox("About this model")
+        # a grid, not a QFormLayout: a form filled again gave a wrapped last value ("4-bit, group size 32") the
+        # height of one line (cut off) when the panel is narrow
+        self.facts = QGridLayout(about)
+        self.facts.setColumnStretch(1, 1)
 
         mem_box = QGroupBox("Memory for training")
         mem_box.setToolTip(f"LoRA training with the Train page's defaults: rank {DEFAULT_RANK} on the last "
@@ -174,19 +177,24 @@ class DetailPanel(QWidget):
             self.problem.hide()
         self.use_button.setEnabled(not problem and not active)
         self.use_button.setText("In use" if active else "Use this model")
-        while self.facts.rowCount():
-            self.facts.removeRow(0)
+        while self.facts.count():
+            item = self.facts.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().hide()
+                item.widget().deleteLater()
         chat = "Yes" if info.has_chat_template else "No"
         chat_tip = ("Chat-format data is formatted with the model's own template." if info.has_chat_template
                     else "Without a chat template, use completion or plain-text data.")
-        for label, value in [("Architecture", info.architecture or "—"), ("Source", info.source or "—"),
-                             ("Chat template", chat), *config_summary(info.config or {})]:
+        for row, (label, value) in enumerate([("Architecture", info.architecture or "—"),
+                                              ("Source", info.source or "—"), ("Chat template", chat),
+                                              *config_summary(info.config or {})]):
             v = QLabel(value)
             v.setWordWrap(True)
             v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             if label == "Chat template":
                 v.setToolTip(chat_tip)
-            self.facts.addRow(f"{label}:", v)
+            self.facts.addWidget(QLabel(f"{label}:"), row, 0, Qt.AlignmentFlag.AlignTop)
+            self.facts.addWidget(v, row, 1)
         self.path.setText(str(info.path))
         self.path.setToolTip(str(info.path))
         self._update_memory()
