@@ -304,10 +304,10 @@ def test_open_split_folder(window, tmp_path: Path) -> None:
 def test_find_filter(window) -> None:
     _, page, _ = window
     page.load_seed_pairs()
-    page.find.setText("星期")
+    page.find_edit.setText("星期")
     hidden = [page.table.isRowHidden(r) for r in range(5)]
     assert hidden == [False, True, True, True, True]
-    page.find.setText("")
+    page.find_edit.setText("")
     assert not any(page.table.isRowHidden(r) for r in range(5))
 
 

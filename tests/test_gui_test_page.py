@@ -66,7 +66,7 @@ def test_side_by_side_streams_the_engine_answers(qtbot, page: TestPage, tiny_mod
     tokens: list[ev.Token] = []
     with qtbot.waitSignal(cmp.busy_changed, timeout=5000):
         cmp.generate()
-    cmp.worker.event.connect(lambda e: tokens.append(e) if isinstance(e, ev.Token) else None)
+    cmp.worker.core_event.connect(lambda e: tokens.append(e) if isinstance(e, ev.Token) else None)
     qtbot.waitUntil(lambda: not cmp.busy, timeout=WAIT)
     base = Generator(tiny_model).generate("蓝牙耳机坏了应该看什么科", max_tokens=12)
     tuned = Generator(tiny_model, adapter).generate("蓝牙耳机坏了应该看什么科", max_tokens=12)

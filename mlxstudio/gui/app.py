@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -114,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     from mlxstudio.core.backend import preload_blas
 
     preload_blas()  # 40 ms: whichever thread imports MLX first then gets the fast BLAS (MLX itself is not imported)
-    app = QApplication.instance() or Application([sys.argv[0], *qt_args])
+    # instance() is typed as the QCoreApplication base; an app that exists already here (tests) is a QApplication
+    app = cast("QApplication | None", QApplication.instance()) or Application([sys.argv[0], *qt_args])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_NAME)

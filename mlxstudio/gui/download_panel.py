@@ -306,7 +306,7 @@ class DownloadPanel(QWidget):
                                   cancel=cancel, quantize=quantize)
 
         self.job = FunctionJob(f"Download of {model_id}", work, self)
-        self.job.event.connect(self._on_event)
+        self.job.core_event.connect(self._on_event)
         self.job.succeeded.connect(self._on_success)
         self.job.failed.connect(self._on_failed)
         self.job.cancelled.connect(self._on_cancelled)

@@ -1,7 +1,7 @@
 """Run a Qt-free core function on a QThread, with its events as Qt signals (in-process, non-MLX-training work).
 
 The function is plain core code: ``fn(sink, cancel) -> result``. ``sink`` receives :mod:`mlxstudio.core.events`
-events (re-emitted as :attr:`FunctionJob.event` in the GUI thread); ``cancel`` is a :class:`CancelFlag` — an event
+events (re-emitted as :attr:`FunctionJob.core_event` in the GUI thread); ``cancel`` is a :class:`CancelFlag` — an event
 that can also be called (``cancel()`` → bool), so core functions that expect either convention work. Errors are
 never swallowed: a :class:`~mlxstudio.core.errors.UserError` comes out on :attr:`FunctionJob.failed` with its message
 as-is, anything else is logged with its traceback (Help → Show Log) and reported in one sentence.
@@ -34,12 +34,12 @@ _running: set[FunctionJob] = set()
 class FunctionJob(QThread):
     """One call of ``fn(sink, cancel)`` on its own thread.
 
-    Signals (delivered in the thread that owns the job, i.e. the GUI thread): ``event(object)`` for each core event,
-    ``succeeded(object)`` with the return value, ``failed(str)`` with one sentence for the user,
+    Signals (delivered in the thread that owns the job, i.e. the GUI thread): ``core_event(object)`` for each core
+    event, ``succeeded(object)`` with the return value, ``failed(str)`` with one sentence for the user,
     ``cancelled(str)`` when the user cancelled. Exactly one of the last three fires, then ``QThread.finished``.
     """
 
-    event = Signal(object)
+    core_event = Signal(object)  # not ``event``: that name is QObject.event(), Qt's event handler
     succeeded = Signal(object)
     failed = Signal(str)
     cancelled = Signal(str)
@@ -65,7 +65,7 @@ class FunctionJob(QThread):
     def run(self) -> None:
         """Thread body: call the function and emit exactly one outcome signal."""
         try:
-            self.result = self._fn(self.event.emit, self.cancel_flag)
+            self.result = self._fn(self.core_event.emit, self.cancel_flag)
         except errors.Cancelled as exc:
             self.cancelled.emit(str(exc) or f"{self.name} cancelled.")
             return

@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -134,20 +135,23 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._pages: dict[str, QWidget | None] = dict.fromkeys(STEPS)
         self._hosts: dict[str, QWidget] = {}
+        self._host_layouts: dict[str, QVBoxLayout] = {}
         self._menus: dict[str, QMenu] = {}
         self._step_actions: dict[str, QAction] = {}
         self._current = STEPS[0]
         self._closed = False
         self._terminating = False
-        self._dialogs: dict[str, QWidget] = {}
+        self._dialogs: dict[str, QDialog] = {}
 
         self.navigator = Navigator(STEPS, self)
         self.stack = QStackedWidget(self)
         for step in STEPS:
             host = QWidget()
             host.setObjectName(f"host-{step}")
-            QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
+            layout = QVBoxLayout(host)
+            layout.setContentsMargins(0, 0, 0, 0)
             self._hosts[step] = host
+            self._host_layouts[step] = layout
             self.stack.addWidget(host)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("main-splitter")
@@ -183,7 +187,7 @@ class MainWindow(QMainWindow):
         """The page object of ``step`` (loaded now if needed), or None when it shows a placeholder."""
         if step not in self._pages:
             raise KeyError(step)
-        if self._pages[step] is None and self._hosts[step].layout().count() == 0:
+        if self._pages[step] is None and self._host_layouts[step].count() == 0:
             self._load_page(step)
         return self._pages[step]
 
@@ -197,7 +201,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         for step in STEPS:
-            if self._pages[step] is None and self._hosts[step].layout().count() == 0:
+            if self._pages[step] is None and self._host_layouts[step].count() == 0:
                 self._load_page(step)
                 QTimer.singleShot(0, self._load_rest)  # one page per event-loop turn: the window stays responsive
                 return
@@ -211,7 +215,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if all(self._pages[s] is not None or self._hosts[s].layout().count() for s in STEPS):
+        if all(self._pages[s] is not None or self._host_layouts[s].count() for s in STEPS):
             QTimer.singleShot(DETECT_DELAY_MS, self._detect_backend)  # shown after its pages were loaded
 
     def _load_page(self, step: str) -> None:
@@ -241,7 +245,7 @@ class MainWindow(QMainWindow):
                 self._pages[step] = page
                 widget = page
                 self._init_page(step, page)
-        host.layout().addWidget(widget)
+        self._host_layouts[step].addWidget(widget)
 
     def _init_page(self, step: str, page: QWidget) -> None:
         s = settings.qsettings()
@@ -351,7 +355,8 @@ class MainWindow(QMainWindow):
         self._menus[name] = m
         return m
 
-    def action(self, text: str, slot: Callable[..., Any], shortcut: QKeySequence | str | None = None,
+    def action(self, text: str, slot: Callable[..., Any],
+               shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
                icon: str | None = None, role: QAction.MenuRole | None = None) -> QAction:
         """A new action owned by the window (pages can use it for their menu items)."""
         act = QAction(text, self)
@@ -469,9 +474,10 @@ class MainWindow(QMainWindow):
     def import_gguf_dialog(self) -> None:
         """File → Import GGUF…: the Model page's importer (file dialog, progress, cancel)."""
         page = self.page("model")
-        if page is not None and callable(getattr(page, "import_gguf_dialog", None)):
+        importer = getattr(page, "import_gguf_dialog", None) if page is not None else None
+        if callable(importer):
             self.show_page("model", force=True)
-            page.import_gguf_dialog()
+            importer()
             return
         name, _ = QFileDialog.getOpenFileName(self, "Import GGUF", str(Path.home()), GGUF_FILTER)
         if name:

@@ -191,7 +191,8 @@ class StepItem(QFrame):
 
     def _restyle(self) -> None:
         # Palette roles only (no hard-coded colours): the highlight is the system's selection colour.
-        parent_pal = self.parentWidget().palette() if self.parentWidget() else QPalette()
+        parent = self.parentWidget()
+        parent_pal = parent.palette() if parent else QPalette()
         pal = QPalette(parent_pal)
         if self._current:
             for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):

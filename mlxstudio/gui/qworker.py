@@ -39,12 +39,12 @@ class WorkerThread(QThread):
 
     ``nice`` > 0 lowers the worker's scheduling priority by that much (the GUI stays smooth while it computes).
 
-    Signals: ``event(object)`` for every event; ``report``/``val_report``/``checkpoint``/``log``/``progress`` for
+    Signals: ``core_event(object)`` for every event; ``report``/``val_report``/``checkpoint``/``log``/``progress`` for
     the common kinds; then exactly one of ``finished_ok(dict)`` (the job's result), ``failed(str)`` (one sentence
     for the user; :attr:`detail` has the traceback/stderr tail) or ``cancelled(str)``; then ``QThread.finished``.
     """
 
-    event = Signal(object)
+    core_event = Signal(object)  # not ``event``: that name is QObject.event(), Qt's event handler
     report = Signal(object)
     val_report = Signal(object)
     checkpoint = Signal(object)
@@ -133,7 +133,7 @@ class WorkerThread(QThread):
                 if isinstance(event, (ev.Finished, ev.Failed, ev.Cancelled)):
                     self._emit_final(event)
                     continue
-                self.event.emit(event)
+                self.core_event.emit(event)
                 if isinstance(event, ev.TrainReport):
                     self.report.emit(event)
                 elif isinstance(event, ev.ValReport):
@@ -160,7 +160,7 @@ class WorkerThread(QThread):
             event = ev.Cancelled(job=self.job, message="stopped by force (it did not stop in time); the last "
                                                        "checkpoint is kept")
         self.final = event
-        self.event.emit(event)
+        self.core_event.emit(event)
         if isinstance(event, ev.Finished):
             self.finished_ok.emit(dict(event.result))
         elif isinstance(event, ev.Cancelled):

@@ -15,7 +15,7 @@ import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QHeaderView, QSplitter, QWidget
@@ -35,6 +35,14 @@ def qsettings() -> QSettings:
     return QSettings(str(settings_file()), QSettings.Format.IniFormat)
 
 
+def typed_value(s: QSettings, key: str, default: T) -> T:
+    """``s.value(key, default, type=type(default))``, typed as what it returns: a value of the default's type.
+
+    (PySide types ``QSettings.value`` as ``object`` whatever ``type=`` asks for.)
+    """
+    return cast(T, s.value(key, default, type=type(default)))
+
+
 @dataclass(frozen=True)
 class Setting(Generic[T]):
     """One typed setting: its key, its default and (through the default) its type."""
@@ -44,7 +52,7 @@ class Setting(Generic[T]):
     help: str = ""
 
     @property
-    def type(self) -> type:
+    def type(self) -> type[T]:
         return type(self.default)
 
     def get(self, s: QSettings | None = None) -> T:

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QUndoStack
-from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QLineEdit, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QTableView, QWidget
 
 from mlxstudio.core.dataset import Dataset, new_row
 from mlxstudio.gui.data.clipboard import from_tsv, strip_header, to_tsv
@@ -26,7 +26,6 @@ class GridActions(QWidget):
     model: DatasetTableModel
     table: QTableView
     undo: QUndoStack
-    find: QLineEdit
     message: Any
     _filter_shown: int | None = None
 

@@ -116,7 +116,7 @@ class TokenService(QObject):
         job = self._start("Counting tokens", count)
         job.setProperty("tokenizer_id", id(tok))
         self._count_job = job
-        job.event.connect(lambda ev: self.counts_progress.emit(int(ev.done), int(ev.total or 0))
+        job.core_event.connect(lambda ev: self.counts_progress.emit(int(ev.done), int(ev.total or 0))
                           if isinstance(ev, events.Progress) else None)
         job.succeeded.connect(lambda result, job=job: self._counted(job, result))
         job.failed.connect(lambda msg, job=job: self._count_failed(job, msg))

@@ -38,7 +38,7 @@ class MessageBar(QFrame):
         self.action_button = QPushButton()
         self.action_button.setVisible(False)
         self.action_button.clicked.connect(self.action_triggered)
-        self._action: Callable[[], None] | None = None
+        self._action: Callable[[], object] | None = None
         close = QToolButton()
         close.setIcon(icons.icon("close"))
         close.setAutoRaise(True)
@@ -54,7 +54,7 @@ class MessageBar(QFrame):
         self.setVisible(False)
 
     def show_message(self, text: str, kind: str = "error", action: str | None = None,
-                     callback: Callable[[], None] | None = None) -> None:
+                     callback: Callable[[], object] | None = None) -> None:
         """Show ``text`` ("error", "warning" or "info"), with an optional action button calling ``callback``."""
         self.kind = kind
         self.label.setText(text)
@@ -70,7 +70,8 @@ class MessageBar(QFrame):
     def _tint(self) -> None:
         """Background: the parent's window colour with 15 % of the kind's hue. Only that role is set, so the text
         keeps following the palette; recomputed when the palette changes (dark mode on/off)."""
-        base = self.parentWidget().palette().color(QPalette.ColorRole.Window) if self.parentWidget() else QColor()
+        parent = self.parentWidget()
+        base = parent.palette().color(QPalette.ColorRole.Window) if parent else QColor()
         tint = _TINTS.get(self.kind, _TINTS["info"])
         mixed = QColor(
             round(base.red() * 0.85 + tint.red() * 0.15),

@@ -48,7 +48,7 @@ class LibraryModel(QAbstractTableModel):
         old = self.row_of(self._active) if self._active else None
         self._active = _resolve(Path(path)) if path else None
         new = self.row_of(self._active) if self._active else None
-        for row in {old, new} - {None}:
+        for row in {r for r in (old, new) if r is not None}:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     # -- data out ----------------------------------------------------------------------------------------------

@@ -90,6 +90,8 @@ def seed_pairs() -> Dataset:
 class DataPage(GridActions):
     """The Data page (see the module docstring)."""
 
+    find_edit: QLineEdit  # the Find… field (the Find action, made before it, focuses it)
+
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("data-page")
@@ -149,7 +151,7 @@ class DataPage(GridActions):
         self.copy_action = A("Copy", self.copy, QKeySequence.StandardKey.Copy)
         self.cut_action = A("Cut", self.cut, QKeySequence.StandardKey.Cut)
         self.paste_action = A("Paste", self.paste, QKeySequence.StandardKey.Paste)
-        self.find_action = A("Find…", lambda: self.find.setFocus(), QKeySequence.StandardKey.Find)
+        self.find_action = A("Find…", lambda: self.find_edit.setFocus(), QKeySequence.StandardKey.Find)
         self.edit_json_action = A("Edit Row as JSON…", self.edit_row_json, None, None,
                                   "Edit the whole row (e.g. a multi-turn chat) as JSON")
         self.undo_action = self.undo.createUndoAction(self, "Undo")
@@ -176,13 +178,13 @@ class DataPage(GridActions):
         bar.addSeparator()
         for act in (self.add_action, self.duplicate_action, self.delete_action, self.up_action, self.down_action):
             bar.addAction(act)
-        self.find = QLineEdit()
-        self.find.setObjectName("data-find")
-        self.find.setPlaceholderText("Find…")
-        self.find.setClearButtonEnabled(True)
-        self.find.setMaximumWidth(180)
+        self.find_edit = QLineEdit()
+        self.find_edit.setObjectName("data-find")
+        self.find_edit.setPlaceholderText("Find…")
+        self.find_edit.setClearButtonEnabled(True)
+        self.find_edit.setMaximumWidth(180)
         bar.addSeparator()
-        bar.addWidget(self.find)
+        bar.addWidget(self.find_edit)
 
         self.message = MessageBar(self)
         self.summary = QLabel()
@@ -304,7 +306,7 @@ class DataPage(GridActions):
         self.table.selectionModel().currentRowChanged.connect(self.view_timer.start)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self.problems.row_activated.connect(self.go_to_row)
-        self.find.textChanged.connect(self.apply_filter)
+        self.find_edit.textChanged.connect(self.apply_filter)
         self.state.model_changed.connect(self._model_changed)
         self.tokens.tokenizer_ready.connect(self._tokenizer_ready)
         self.tokens.tokenizer_failed.connect(self._tokenizer_failed)
@@ -338,10 +340,10 @@ class DataPage(GridActions):
         if first:
             file_menu.insertSeparator(first)
         edit = window.menu("Edit")
-        for act in (self.undo_action, self.redo_action, None, self.cut_action, self.copy_action, self.paste_action,
-                    None, self.add_action, self.insert_action, self.duplicate_action, self.delete_action,
-                    self.up_action, self.down_action, None, self.edit_json_action, self.find_action):
-            edit.addSeparator() if act is None else edit.addAction(act)
+        for item in (self.undo_action, self.redo_action, None, self.cut_action, self.copy_action, self.paste_action,
+                     None, self.add_action, self.insert_action, self.duplicate_action, self.delete_action,
+                     self.up_action, self.down_action, None, self.edit_json_action, self.find_action):
+            edit.addSeparator() if item is None else edit.addAction(item)
 
     def open_path(self, path: Path) -> bool:
         """Open a dataset file, or a dataset folder (train/valid/test.jsonl). Returns False when it could not."""
@@ -598,8 +600,8 @@ class DataPage(GridActions):
         self._update_title()
         self._update_actions()
         self.count_timer.start()
-        if self.find.text():
-            self.apply_filter(self.find.text())
+        if self.find_edit.text():
+            self.apply_filter(self.find_edit.text())
 
     def _dataset_replaced(self) -> None:
         self.stack.setCurrentIndex(1 if self.active else 0)

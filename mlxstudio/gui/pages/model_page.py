@@ -147,7 +147,7 @@ class ModelPage(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # sized by _fit_name_column
         header.setSectionResizeMode(SOURCE_COLUMN, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(SOURCE_COLUMN, 110)
-        header.sectionResized.connect(lambda i, _old, _new: i != 0 and self._fit_name_column())
+        header.sectionResized.connect(lambda i, _old, _new: self._fit_name_column() if i != 0 else None)
         self.table.viewport().installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.detail = DetailPanel()
@@ -513,7 +513,7 @@ class ModelPage(QWidget):
         self._job_title = title
         self._job_warnings = []
         job = jobs.FunctionJob(title, fn, self)
-        job.event.connect(self._job_event)
+        job.core_event.connect(self._job_event)
         job.succeeded.connect(self._job_succeeded)
         job.failed.connect(self._job_failed)
         job.cancelled.connect(self._job_cancelled)
@@ -632,7 +632,7 @@ class ModelPage(QWidget):
     def restore_settings(self, s: QSettings) -> None:
         settings.restore_splitter(s, "model/library", self.library_splitter)
         settings.restore_splitter(s, "model/page", self.splitter)
-        width = s.value("model/source_column_width", 110, type=int)
+        width = settings.typed_value(s, "model/source_column_width", 110)
         self.table.horizontalHeader().resizeSection(SOURCE_COLUMN, max(60, min(int(width), 600)))
         fn = getattr(self.download_panel, "restore_settings", None)
         if callable(fn):

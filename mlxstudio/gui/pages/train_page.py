@@ -33,6 +33,7 @@ from mlxstudio.core import events as ev
 from mlxstudio.core import paths, runs
 from mlxstudio.core.errors import UserError
 from mlxstudio.core.training.config import ConfigError, TrainConfig
+from mlxstudio.gui import settings
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.state import AppState, StepStatus
 from mlxstudio.gui.train.config_form import ConfigForm
@@ -538,8 +539,8 @@ class TrainPage(QWidget):
                                                     progress=(it / total) if total else None))
         else:
             prev = self.state.step("train")
-            it = iteration if iteration is not None else (self.last_report.iteration if self.last_report else None)
-            summary = f"stopped at it {it}" if it else ""
+            stopped = iteration if iteration is not None else (self.last_report.iteration if self.last_report else None)
+            summary = f"stopped at it {stopped}" if stopped else ""
             self.state.set_step("train", StepStatus(ready=self.state.adapter is not None and prev.ready,
                                                     summary=summary))
 
@@ -759,8 +760,8 @@ class TrainPage(QWidget):
                 with contextlib.suppress(TypeError):
                     w.restoreState(v)
         self.hosts_panel.restore_settings(s)
-        self._restore_adapter(s.value("train/adapter", "", type=str))
-        text = s.value("train/config", "", type=str)
+        self._restore_adapter(settings.typed_value(s, "train/adapter", ""))
+        text = settings.typed_value(s, "train/config", "")
         if text:
             with contextlib.suppress(Exception):
                 import yaml

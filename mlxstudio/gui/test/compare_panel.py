@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.generate import template_supports_thinking
-from mlxstudio.gui import icons
+from mlxstudio.gui import icons, settings
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.test.answer_pane import AnswerPane
 
@@ -73,7 +73,7 @@ class ComparePanel(QWidget):
         self.stop_button.setToolTip("Stop generating (the text so far stays)")
         self.stop_button.clicked.connect(self.stop)
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(seq), self, activated=self.generate)
+            QShortcut(QKeySequence(seq), self).activated.connect(self.generate)
 
         self.max_tokens = QSpinBox()
         self.max_tokens.setRange(1, 8192)
@@ -223,7 +223,7 @@ class ComparePanel(QWidget):
                 pane.text.clear()
                 pane.stats.setText("no adapter yet" if source == "tuned" else " ")
         self.worker = WorkerThread("generate", params, parent=self)
-        self.worker.event.connect(self._on_event)
+        self.worker.core_event.connect(self._on_event)
         self.worker.finished_ok.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
@@ -284,10 +284,10 @@ class ComparePanel(QWidget):
         s.setValue("test/system", self.system.text())
 
     def restore_settings(self, s: QSettings) -> None:
-        self.max_tokens.setValue(int(s.value("test/max_tokens", 128, type=int)))
-        self.temperature.setValue(float(s.value("test/temperature", 0.0, type=float)))
-        self.top_p.setValue(float(s.value("test/top_p", 1.0, type=float)))
-        self.system.setText(str(s.value("test/system", "", type=str)))
+        self.max_tokens.setValue(settings.typed_value(s, "test/max_tokens", 128))
+        self.temperature.setValue(settings.typed_value(s, "test/temperature", 0.0))
+        self.top_p.setValue(settings.typed_value(s, "test/top_p", 1.0))
+        self.system.setText(settings.typed_value(s, "test/system", ""))
 
 
 def _escape(text: str) -> str:

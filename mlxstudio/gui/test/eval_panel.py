@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from mlxstudio.core import errors
 from mlxstudio.core import events as ev
 from mlxstudio.core.evaluate import EvalResult, EvalRow, diff_segments, export_results
-from mlxstudio.gui import icons
+from mlxstudio.gui import icons, settings
 from mlxstudio.gui.qworker import WorkerThread
 
 COLUMNS = ("#", "Prompt", "Expected", "Base answer", "Tuned answer", "Base", "Tuned")
@@ -269,7 +269,7 @@ class EvalPanel(QWidget):
         params = {"model": str(self.model_path), "adapter_path": str(self.adapter), "data": str(self.data_path),
                   "max_tokens": self.max_tokens.value(), "compare_base": True}
         self.worker = WorkerThread("evaluate", params, parent=self)
-        self.worker.event.connect(self._on_event)
+        self.worker.core_event.connect(self._on_event)
         self.worker.finished_ok.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
@@ -390,7 +390,7 @@ class EvalPanel(QWidget):
         s.setValue("test/eval_splitter", self.splitter.saveState())
 
     def restore_settings(self, s: QSettings) -> None:
-        self.max_tokens.setValue(int(s.value("test/eval_max_tokens", 64, type=int)))
+        self.max_tokens.setValue(settings.typed_value(s, "test/eval_max_tokens", 64))
         state = s.value("test/eval_splitter")
         if state is not None:
             self.splitter.restoreState(state)

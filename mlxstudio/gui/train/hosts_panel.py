@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QSettings, Qt, QThread, Signal
 from PySide6.QtWidgets import (
@@ -32,7 +32,7 @@ from superqt import QCollapsible
 from mlxstudio.core import hosts as hostlib
 from mlxstudio.core.training.distributed import GroupProcess
 from mlxstudio.core.worker import WorkerProcess
-from mlxstudio.gui import icons
+from mlxstudio.gui import icons, settings
 from mlxstudio.gui.qworker import WorkerThread
 
 REQUIREMENTS = (
@@ -146,12 +146,13 @@ class HostsPanel(QWidget):
         """Append a host row (and start editing it when empty)."""
         row = self.table.rowCount()
         self.table.insertRow(row)
-        self.table.setItem(row, 0, QTableWidgetItem(str(text or "")))
+        host = QTableWidgetItem(str(text or ""))
+        self.table.setItem(row, 0, host)
         status = QTableWidgetItem("")
         status.setFlags(status.flags() & ~Qt.ItemFlag.ItemIsEditable)
         self.table.setItem(row, 1, status)
         if not text:
-            self.table.editItem(self.table.item(row, 0))
+            self.table.editItem(host)
         self._on_changed()
 
     def remove_selected(self) -> None:
@@ -168,6 +169,11 @@ class HostsPanel(QWidget):
             if item is not None and item.text().strip():
                 out.append(item.text().strip())
         return out
+
+    def _host_text(self, row: int, missing: str) -> str:
+        """The host cell of ``row`` as typed, or ``missing`` when the row has none."""
+        item = self.table.item(row, 0)
+        return item.text() if item is not None else missing
 
     def set_entries(self, entries: Sequence[str]) -> None:
         self.table.setRowCount(0)
@@ -208,7 +214,7 @@ class HostsPanel(QWidget):
         for r in range(self.table.rowCount()):
             status = self.table.item(r, 1)
             if status is not None and status.text().startswith("✖"):
-                name = self.table.item(r, 0).text() if self.table.item(r, 0) else "?"
+                name = self._host_text(r, "?")
                 out.append(f"{name}: {status.text()[1:].strip()} (Test connection again after fixing it)")
         return out
 
@@ -217,8 +223,7 @@ class HostsPanel(QWidget):
         """Check every listed computer in the background; each row's status fills in as it answers."""
         if self._check is not None and self._check.isRunning():
             return
-        entries = [self.table.item(r, 0).text().strip() if self.table.item(r, 0) else ""
-                   for r in range(self.table.rowCount())]
+        entries = [self._host_text(r, "").strip() for r in range(self.table.rowCount())]
         for r, e in enumerate(entries):
             self._set_status(r, "… checking" if e else "")
         todo = [e for e in entries if e]
@@ -287,10 +292,10 @@ class HostsPanel(QWidget):
         s.setValue("train/local_ranks", self.local_ranks.value())
 
     def restore_settings(self, s: QSettings) -> None:
-        text = s.value("train/hosts", "", type=str)
+        text = settings.typed_value(s, "train/hosts", "")
         self.set_entries([ln for ln in text.splitlines() if ln.strip()])
         with contextlib.suppress(TypeError, ValueError):
-            self.local_ranks.setValue(int(s.value("train/local_ranks", 1)))
+            self.local_ranks.setValue(int(cast("int | str", s.value("train/local_ranks", 1))))  # INI text or int
 
     def shutdown(self) -> None:
         self.wait_for_check(10_000)
