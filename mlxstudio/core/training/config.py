@@ -387,9 +387,18 @@ def _type_name(value: Any) -> str:
             list: "a list", type(None): "nothing"}.get(type(value), type(value).__name__)
 
 
+def _default(f: dataclasses.Field[Any]) -> Any:
+    """The field's default value (every field has a default or a default_factory)."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    factory = f.default_factory
+    assert factory is not dataclasses.MISSING, f"{f.name} has no default"
+    return factory()
+
+
 def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
     """Convert ``value`` to the field's type, or raise ValueError saying what was expected."""
-    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    default = _default(f)
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
@@ -418,7 +427,7 @@ def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
 
 def _check_value(f: dataclasses.Field[Any], value: Any) -> str | None:
     meta = f.metadata
-    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    default = _default(f)
     if isinstance(default, bool) != isinstance(value, bool) or (
             not isinstance(default, bool) and isinstance(default, (int, float, str, dict))
             and not isinstance(value, type(default)) and not (isinstance(default, float) and isinstance(value, int))):

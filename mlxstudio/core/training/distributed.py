@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import UserError
@@ -89,7 +89,8 @@ def agree(flag: bool, g: Any = None) -> bool:
     if g.size() == 1:
         return flag
     mine = 1 if (flag and g.rank() == 0) else 0
-    return bool(mx.distributed.all_sum(mx.array(mine, dtype=mx.int32), group=g, stream=mx.cpu).item() > 0)
+    total = cast(int, mx.distributed.all_sum(mx.array(mine, dtype=mx.int32), group=g, stream=mx.cpu).item())
+    return bool(total > 0)
 
 
 def average_step(lvalue: Any, toks: Any, grad: Any, g: Any = None) -> tuple[Any, Any, Any]:
@@ -124,7 +125,7 @@ def broadcast_json(obj: Any, g: Any = None) -> Any:
     if g.size() == 1:
         return obj
     data = json.dumps(obj, allow_nan=True).encode() if g.rank() == 0 else b""
-    n = int(mx.distributed.all_sum(mx.array(len(data), dtype=mx.int32), group=g, stream=mx.cpu).item())
+    n = cast(int, mx.distributed.all_sum(mx.array(len(data), dtype=mx.int32), group=g, stream=mx.cpu).item())
     import numpy as np
 
     buf = np.frombuffer(data, np.uint8) if g.rank() == 0 else np.zeros(n, np.uint8)
@@ -139,8 +140,9 @@ def broadcast_arrays(flat: dict[str, Any] | None, g: Any = None) -> dict[str, An
     g = g or group()
     if g.size() == 1:
         return dict(flat or {})
-    names = sorted(flat) if (g.rank() == 0 and flat) else []
-    manifest = broadcast_json([[k, list(flat[k].shape), str(flat[k].dtype)] for k in names] if names else [], g)
+    own = flat or {}
+    names = sorted(own) if g.rank() == 0 else []
+    manifest = broadcast_json([[k, list(own[k].shape), str(own[k].dtype)] for k in names] if names else [], g)
     by_dtype: dict[str, list[tuple[str, list[int]]]] = {}
     for k, shape, dt in manifest:
         by_dtype.setdefault(dt, []).append((k, shape))
