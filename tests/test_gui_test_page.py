@@ -3,20 +3,26 @@ evaluation table fills, fusing adds a library model and a third pane, a mismatch
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
+from gui_helpers import shot
 from lora_helpers import make_random_adapter
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication
 from tiny_model import make_tiny_model
 
 from mlxstudio.core import events as ev
 from mlxstudio.core import paths
 from mlxstudio.core.generate import Generator
 from mlxstudio.gui import qworker
+from mlxstudio.gui.main_window import MainWindow
 from mlxstudio.gui.pages.test_page import TestPage
 from mlxstudio.gui.state import AppState
-from mlxstudio.gui.test.eval_panel import diff_html
+from mlxstudio.gui.test.eval_panel import DiffView, diff_html
 from mlxstudio.gui.test.fuse_dialog import FuseDialog, default_fused_name
 
 WAIT = 60_000  # ms: a worker process starts Python + MLX and loads the models
@@ -148,3 +154,116 @@ def test_export_adapter_zip(qtbot, page: TestPage, tmp_path: Path) -> None:
 def test_diff_html_marks_missing_and_extra() -> None:
     html = diff_html("今天星期一", "今天星期八", "Tuned")
     assert "<s" in html and "八" in html and "<u" in html and "一" in html
+
+
+def _ink_lines(image: QImage, background: QColor) -> int:
+    """How many separate bands of rows hold pixels that differ from ``background`` (lines of text)."""
+    bands, inside = 0, False
+    for y in range(image.height()):
+        ink = any(abs(image.pixelColor(x, y).lightness() - background.lightness()) > 40
+                  for x in range(2, image.width() - 2))
+        if ink and not inside:
+            bands += 1
+        inside = ink
+    return bands
+
+
+def test_diff_hint_wraps_in_a_narrow_pane(qtbot) -> None:
+    view = DiffView("Select a row to see how the answers differ from the expected one.")
+    qtbot.addWidget(view)
+    view.resize(200, 160)
+    view.show()
+    qtbot.waitExposed(view)
+    viewport = view.viewport()
+    image = viewport.grab().toImage()
+    lines = _ink_lines(image, viewport.palette().color(QPalette.ColorRole.Base))
+    assert lines >= 3, f"the hint is on {lines} line(s): cut off instead of wrapped"
+    view.setHtml("<p>an answer</p>")
+    assert _ink_lines(viewport.grab().toImage(), viewport.palette().color(QPalette.ColorRole.Base)) == 1
+
+
+def _long_names(tiny_model: Path, seed_data: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
+    model = tmp_path / "Qwen3-0.6B-Instruct-2507-abliterated-mlx-community-4bit-DWQ-with-a-long-name"
+    shutil.copytree(tiny_model, model)
+    adapter = make_random_adapter(model, tmp_path / "runs" / "20261129-091704-a-rather-long-run-folder-name-x",
+                                  num_layers=1)
+    data = tmp_path / "customer-support-conversations-2026-cleaned-and-deduplicated"
+    data.mkdir()
+    shutil.copy(seed_data, data / "train.jsonl")  # no test split: the longest source note
+    return model, adapter, data
+
+
+@pytest.mark.usefixtures("no_dangling_jobs")
+def test_window_fits_1024_on_this_page(qtbot, tiny_model: Path, seed_data: Path, tmp_path: Path) -> None:
+    """The whole window can be 1024 px wide with the Fuse & Test page on screen: empty, and with long model /
+    adapter / dataset names and the third (fused) pane — names elide, nothing forces the window wider."""
+    w = MainWindow(AppState(), load_all=True)
+    qtbot.addWidget(w)
+    w.resize(1024, 700)
+    w.show()
+    assert w.show_page("test", force=True)
+    page = w.page("test")
+    assert isinstance(page, TestPage)
+    assert w.minimumSizeHint().width() <= 1024, w.minimumSizeHint()
+    shot(w, "test-empty-1024x700")
+
+    model, adapter, data = _long_names(tiny_model, seed_data, tmp_path)
+    w.state.set_model(model)
+    w.state.set_dataset(data)
+    w.state.set_adapter(adapter)
+    page.compare.set_sources(model, adapter, model)  # as if a fused model existed: three panes
+    qtbot.waitUntil(lambda: w.minimumSizeHint().width() <= 1024, timeout=2000)
+    w.resize(1024, 700)
+    qtbot.waitUntil(lambda: w.width() == 1024, timeout=2000)
+    assert page.model_label.text() == model.name and page.model_label.toolTip() == str(model)
+    assert "no test split" in page.evaluation.source_label.text()
+    assert not page.status.text() or page.status.isVisible()
+    shot(w, "test-long-names-1024x700")
+    w.close()
+
+
+def test_no_empty_band_under_the_model_row(qtbot, page: TestPage) -> None:
+    """Without a message the status line takes no room: the prompt box starts right under the Model/Adapter row,
+    and it is as tall as the buttons beside it."""
+    page.show()
+    page._message("")
+    qtbot.waitUntil(lambda: not page.status.isVisible(), timeout=1000)
+    head_bottom = page.picker.mapTo(page, page.picker.rect().bottomLeft()).y()
+    prompt_top = page.compare.prompt.mapTo(page, page.compare.prompt.rect().topLeft()).y()
+    assert prompt_top - head_bottom < 16, (head_bottom, prompt_top)
+    side_top = page.compare.generate_button.mapTo(page, page.compare.generate_button.rect().topLeft()).y()
+    assert abs(side_top - prompt_top) <= 2
+    page._message("Something happened.")
+    assert page.status.isVisible()
+
+
+def _lightness(icon_pixmap_image: QImage) -> int:
+    pixels = [icon_pixmap_image.pixelColor(x, y) for x in range(icon_pixmap_image.width())
+              for y in range(icon_pixmap_image.height())]
+    opaque = [c.lightness() for c in pixels if c.alpha() > 200]
+    assert opaque, "the icon drew nothing"
+    return max(opaque)
+
+
+def test_button_icons_follow_a_dark_palette(qtbot, page: TestPage) -> None:
+    app = QApplication.instance()
+    light = app.palette()
+    dark = QPalette(light)
+    for role, colour in ((QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#eeeeee"),
+                         (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.Text, "#eeeeee"),
+                         (QPalette.ColorRole.Button, "#353535"), (QPalette.ColorRole.ButtonText, "#eeeeee")):
+        dark.setColor(role, QColor(colour))
+    buttons = [page.fuse_button, page.export_button, page.evaluation.choose_button, page.evaluation.run_button,
+               page.compare.generate_button]
+    page.compare.panes["base"].begin()
+    try:
+        app.setPalette(dark)
+        QApplication.processEvents()
+        for button in buttons:
+            assert _lightness(button.icon().pixmap(QSize(16, 16)).toImage()) > 200, button.text()
+        assert _lightness(page.compare.panes["base"].icon.pixmap().toImage()) > 200
+    finally:
+        app.setPalette(light)
+        QApplication.processEvents()
+    for button in buttons:
+        assert _lightness(button.icon().pixmap(QSize(16, 16)).toImage()) < 100, button.text()

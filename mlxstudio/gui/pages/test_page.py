@@ -34,6 +34,7 @@ from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.state import AppState, StepStatus
 from mlxstudio.gui.test.adapter_picker import AdapterPicker
 from mlxstudio.gui.test.compare_panel import ComparePanel
+from mlxstudio.gui.test.elided_label import ElidedLabel
 from mlxstudio.gui.test.eval_panel import EvalPanel
 from mlxstudio.gui.test.fuse_dialog import FuseDialog
 
@@ -57,7 +58,10 @@ class TestPage(QWidget):
 
     # -- layout ------------------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.model_label = QLabel()
+        self.model_label = ElidedLabel()  # a long model name elides instead of widening the window
+        bold = self.model_label.font()
+        bold.setBold(True)
+        self.model_label.setFont(bold)
         self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.picker = AdapterPicker()
         self.picker.adapter_chosen.connect(self._adapter_picked)
@@ -76,6 +80,9 @@ class TestPage(QWidget):
         self.export_button.setMenu(menu)
 
         head = QHBoxLayout()
+        model_caption = QLabel("Model")
+        model_caption.setBuddy(self.model_label)
+        head.addWidget(model_caption)
         head.addWidget(self.model_label)
         head.addSpacing(12)
         adapter_label = QLabel("Adapter")
@@ -87,6 +94,7 @@ class TestPage(QWidget):
 
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.status.hide()  # shown with a message: no empty band under the Model/Adapter row
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.status.setOpenExternalLinks(False)
         self.status.linkActivated.connect(self._link)
@@ -151,7 +159,10 @@ class TestPage(QWidget):
         if adapter is not None:
             fused = find_fused_models(adapter)
             self.fused = fused[0] if fused else None
-        self.model_label.setText(f"Model <b>{model.name}</b>" if model else "No model")
+        self.model_label.setText(model.name if model else "none chosen")
+        self.model_label.setToolTip(str(model) if model else "")
+        # a usual name shows whole (the adapter list gives way first); a very long one elides
+        self.model_label.setMinimumWidth(min(self.model_label.sizeHint().width(), 180))
         has_model = model is not None
         self.empty.setVisible(not has_model)
         self.splitter.setVisible(has_model)
@@ -188,6 +199,7 @@ class TestPage(QWidget):
 
     def _message(self, text: str) -> None:
         self.status.setText(text)
+        self.status.setVisible(bool(text))
 
     def _link(self, link: str) -> None:
         if link.startswith("file:"):

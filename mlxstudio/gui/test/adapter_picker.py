@@ -35,25 +35,30 @@ def adapter_choices(current: Path | None, model: Path | None = None) -> list[Ada
     """Entries for the picker: ``current`` first, then each run's final/best adapter and checkpoints (newest run
     first). With ``model``, runs trained on another model are left out."""
     out: list[AdapterChoice] = []
-    if current is not None:
-        out.append(AdapterChoice(f"{_short(current)} (from Train)", current, "current"))
     try:
         infos = runs.list_runs()
     except OSError:
         infos = []
+    if current is not None:
+        # a run's adapter is named like the run list names it ("Run 1 · final …"), not by its timestamped folder
+        label = next((_final_label(i) for i in infos if i.path.resolve() == current.resolve()), _short(current))
+        out.append(AdapterChoice(f"{label} · from Train", current, "current"))
     for info in infos:
         if model is not None and info.model and Path(info.model).name != model.name:
             continue
-        loss = f", loss {info.final_train_loss:.3f}" if info.final_train_loss is not None else ""
         if info.has_adapter and (current is None or info.path.resolve() != current.resolve()):
-            out.append(AdapterChoice(f"{info.name} · final (it {info.last_iteration}{loss})", info.path, "final",
-                                     info.path))
+            out.append(AdapterChoice(_final_label(info), info.path, "final", info.path))
         if (info.path / BEST_FILE).exists() and info.best_val_loss is not None:
             out.append(AdapterChoice(f"{info.name} · best (val {info.best_val_loss:.3f})", info.path / BEST_FILE,
                                      "best", info.path))
         for ck in reversed(info.checkpoints):
             out.append(AdapterChoice(f"{info.name} · checkpoint it {ck.iteration}", ck.path, "checkpoint", info.path))
     return out
+
+
+def _final_label(info: runs.RunInfo) -> str:
+    loss = f", loss {info.final_train_loss:.3f}" if info.final_train_loss is not None else ""
+    return f"{info.name} · final (it {info.last_iteration}{loss})"
 
 
 def _short(path: Path) -> str:
@@ -69,7 +74,7 @@ class AdapterPicker(QComboBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumContentsLength(28)
+        self.setMinimumContentsLength(22)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setToolTip("The adapter to test and fuse: the latest run, its best adapter, any checkpoint, or a folder")
         self.choices: list[AdapterChoice] = []

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QPixmap, QTextCursor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from mlxstudio.gui import icons
+from mlxstudio.gui.test.elided_label import ElidedLabel
 
 
 class AnswerPane(QFrame):
@@ -19,7 +20,7 @@ class AnswerPane(QFrame):
         self.source = source
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel(f"<b>{title}</b>")
-        self.subtitle = QLabel(subtitle)
+        self.subtitle = ElidedLabel(subtitle)  # a long adapter/model name elides instead of widening the window
         self.subtitle.setEnabled(False)  # dimmed, palette-aware
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.icon = QLabel()
@@ -45,6 +46,7 @@ class AnswerPane(QFrame):
         self.tokens = 0
         self.tokens_per_second = 0.0
         self._t0: float | None = None
+        self._icon_kind = ""
 
     # -- streaming ---------------------------------------------------------------------------------------------
     def begin(self, message: str = "Loading the model…") -> None:
@@ -53,7 +55,7 @@ class AnswerPane(QFrame):
         self.tokens = 0
         self.tokens_per_second = 0.0
         self._t0 = None
-        self.icon.setPixmap(icons.icon("busy").pixmap(16, 16))
+        self._set_icon("busy")
         self.stats.setText(message)
 
     def append(self, piece: str, tokens_per_second: float = 0.0) -> None:
@@ -78,22 +80,31 @@ class AnswerPane(QFrame):
             reason = stats.get("finish_reason")
             if reason == "length" and not note:
                 note = "stopped at the token limit"
-        self.icon.setPixmap(icons.status_icon("ready").pixmap(16, 16))
+        self._set_icon("ready")
         self._show_stats(streaming=False, note=note)
 
     def stopped(self, note: str = "stopped") -> None:
         """Generation was stopped by the user."""
-        self.icon.setPixmap(icons.icon("cancel").pixmap(16, 16))
+        self._set_icon("cancel")
         self._show_stats(streaming=False, note=note)
 
     def fail(self, message: str) -> None:
         """Show an error instead of an answer."""
-        self.icon.setPixmap(icons.status_icon("error").pixmap(16, 16))
+        self._set_icon("error")
         self.stats.setText(message)
 
     def answer(self) -> str:
         """The text shown."""
         return self.text.toPlainText()
+
+    def _set_icon(self, kind: str) -> None:
+        self._icon_kind = kind
+        self.icon.setPixmap(icons.status_icon(kind).pixmap(16, 16) if kind else QPixmap())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._icon_kind:
+            self._set_icon(self._icon_kind)  # a pixmap keeps the colours it was drawn with: draw it again
 
     def _show_stats(self, streaming: bool, note: str = "") -> None:
         speed = f" · {self.tokens_per_second:.1f} tok/s" if self.tokens_per_second > 0 else ""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -56,7 +57,6 @@ class ComparePanel(QWidget):
         self.prompt = QPlainTextEdit()
         self.prompt.setPlaceholderText("Ask both models something, e.g. 蓝牙耳机坏了应该看什么科   (⌘/Ctrl+Enter)")
         self.prompt.setTabChangesFocus(True)
-        self.prompt.setFixedHeight(self.prompt.fontMetrics().lineSpacing() * 3 + 14)
         self.prompt.textChanged.connect(self._update_buttons)
         self.prompt.textChanged.connect(self._show_expected)
 
@@ -105,6 +105,9 @@ class ComparePanel(QWidget):
         side.addWidget(self.dataset_prompts)
         side.addStretch(1)
         top.addLayout(side)
+        # as tall as the buttons beside it (at least three lines): no empty band above or below the prompt box
+        self.prompt.setMinimumHeight(self.prompt.fontMetrics().lineSpacing() * 3 + 14)
+        self.prompt.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
 
         opts = QHBoxLayout()
         for label, w in (("Max tokens", self.max_tokens), ("Temperature", self.temperature), ("Top-p", self.top_p)):
@@ -148,6 +151,8 @@ class ComparePanel(QWidget):
         self.panes["fused"].setVisible(fused is not None)
         if fused is not None:
             self.panes["fused"].subtitle.setText(fused.name)
+        for source, path in (("base", model), ("tuned", adapter), ("fused", fused)):
+            self.panes[source].subtitle.setToolTip(str(path) if path else "")
         supports = bool(model) and template_supports_thinking(model)  # type: ignore[arg-type]
         self.thinking.setEnabled(supports)
         if not supports:

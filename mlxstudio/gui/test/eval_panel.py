@@ -11,8 +11,8 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -34,6 +34,7 @@ from mlxstudio.core import events as ev
 from mlxstudio.core.evaluate import EvalResult, EvalRow, diff_segments, export_results
 from mlxstudio.gui import icons, settings
 from mlxstudio.gui.qworker import WorkerThread
+from mlxstudio.gui.test.elided_label import ElidedLabel
 
 COLUMNS = ("#", "Prompt", "Expected", "Base answer", "Tuned answer", "Base", "Tuned")
 _Index = QModelIndex | QPersistentModelIndex
@@ -123,6 +124,26 @@ def diff_html(answer: str, expected: str, title: str) -> str:
     return f"<p><b>{html.escape(title)}</b><br>{''.join(parts) or '<i>(empty)</i>'}</p>"
 
 
+class DiffView(QTextBrowser):
+    """The selected row's diff; while empty it shows ``hint`` word-wrapped in the placeholder colour (Qt draws a
+    QTextEdit placeholder on one line, cut off in a narrow pane)."""
+
+    def __init__(self, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hint = hint
+        self.setOpenLinks(False)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.hint and self.document().isEmpty():
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            m = int(self.document().documentMargin())
+            painter.drawText(self.viewport().rect().adjusted(m, m, -m, -m),
+                             int(Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap), self.hint)
+            painter.end()
+
+
 class EvalPanel(QWidget):
     """Run / Stop, a summary line, the results table, a diff of the selected row, and Export."""
 
@@ -143,7 +164,7 @@ class EvalPanel(QWidget):
 
     def _build(self) -> None:
         self.title = QLabel("<b>Batch evaluation</b>")
-        self.source_label = QLabel()
+        self.source_label = ElidedLabel()  # a long file name elides (full text in the tooltip), never widening
         self.source_label.setEnabled(False)
         self.choose_button = QPushButton(icons.icon("open"), "Other file…")
         self.choose_button.setToolTip("Evaluate on another JSONL/CSV file (prompt/completion or chat rows)")
@@ -187,17 +208,17 @@ class EvalPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for col, width in enumerate((44, 190, 130, 200, 200, 70, 70)):
-            self.table.setColumnWidth(col, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(36)
+        for col, width in enumerate((40, 0, 0, 0, 0, 64, 64)):
+            if width:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+                self.table.setColumnWidth(col, width)
+            else:  # the four text columns share the width: none is squeezed to nothing in a small window
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._show_diff)
 
-        self.diff = QTextBrowser()
-        self.diff.setPlaceholderText("Select a row to see how the answers differ from the expected one.")
-        self.diff.setOpenLinks(False)
+        self.diff = DiffView("Select a row to see how the answers differ from the expected one.")
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(self.diff)
@@ -224,8 +245,9 @@ class EvalPanel(QWidget):
 
     def _show_source(self) -> None:
         d = self.data_path
+        self.source_label.setToolTip(str(d) if d else "")
         if d is None:
-            self.source_label.setText("no dataset — choose a file")
+            self.source_label.setText("no dataset yet")
             return
         if d.is_dir():
             split = next((n for n in ("test.jsonl", "valid.jsonl", "train.jsonl") if (d / n).is_file()), None)
@@ -335,6 +357,12 @@ class EvalPanel(QWidget):
             self.worker.wait(8000)
 
     # -- diff & export -----------------------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the diff's legend colour comes from the palette
+            current = self.table.selectionModel().currentIndex()
+            self._show_diff(current, current)
+
     def _show_diff(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid() or current.row() >= len(self.table_model.rows):
             self.diff.clear()
