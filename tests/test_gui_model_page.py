@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import answer, shot
+from hub_server import TEST_REPO, FakeHub, fake_hub  # noqa: F401
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -271,3 +272,48 @@ def test_detail_facts_are_never_cut_off_in_a_narrow_panel(qtbot, demo_model: Pat
            if w.isVisible() and w.wordWrap() and w.text() and w.height() < w.heightForWidth(w.width())]
     assert not cut, cut
     shot(panel, "model-detail-narrow")
+
+
+def test_a_download_shows_in_the_navigator_and_asks_before_quitting(qtbot, fake_hub: FakeHub,  # noqa: F811
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like an import, a running download is the Model step's busy state (navigator + status bar, seen from any
+    page), and closing the window asks first."""
+    page = make_page(qtbot)
+    panel = page.download_panel
+    panel.hub.setCurrentIndex(panel.hub.findData("huggingface"))
+    panel.endpoint.setText(fake_hub.url)
+    panel.model_id.setText(TEST_REPO)
+    fake_hub.faults.slow_bps = 100_000
+    panel.download_button.click()
+    qtbot.waitUntil(lambda: page.state.step("model").progress is not None, timeout=20_000)
+    st = page.state.step("model")
+    assert st.busy and st.summary.startswith(f"Downloading {TEST_REPO} ") and st.summary.endswith("%")
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    assert page.can_close() is False and "downloading" in asked[0]
+    with qtbot.waitSignal(panel.finished, timeout=20_000):
+        panel.cancel()
+    st = page.state.step("model")
+    assert not st.busy and st.summary == "Choose a model"
+    assert page.can_close() is True
+
+
+def test_a_wrapped_download_message_is_not_cut_off(qtbot, library_model: Path) -> None:
+    """At 1024 px a two-line message in the download box (under the library, in a splitter) gets its full
+    height: the box grows, the library gives up the room."""
+    from PySide6.QtWidgets import QLabel
+
+    page = make_page(qtbot)
+    page.resize(780, 640)  # the page's share of a 1024×700 window
+    qtbot.wait(50)
+    panel = page.download_panel
+    panel.message.show_message("The library already has a model named 'SmolLM2-135M-Instruct' — delete it first "
+                               "or choose another name in Advanced → Name in library.", "error", "Try Again",
+                               lambda: None)
+    label = panel.message.findChild(QLabel, "message-text")
+
+    def whole() -> bool:
+        return label.height() >= label.heightForWidth(label.width()) > label.fontMetrics().height()
+
+    qtbot.waitUntil(whole, timeout=2_000)
+    assert page.splitter.sizes()[0] > 200  # the library keeps most of the page
+    shot(page, "model-download-message-1024")

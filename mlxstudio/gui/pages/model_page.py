@@ -180,6 +180,13 @@ class ModelPage(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        # the splitter guarantees the download box only its minimum height, which ignores wrapped text: a two-line
+        # error was cut in half at 1024 px. The box grows when its content does (see _fit_download_box).
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_download_box)
+        self.download_box.installEventFilter(self)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(16, 12, 16, 8)
@@ -238,6 +245,10 @@ class ModelPage(QWidget):
             return note
         if hasattr(panel, "model_added"):
             panel.model_added.connect(self._model_added)
+        if hasattr(panel, "busy_changed") and hasattr(panel, "progress"):
+            # a download shows in the navigator and the status bar like an import (seen from any page)
+            panel.busy_changed.connect(lambda _busy: self._publish_step())
+            panel.progress.connect(lambda e: self._publish_step(e.done / e.total if e.total else None))
         self.download_panel = panel
         return panel
 
@@ -282,7 +293,18 @@ class ModelPage(QWidget):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_name_column()
+        elif obj is self.download_box and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize):
+            self._fit_timer.start()
         return super().eventFilter(obj, event)
+
+    def _fit_download_box(self) -> None:
+        """Make the download box as tall as its content needs at its width (a wrapped message, the progress,
+        Advanced opened), taking the room from the library above; never shrinks what the person dragged open."""
+        box = self.download_box
+        need = max(box.sizeHint().height(), box.heightForWidth(box.width()) if box.hasHeightForWidth() else 0)
+        sizes = self.splitter.sizes()
+        if len(sizes) == 2 and 0 < sizes[1] < need:
+            self.splitter.setSizes([max(0, sum(sizes) - need), need])
 
     def _fit_name_column(self) -> None:
         """The Name column takes the room the others leave, but never less than its longest name (up to 280 px):
@@ -412,12 +434,22 @@ class ModelPage(QWidget):
             return model_summary(self._active_info)
         return Path(self.state.model).name
 
+    def _downloading(self) -> str:
+        """The model id being downloaded ("" when no download runs)."""
+        panel = self.download_panel
+        if panel is None or not callable(getattr(panel, "is_busy", None)) or not panel.is_busy():
+            return ""
+        model_id = getattr(panel, "model_id", None)
+        return model_id.text().strip() if model_id is not None else "a model"
+
     def _publish_step(self, progress: float | None = None) -> None:
-        busy = self.job is not None
+        downloading = self._downloading()
+        busy = self.job is not None or bool(downloading)
         summary = self.step_summary()
         if busy:
             pct = "" if progress is None else f" {round(100 * progress)}%"
-            summary = f"{self._job_title}{pct}"
+            title = self._job_title if self.job is not None else f"Downloading {downloading}"
+            summary = f"{title}{pct}"
         self.state.set_step("model", StepStatus(ready=self.state.model is not None, summary=summary, busy=busy,
                                                 progress=progress if busy else None))
 
@@ -602,7 +634,16 @@ class ModelPage(QWidget):
         return False
 
     def can_close(self) -> bool:
-        """Closing during an import asks first (the import is cancelled; nothing half-done is kept)."""
+        """Closing during an import or a download asks first (an import is cancelled, nothing half-done is kept;
+        a download keeps what arrived and resumes next time)."""
+        downloading = self._downloading()
+        if self.job is None and downloading:
+            answer = QMessageBox.question(
+                self, "Stop the download?", f"{downloading} is still downloading. Stop it and quit?\n"
+                "What has arrived is kept: Download resumes it next time.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            return answer == QMessageBox.StandardButton.Yes
         if self.job is None:
             return True
         answer = QMessageBox.question(
