@@ -127,5 +127,5 @@ def test_suggestions_and_formatting(qtbot) -> None:
     assert w.model_id.text() == ids[0] and w.hint.text()
     assert not w.token.isHidden() and w.token.echoMode() == w.token.EchoMode.Password
     assert format_eta(12) == "12 s left" and format_eta(150) == "about 2 min left" and format_eta(None) == ""
-    text = describe_progress(ev.DownloadProgress("model.safetensors", 10, 100, 1536, 3 * 1024 ** 2, 2048.0, 90.0))
-    assert text == "model.safetensors — 1.5 KB of 3.0 MB · 2.0 KB/s · about 2 min left"
+    text = describe_progress(ev.DownloadProgress("model.safetensors", 10, 100, 1500, 3 * 1000 ** 2, 2000.0, 90.0))
+    assert text == "model.safetensors — 1.5 KB of 3.0 MB · 2.0 KB/s · about 2 min left"  # decimal, like the library

@@ -51,11 +51,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def human_size(n: float) -> str:
-    """1536 → '1.5 KB' (powers of 1024, as file managers show)."""
+    """1500 → '1.5 KB' (decimal units, as Finder and the app show sizes)."""
     for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
+        if abs(n) < 1000 or unit == "TB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+        n /= 1000
     return f"{n:.1f} TB"
 
 

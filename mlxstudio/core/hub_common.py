@@ -142,11 +142,12 @@ def scrub(text: str, secret: str | None) -> str:
 
 
 def human_bytes(n: float) -> str:
-    """1536 → "1.5 KB"."""
+    """1500 → "1.5 KB": decimal units, as Finder and the rest of the app show sizes (the library said 102 MB and
+    the download of the same model 97.2 MB)."""
     for unit in ("B", "KB", "MB", "GB"):
-        if abs(n) < 1024 or unit == "GB":
+        if abs(n) < 1000 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+        n /= 1000
     return f"{n:.1f} TB"
 
 
