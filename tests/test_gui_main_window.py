@@ -50,6 +50,7 @@ class FakePage(QWidget):
     def install_menus(self, window: MainWindow) -> None:
         self.calls.append("install_menus")
         window.menu("Edit").addAction(window.action("Fake Undo", lambda: None, QKeySequence.StandardKey.Undo))
+        window.menu("File").addAction(window.action("Fake Export…", lambda: None))  # as Fuse & Test adds exports
 
     def save_settings(self, s) -> None:
         s.setValue("fake/value", 42)
@@ -266,6 +267,11 @@ def test_menus_and_shortcuts(qtbot, fake_pages) -> None:
     assert any(a.text() == "Fake Undo" for a in w.menu("Edit").actions())
     assert w.menu("View") is w.menu("View")
     assert [a.text() for a in w.menuBar().actions()][-3:] == ["&View", "&Window", "&Help"]
+    # what pages add to File goes above Close Window / Preferences… / Quit, which stay last
+    w.load_all_pages()
+    texts = [a.text() for a in w.menu("File").actions()]
+    assert texts[-5:] == ["", "Close Window", "Preferences…", "", "Quit MLX Studio"], texts
+    assert texts.count("Fake Export…") == 4 and texts.index("Fake Export…") < texts.index("Close Window")
 
 
 def test_routing_by_extension(tmp_path: Path) -> None:

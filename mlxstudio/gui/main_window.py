@@ -386,16 +386,17 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("menu-recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._fill_recent()
-        file_menu.addSeparator()
+        self._file_tail: list[QAction] = [file_menu.addSeparator()]
         self.close_action = self.action("Close Window", self.close, QKeySequence.StandardKey.Close)
         file_menu.addAction(self.close_action)
         # App-menu items: roles make macOS move them into the application menu; elsewhere they stay here.
         self.preferences_action = self.action("Preferences…", self.show_preferences, "Ctrl+,", "settings",
                                               QAction.MenuRole.PreferencesRole)
         file_menu.addAction(self.preferences_action)
-        file_menu.addSeparator()
+        self._file_tail += [self.close_action, self.preferences_action, file_menu.addSeparator()]
         self.quit_action = self.action("Quit MLX Studio", self.quit, "Ctrl+Q", "quit", QAction.MenuRole.QuitRole)
         file_menu.addAction(self.quit_action)
+        self._file_tail.append(self.quit_action)
 
         self.minimize_action = self.action("Minimize", self.showMinimized, "Ctrl+M")
         window_menu.addAction(self.minimize_action)
@@ -422,6 +423,13 @@ class MainWindow(QMainWindow):
         edit = self._menus.get("Edit")
         if edit is not None:
             edit.menuAction().setVisible(not edit.isEmpty())
+        # Close Window, Preferences… and Quit stay last in File, below what the pages added (exports…)
+        file_menu = self._menus.get("File")
+        tail = getattr(self, "_file_tail", [])
+        if file_menu is not None and tail and file_menu.actions()[-len(tail):] != tail:
+            for act in tail:
+                file_menu.removeAction(act)
+                file_menu.addAction(act)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
