@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import Cancelled, DataError, ModelError, UserError
@@ -73,9 +73,7 @@ def _cancel_fn(cancel: Callable[[], bool] | threading.Event | None) -> Callable[
 
 def _float32(model: Any) -> bool:
     """Whether the model computes in float32 (then the fast loss must match the full loss to 1e-4)."""
-    from mlx.utils import tree_flatten
-
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.mlxrt import mx, tree_flatten
 
     return all(v.dtype == mx.float32 for _, v in tree_flatten(model.parameters())
                if v.dtype in (mx.float32, mx.float16, mx.bfloat16))
@@ -228,9 +226,11 @@ class _Trainer:
         total = cfg.total_iters(len(train))
 
         # -- adapters -----------------------------------------------------------------------------------------
-        from mlx.utils import tree_flatten, tree_map
+        from mlx.utils import tree_map
         from mlx_lm.tuner.trainer import evaluate, grad_checkpoint
         from mlx_lm.tuner.utils import linear_to_lora_layers
+
+        from mlxstudio.core.mlxrt import tree_flatten
 
         num_layers = cfg.num_layers
         if num_layers > loaded.num_layers:
@@ -311,6 +311,7 @@ class _Trainer:
                 return (b.inputs[:, :-1], b.sel, b.targets, b.weights)
             return (b.inputs, b.lengths)
 
+        loss_fn: Callable[..., Any]
         if mode == "prefix":
             assert prefix is not None
             first = prefix.start
@@ -395,7 +396,7 @@ class _Trainer:
             flat_opt = dict(tree_flatten(optimizer.state))
             if grad_accum is not None:
                 flat_opt.update({f"grad_accum.{k}": v for k, v in tree_flatten(grad_accum)})
-            key = [int(x) for x in mx.random.state[0].tolist()]
+            key = [int(x) for x in cast(list[Any], mx.random.state)[0].tolist()]  # not in mlx's stub
             state_json = {"iteration": it, "total_iterations": total, "rng_key": key, "acc": acc,
                           "totals": {**totals, "elapsed": elapsed()}, "early": early,
                           "last_train_loss": last_train_loss, "last_val_loss": last_val_loss,
@@ -550,7 +551,7 @@ class _Trainer:
         atomic_write_text(self.out / METRICS_FILE,
                           "".join(json.dumps(r, allow_nan=True) + "\n" for r in self.metrics))
 
-    def _check_resumable(self, st: dict[str, Any], total: int, path: Path) -> None:
+    def _check_resumable(self, st: dict[str, Any], total: int, path: Path | None) -> None:
         saved = TrainConfig.from_dict(st.get("config") or {})
         diffs = [f"{k} was {getattr(saved, k)!r}, now {getattr(self.cfg, k)!r}" for k in RESUME_MUST_MATCH
                  if getattr(saved, k) != getattr(self.cfg, k)]
