@@ -8,6 +8,8 @@ SIGKILL it exactly there — a real kill of a real process, at a known point of 
 - ``ckpt-files:N``  writing checkpoint N: adapter + optimizer state written to the temp folder, no manifest yet
 - ``ckpt-rename:N`` checkpoint N complete in its temp folder (manifest written), not yet renamed into place
 - ``adapter:N``     the final-adapter copy after checkpoint N: temp file written, not yet renamed over the old one
+- ``keep-best``     at the end of a ``keep_best`` run: every checkpoint written, the best adapter not yet copied over
+                    the final one
 - ``val:N``         in the middle of the N-th validation (N=1 is the one before the first step)
 
 Nothing in the app has a test hook: all of this is monkeypatching inside the child.
@@ -72,7 +74,7 @@ class Reference:
         from mlxstudio.core.mlxrt import mx
 
         losses, train_its, val_its = metrics(out)
-        total = self.config.iters
+        total = max(self.losses)  # config.iters, or where early stopping ended the run
         assert train_its == list(range(1, total + 1)), "each iteration exactly once, in order"
         assert val_its == self.val_its
         for it, loss in self.losses.items():
@@ -163,6 +165,17 @@ def install(hook: str, marker: str) -> None:
             real_replace(src, dst, *a, **k)
 
         ckpt.os.replace = replace  # type: ignore[attr-defined]
+    elif kind == "keep-best":
+        from mlxstudio.core.training import checkpoint as ckpt
+
+        real_copy = ckpt.copy_file_atomic
+
+        def copy_file_atomic(src: Path, dst: Path) -> None:
+            if src.name == "best_adapters.safetensors":
+                _freeze(marker, "keep-best: the best adapter not yet copied over the final one")
+            real_copy(src, dst)
+
+        ckpt.copy_file_atomic = copy_file_atomic
     elif kind == "val":
         import mlx_lm.tuner.trainer as trainer
 

@@ -1,5 +1,6 @@
 """Reliability of training: SIGKILL at known points (mid-iteration, while writing a checkpoint, while renaming it,
-while replacing the adapter, mid-validation) and at random moments; damaged newest checkpoint; then resume.
+while replacing the adapter, mid-validation, after the final checkpoint but before the final adapter / keep-best copy)
+and at random moments; damaged newest checkpoint; then resume.
 
 After every fault the resumed run must end exactly where an uninterrupted run ends: same loss at every iteration,
 same adapter weights, each iteration once in metrics.jsonl, no temp files left, and an adapter mlx_lm loads.
@@ -62,6 +63,62 @@ def test_killed_at_a_known_point_resumes_exactly(hook: str, setup: tuple[Path, P
     result = run_training(model, data, out, CONFIG, resume=True)
     assert result["resumed_from"] == last
     ref.check(out, model)
+
+
+EARLY_CONFIG = CONFIG.replace(learning_rate=3e-2, steps_per_eval=2, early_stopping_patience=2, keep_best=True)
+"""Stops early at iteration 10 of 16 (best validation at 6); checkpoints 4, 8 and 10 (the stop)."""
+
+
+@pytest.fixture(scope="module")
+def early_setup(setup: tuple[Path, Path, Reference], tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    model, data, _ = setup
+    return Reference(model, data, tmp_path_factory.mktemp("reliability-early") / "reference", EARLY_CONFIG)
+
+
+@pytest.mark.parametrize("hook,early", [
+    ("adapter:16", False),   # the final checkpoint is written, the final adapter is still iteration 12's
+    ("adapter:10", True),    # early stopping ended the run at 10: final adapter and best copy missing
+    ("keep-best", True),     # everything written but the best adapter not yet copied over the final one
+])
+def test_killed_after_the_final_checkpoint_resume_finishes_the_run(
+        hook: str, early: bool, setup: tuple[Path, Path, Reference], early_setup: Reference,
+        tmp_path: Path) -> None:
+    """Resume of a run whose newest checkpoint is its end does what the killed run had left: it writes the final
+    adapter (and the keep-best copy) and finishes — it neither refuses ("already finished") nor trains further."""
+    model, data, ref = setup
+    if early:
+        ref = early_setup
+    cfg = ref.config
+    last = max(ref.losses)
+    assert last == (10 if early else cfg.iters)  # the early-stopping config really stops early
+    out = tmp_path / "run"
+    run_until_hook(hook, spec(model, data, out, cfg), tmp_path)
+    assert ckpt.latest_checkpoint(out) == ckpt.checkpoint_dir(out, last)
+    from mlxstudio.core.mlxrt import mx
+
+    def same_adapter(a: Path, b: Path) -> bool:
+        x, y = mx.load(str(a)), mx.load(str(b))
+        return set(x) == set(y) and all(mx.array_equal(x[k], y[k]).item() for k in x)
+
+    assert not same_adapter(out / "adapters.safetensors", ref.out / "adapters.safetensors"), "nothing was missing"
+
+    w = WorkerProcess("train", spec(model, data, out, cfg, resume=True)["params"])
+    events = list(w.start().events())
+    final = events[-1]
+    assert isinstance(final, ev.Finished), final
+    assert final.result["resumed_from"] == last and final.result["iterations"] == last
+    assert final.result["stopped_early"] == early
+    assert not any(isinstance(e, ev.TrainReport) for e in events), "it trained again"
+    assert any(isinstance(e, ev.Log) and "nothing left to train" in e.message for e in events)
+    ref.check(out, model)
+    if early:
+        assert same_adapter(out / "best_adapters.safetensors", ref.out / "best_adapters.safetensors")
+        assert same_adapter(out / "adapters.safetensors", out / "best_adapters.safetensors")
+    # resuming again changes nothing
+    before = (out / "adapters.safetensors").read_bytes(), (out / "metrics.jsonl").read_bytes()
+    again = run_training(model, data, out, cfg, resume=True)
+    assert again["iterations"] == last
+    assert ((out / "adapters.safetensors").read_bytes(), (out / "metrics.jsonl").read_bytes()) == before
 
 
 def test_damaged_newest_checkpoint_is_never_loaded(setup: tuple[Path, Path, Reference], tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mlxstudio.core import events as ev
-from mlxstudio.core.errors import Cancelled
+from mlxstudio.core.errors import Cancelled, UserError
 from mlxstudio.core.training import checkpoint as ckpt
 from mlxstudio.core.training.config import ConfigError, TrainConfig
 from mlxstudio.core.training.engine import TrainingDiverged, run_training
@@ -146,6 +146,8 @@ def test_resume_refuses_changed_settings_and_missing_checkpoints(tiny_model: Pat
         run_training(tiny_model, data(), out, fast(), sink=rec, cancel=rec.cancel)
     with pytest.raises(ConfigError, match="rank was 8, now 4"):
         run_training(tiny_model, data(), out, fast(rank=4), resume=True)
+    with pytest.raises(UserError, match="already at iteration 3, past the 2 iterations asked for"):
+        run_training(tiny_model, data(), out, fast(iters=2), resume=True)
     with pytest.raises(Exception, match="no complete checkpoint"):
         run_training(tiny_model, data(), tmp_path / "empty", fast(), resume=True)
 

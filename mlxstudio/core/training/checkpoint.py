@@ -62,6 +62,19 @@ def save_safetensors_atomic(path: Path, arrays: dict[str, Any], metadata: dict[s
     _fsync_dir(path.parent)
 
 
+def copy_file_atomic(src: Path, dst: Path) -> None:
+    """Copy ``src`` over ``dst`` via a temp file next to ``dst`` (fsynced, renamed): ``dst`` is never half-written."""
+    tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp{dst.suffix}")
+    try:
+        shutil.copyfile(src, tmp)
+        _fsync_file(tmp)
+        os.replace(tmp, dst)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    _fsync_dir(dst.parent)
+
+
 def checkpoint_dir(root: Path, iteration: int) -> Path:
     """Where the checkpoint of ``iteration`` lives under the adapter folder ``root``."""
     return root / CHECKPOINTS_DIR / f"{iteration:07d}"
@@ -108,7 +121,13 @@ def _prune(root: Path, keep: int) -> None:
     done = sorted(p for p in folder.iterdir() if p.is_dir() and p.name.isdigit() and (p / MANIFEST).exists())
     for old in done[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
-    for stale in folder.glob(".*.tmp"):  # a temp folder left by a killed process
+    remove_stale_temps(root)
+
+
+def remove_stale_temps(root: Path) -> None:
+    """Delete temp files/folders another (killed) process left in the adapter folder ``root``."""
+    folder = root / CHECKPOINTS_DIR
+    for stale in folder.glob(".*.tmp") if folder.is_dir() else []:  # a checkpoint folder of a killed process
         if str(os.getpid()) not in stale.name:
             shutil.rmtree(stale, ignore_errors=True)
     for stale_file in root.glob(".*.tmp.safetensors"):  # a half-written adapter file (save_safetensors_atomic)

@@ -253,6 +253,7 @@ class _Trainer:
         start = 0
         st: dict[str, Any] = {}
         grad_accum = None
+        complete = False  # resuming a run whose last checkpoint is its end (killed before it wrote its results)
         if self.resume:
             adapters, opt_flat, st = dist.broadcast_checkpoint(
                 ckpt.load_checkpoint(resume_from) if resume_from is not None else None, self.group)
@@ -272,7 +273,13 @@ class _Trainer:
             mx.random.seed((int(key[0]) << 32) | int(key[1]))
             start = int(st["iteration"])
             self.metrics = list(st.get("metrics", []))
-            sink(ev.Log(f"resuming at iteration {start} of {total} from {resume_from}"))
+            complete = start >= total or self._stopped_early(st)
+            if complete:
+                sink(ev.Log(f"the checkpoint {resume_from} is the end of the run (iteration {start}"
+                            f"{' of ' + str(total) if start >= total else ', stopped early'}): nothing left to train; "
+                            "writing the run's final adapter. (To train further, raise the number of iterations.)"))
+            else:
+                sink(ev.Log(f"resuming at iteration {start} of {total} from {resume_from}"))
         elif self.writer:
             for stale in (out / ckpt.CHECKPOINTS_DIR, ):
                 shutil.rmtree(stale, ignore_errors=True)
@@ -300,7 +307,8 @@ class _Trainer:
         if cfg.grad_checkpoint:
             grad_checkpoint(model.layers[0])
         order = BatchOrder(train.lengths, batch_size, cfg.seed, cfg.length_bucketing)
-        mode, prefix = self._choose_loss(model, train, order, batch_size, total, num_layers, loaded.num_layers, start)
+        mode, prefix = ("default", None) if complete else self._choose_loss(
+            model, train, order, batch_size, total, num_layers, loaded.num_layers, start)
         select = mode != "default"
 
         def step_args(b: Any) -> tuple[Any, ...]:
@@ -413,8 +421,9 @@ class _Trainer:
         if start == 0 and val_batches:
             validate(0)
         it = start
-        cancelled = stopped_early = False
-        while it < total:
+        cancelled = False
+        stopped_early = complete and self._stopped_early(st)
+        while it < total and not complete:
             if dist.agree(self.cancel(), self.group):  # a group stops together, at rank 0's request
                 cancelled = True
                 break
@@ -470,10 +479,16 @@ class _Trainer:
             if it > start or not (out / ADAPTER_FILE).exists():
                 save_checkpoint(it)
             raise Cancelled(f"stopped at iteration {it} of {total}; adapter saved in {out} (resume to continue)")
+        if complete and self.writer:  # what the killed run did after its last checkpoint
+            ckpt.save_safetensors_atomic(out / ADAPTER_FILE, dict(tree_flatten(model.trainable_parameters())))
+            ckpt.remove_stale_temps(out)
         if cfg.keep_best and self.writer and (out / BEST_ADAPTER_FILE).exists():
-            shutil.copyfile(out / BEST_ADAPTER_FILE, out / ADAPTER_FILE)
+            ckpt.copy_file_atomic(out / BEST_ADAPTER_FILE, out / ADAPTER_FILE)
             sink(ev.Log(f"kept the adapter with the best validation loss ({early['best_val']:.4f} at iteration "
                         f"{early['best_iteration']})."))
+        elif cfg.keep_best and self.writer and early["best_iteration"] not in (None, it):
+            sink(ev.Log(f"{out / BEST_ADAPTER_FILE} (iteration {early['best_iteration']}) is missing: the final "
+                        f"adapter (iteration {it}) is kept instead.", "warning"))
         train_time = float(totals["train_time"])
         result = {
             "adapter_path": str(out), "model": str(loaded.path), "iterations": it, "total_iterations": total,
@@ -562,9 +577,14 @@ class _Trainer:
         if self.cfg.lr_schedule == "cosine" and not self.cfg.decay_steps and before != total:
             self.sink(ev.Log(f"the run now has {total} iterations instead of {before}: the cosine schedule is "
                              "stretched from here on.", "warning"))
-        if int(st["iteration"]) >= total:
-            raise UserError(f"{path}: this run already finished {st['iteration']} of {total} iterations — raise "
-                            "the number of iterations to continue training")
+        if int(st["iteration"]) > total:
+            raise UserError(f"{path}: this run is already at iteration {st['iteration']}, past the {total} iterations "
+                            f"asked for — ask for more than {st['iteration']} iterations to continue training")
+
+    def _stopped_early(self, st: dict[str, Any]) -> bool:
+        """Whether the checkpoint state ``st`` is that of a run early stopping ended (with the current patience)."""
+        patience = self.cfg.early_stopping_patience
+        return bool(patience) and int((st.get("early") or {}).get("bad_evals", 0)) >= patience
 
     def _diverged(self, it: int, loss: float, ntoks: int) -> TrainingDiverged:
         last = ckpt.latest_checkpoint(self.out)
