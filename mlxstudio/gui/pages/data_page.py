@@ -777,7 +777,9 @@ class DataPage(GridActions):
         if not isinstance(win, QMainWindow) or not self.active:
             return
         name = self.source.name if self.source else "untitled"
-        win.setWindowTitle(f"MLX Studio — {name}[*]")
+        # the app name last: Linux/Windows append the display name to a title that does not end with it
+        # ("MLX Studio — untitled* — MLX Studio")
+        win.setWindowTitle(f"{name}[*] — MLX Studio")
         win.setWindowModified(not self.undo.isClean())
 
     def is_modified(self) -> bool:
