@@ -179,9 +179,10 @@ class DetailPanel(QWidget):
         self.use_button.setText("In use" if active else "Use this model")
         while self.facts.count():
             item = self.facts.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().hide()
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
         chat = "Yes" if info.has_chat_template else "No"
         chat_tip = ("Chat-format data is formatted with the model's own template." if info.has_chat_template
                     else "Without a chat template, use completion or plain-text data.")

@@ -437,7 +437,8 @@ class ModelPage(QWidget):
     def _downloading(self) -> str:
         """The model id being downloaded ("" when no download runs)."""
         panel = self.download_panel
-        if panel is None or not callable(getattr(panel, "is_busy", None)) or not panel.is_busy():
+        is_busy = getattr(panel, "is_busy", None) if panel is not None else None
+        if not callable(is_busy) or not is_busy():
             return ""
         model_id = getattr(panel, "model_id", None)
         return model_id.text().strip() if model_id is not None else "a model"
