@@ -87,6 +87,12 @@ def test_validation_markers_and_problems_list(window, qtbot) -> None:
     assert not page.split_panel.save_button.isEnabled()
     page.problems.row_activated.emit(2, "completion")
     assert page.table.currentIndex().row() == 2 and page.table.currentIndex().column() == 1
+    # at 1024 px the sentence wraps inside the list instead of hiding its end behind a sideways scroll bar
+    win.resize(790, 700)  # the page's share of a 1024-px window (the navigator takes the rest)
+    item = page.problems.item(0)
+    qtbot.waitUntil(lambda: page.problems.visualItemRect(item).height() > 1.5 * page.problems.fontMetrics().height())
+    assert page.problems.visualItemRect(item).right() <= page.problems.viewport().width()
+    assert not page.problems.horizontalScrollBar().isVisible()
     shot(win, "data-errors")
     page.undo.undo()
     qtbot.waitUntil(lambda: page.model.error_count() == 0)

@@ -21,7 +21,12 @@ class ProblemsList(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("problems-list")
-        self.setUniformItemSizes(True)
+        # long messages wrap (at 1024 px "… write the completion or delete the row" was cut off behind a
+        # sideways scroll bar); the list re-lays its items out when its width changes
+        self.setWordWrap(True)
+        self.setUniformItemSizes(False)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAlternatingRowColors(True)
         self.itemActivated.connect(self._activated)
         self.itemClicked.connect(self._activated)
