@@ -57,7 +57,7 @@ class SplitPanel(QWidget):
         self.saved = QLabel()
         self.saved.setObjectName("split-saved")
         self.saved.setWordWrap(True)
-        self.save_button = QPushButton(icons.icon("open"), "Save Split for Training…")
+        self.save_button = QPushButton(icons.icon("open"), "Save Split for Training")  # no "…": it asks nothing
         self.save_button.setObjectName("save-split")
         self.save_button.setToolTip("Writes train.jsonl, valid.jsonl (and test.jsonl) into a dataset folder that the "
                                     "Train page uses.")
