@@ -64,29 +64,39 @@ def accent_color() -> QColor:
 
 
 @cache
-def _icon(qta_name: str, color: str, disabled: str) -> QIcon:
+def _icon(qta_name: str, color: str, disabled: str, selected: str = "") -> QIcon:
     import qtawesome as qta
 
+    options = {"color": color, "color_disabled": disabled}
+    if selected:
+        options["color_selected"] = selected
     try:
-        return qta.icon(qta_name, color=color, color_disabled=disabled)
+        return qta.icon(qta_name, **options)
     except Exception:  # an icon font without this glyph: an empty icon is better than a crash
         return QIcon()
 
 
+def _hex(color: QColor) -> str:
+    return color.name(QColor.NameFormat.HexArgb)
+
+
 def _fixed(qta_name: str, color: QColor) -> QIcon:
-    disabled = _palette_color(QPalette.ColorRole.PlaceholderText)
-    return _icon(qta_name, color.name(QColor.NameFormat.HexArgb), disabled.name(QColor.NameFormat.HexArgb))
+    return _icon(qta_name, _hex(color), _hex(_palette_color(QPalette.ColorRole.PlaceholderText)))
 
 
 class _PaletteIconEngine(QIconEngine):
-    """Draws a qtawesome icon in the palette's colours of the moment (text colour; placeholder colour disabled)."""
+    """Draws a qtawesome icon in the palette's colours of the moment: ``role``'s colour (the text colour unless
+    told), the placeholder colour when disabled, the highlighted-text colour on a selected row."""
 
-    def __init__(self, qta_name: str) -> None:
+    def __init__(self, qta_name: str, role: QPalette.ColorRole = QPalette.ColorRole.WindowText) -> None:
         super().__init__()
         self.qta_name = qta_name
+        self.role = role
 
     def _now(self) -> QIcon:
-        return _fixed(self.qta_name, text_color())
+        return _icon(self.qta_name, _hex(_palette_color(self.role)),
+                     _hex(_palette_color(QPalette.ColorRole.PlaceholderText)),
+                     _hex(_palette_color(QPalette.ColorRole.HighlightedText)))
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
         self._now().paint(painter, rect, Qt.AlignmentFlag.AlignCenter, mode, state)
@@ -95,7 +105,13 @@ class _PaletteIconEngine(QIconEngine):
         return self._now().pixmap(size, mode, state)
 
     def clone(self) -> QIconEngine:
-        return _PaletteIconEngine(self.qta_name)
+        return _PaletteIconEngine(self.qta_name, self.role)
+
+
+def _palette_icon(qta_name: str, role: QPalette.ColorRole = QPalette.ColorRole.WindowText) -> QIcon:
+    if _fixed(qta_name, text_color()).isNull():
+        return QIcon()
+    return QIcon(_PaletteIconEngine(qta_name, role))
 
 
 def icon(name: str, color: QColor | None = None) -> QIcon:
@@ -105,15 +121,13 @@ def icon(name: str, color: QColor | None = None) -> QIcon:
     qta_name = NAMES.get(name, name)
     if color is not None:
         return _fixed(qta_name, color)
-    if _fixed(qta_name, text_color()).isNull():
-        return QIcon()
-    return QIcon(_PaletteIconEngine(qta_name))
+    return _palette_icon(qta_name)
 
 
 def status_icon(kind: str) -> QIcon:
     """Icons with meaning in their colour: "ready" (accent), "error"/"warning" (palette-safe red/amber), others text."""
-    if kind == "ready":
-        return icon("ready", accent_color())
+    if kind == "ready":  # the accent colour of the moment; the highlighted-text colour on a selected (accent) row
+        return _palette_icon(NAMES["ready"], QPalette.ColorRole.Highlight)
     if kind == "error":
         return icon("error", QColor("#d93025"))
     if kind == "warning":
