@@ -3,6 +3,7 @@ evaluation table fills, fusing adds a library model and a third pane, a mismatch
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import zipfile
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from gui_helpers import shot
 from lora_helpers import make_random_adapter
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtGui import QColor, QIcon, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 from tiny_model import make_tiny_model
 
@@ -141,6 +142,45 @@ def test_mismatched_adapter_is_refused_in_the_dialog(qtbot, tiny_model: Path, tm
     assert dialog.problem and "does not fit" in dialog.problem
     assert not dialog.fuse_button.isEnabled()
     assert "cannot be fused" in dialog.note.text()
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    _assert_rows_do_not_overlap(dialog)
+    shot(dialog, "test-fuse-dialog-refused")
+
+
+def test_fuse_dialog_grows_with_its_progress(qtbot, tiny_model: Path, tmp_path: Path) -> None:
+    """When fusing starts the progress bar and the status line appear: the dialog grows for them instead of
+    squeezing the wrapped intro (its last line hid behind the name field)."""
+    adapter = make_random_adapter(tiny_model, tmp_path / "runs" / "20261129-091704-a-long-run-folder-name-tiny",
+                                  num_layers=1)
+    dialog = FuseDialog(tiny_model, adapter)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    _assert_rows_do_not_overlap(dialog)
+    dialog.progress.show()  # what start() shows, without running the fuse
+    dialog._say("Loading the model and the adapter…")
+    _assert_rows_do_not_overlap(dialog)
+    dialog._say("<b>Fusing failed.</b><br>" + "A long explanation of what went wrong and what to do. " * 6)
+    _assert_rows_do_not_overlap(dialog)
+
+
+def _assert_rows_do_not_overlap(dialog: FuseDialog) -> None:
+    QApplication.processEvents()
+    intro = dialog.layout().itemAt(0).widget()
+    rows = [w for w in (intro, dialog.name, dialog.progress, dialog.note, dialog.buttons) if w.isVisible()]
+    for upper, lower in itertools.pairwise(rows):
+        assert upper.geometry().bottom() < lower.geometry().top(), (upper, lower)
+    assert dialog.note.height() >= dialog.note.heightForWidth(dialog.note.width())
+    assert intro.height() >= intro.heightForWidth(intro.width())
+
+
+def test_default_fused_name_does_not_repeat_the_model(tmp_path: Path) -> None:
+    model = tmp_path / "SmolLM2-135M-Instruct"
+    run = tmp_path / "runs" / "20261129-091704-SmolLM2-135M-Instruct"
+    assert default_fused_name(model, run) == "SmolLM2-135M-Instruct-20261129-091704"
+    assert default_fused_name(model, run / "checkpoints" / "0000040") == "SmolLM2-135M-Instruct-20261129-091704-it40"
+    assert default_fused_name(model, tmp_path / "my-adapter") == "SmolLM2-135M-Instruct-my-adapter"
 
 
 def test_export_adapter_zip(qtbot, page: TestPage, tmp_path: Path) -> None:
@@ -243,6 +283,35 @@ def _lightness(icon_pixmap_image: QImage) -> int:
     opaque = [c.lightness() for c in pixels if c.alpha() > 200]
     assert opaque, "the icon drew nothing"
     return max(opaque)
+
+
+def test_long_pane_messages_wrap(qtbot, page: TestPage) -> None:
+    """An error or note in one answer pane wraps: the panes keep equal widths, the window does not widen."""
+    page.resize(1024, 700)
+    page.show()
+    before = page.minimumSizeHint().width()
+    page.compare.panes["base"].fail("The worker process ended unexpectedly (exit code -9): " + "details " * 40)
+    QApplication.processEvents()
+    assert page.minimumSizeHint().width() <= before
+    base, tuned = page.compare.panes["base"], page.compare.panes["tuned"]
+    assert abs(base.width() - tuned.width()) <= 2
+
+
+def test_ready_check_shows_on_a_selected_row(qtbot) -> None:
+    """The accent-coloured check is drawn in the highlighted-text colour on a selected (accent) row."""
+    from mlxstudio.gui import icons
+
+    palette = QApplication.instance().palette()
+    ready = icons.status_icon("ready")
+    normal = ready.pixmap(QSize(16, 16), QIcon.Mode.Normal).toImage()
+    selected = ready.pixmap(QSize(16, 16), QIcon.Mode.Selected).toImage()
+
+    def colours(image: QImage) -> set[str]:
+        return {image.pixelColor(x, y).name() for x in range(16) for y in range(16)
+                if image.pixelColor(x, y).alpha() == 255}
+
+    assert palette.color(QPalette.ColorRole.Highlight).name() in colours(normal)
+    assert palette.color(QPalette.ColorRole.HighlightedText).name() in colours(selected)
 
 
 def test_button_icons_follow_a_dark_palette(qtbot, page: TestPage) -> None:

@@ -38,6 +38,9 @@ from mlxstudio.gui.test.elided_label import ElidedLabel
 from mlxstudio.gui.test.eval_panel import EvalPanel
 from mlxstudio.gui.test.fuse_dialog import FuseDialog
 
+EXPORT_WHAT = {"folder": "the model folder", "gguf": "the GGUF + Modelfile", "adapter": "the adapter"}
+"""How the status line names each export kind."""
+
 
 class TestPage(QWidget):
     """The Fuse & Test step. ``TestPage(state)``; reads ``state.model``, ``state.adapter``, ``state.dataset``."""
@@ -115,8 +118,8 @@ class TestPage(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.compare)
         self.splitter.addWidget(self.evaluation)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)  # half each: the eval table shows its rows in a 700 px window
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
 
         self.empty = QLabel()
@@ -279,14 +282,15 @@ class TestPage(QWidget):
                   "dataset": str(self.state.dataset) if self.state.dataset else None,
                   "eval_summary": result.summary_line() if result else None}
         self.export_worker = WorkerThread("export", params, parent=self)
-        self.export_worker.progress.connect(lambda e: self._message(f"Exporting: {e.message}…"))
+        what = EXPORT_WHAT.get(kind, kind)
+        self.export_worker.progress.connect(lambda e: self._message(f"Exporting {what}: {e.message}…"))
         self.export_worker.finished_ok.connect(self._export_done)
         self.export_worker.failed.connect(lambda m: self._message(f"<b>Export failed:</b> {m}"))
         self.export_worker.cancelled.connect(lambda _m: self._message("Export cancelled."))
         self.export_worker.finished.connect(self._export_thread_done)
         self.busy_bar.show()
         self.export_button.setEnabled(False)
-        self._message(f"Exporting {kind}…")
+        self._message(f"Exporting {what}…")
         self.export_worker.start()
 
     def _export_done(self, result: dict) -> None:

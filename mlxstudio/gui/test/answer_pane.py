@@ -38,6 +38,7 @@ class AnswerPane(QFrame):
         small = QFont(self.stats.font())
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self.stats.setFont(small)
+        self.stats.setWordWrap(True)  # a long note or error wraps: panes stay equal and the window never widens
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         lay.addLayout(head)

@@ -32,11 +32,16 @@ _NAME_OK = re.compile(r"^[\w][\w.\-+ ]*$", re.UNICODE)
 
 
 def default_fused_name(model: Path, adapter: Path) -> str:
-    """``<model>-<run>`` (the adapter's run folder name; a checkpoint adds ``-it<N>``)."""
-    run = adapter.name
+    """``<model>-<run>`` (the adapter's run folder name; a checkpoint adds ``-it<N>``). A run folder is named
+    ``<time>-<model>``: the model's name is not repeated (``SmolLM2-135M-Instruct-20261129-091704``)."""
+    run_dir, suffix = adapter, ""
     if adapter.parent.name in {"checkpoints", "checkpoint-adapters"}:
-        run = f"{adapter.parent.parent.name}-it{int(adapter.name) if adapter.name.isdigit() else adapter.name}"
-    return f"{model.name}-{run}"
+        run_dir = adapter.parent.parent
+        suffix = f"-it{int(adapter.name) if adapter.name.isdigit() else adapter.name}"
+    run = run_dir.name
+    if run.endswith(f"-{model.name}") and len(run) > len(model.name) + 1:
+        run = run[: -len(model.name) - 1]
+    return f"{model.name}-{run}{suffix}"
 
 
 class FuseDialog(QDialog):
@@ -57,8 +62,8 @@ class FuseDialog(QDialog):
         self.name = QLineEdit(default_fused_name(model, adapter))
         self.name.textChanged.connect(self._validate)
         self.dequantize = QCheckBox("Dequantize (store full-precision weights)")
-        self.dequantize.setToolTip("Larger files, no re-quantization rounding of the adapter's changes. Needed for "
-                                   "GGUF export (which writes float16).")
+        self.dequantize.setToolTip("Larger files, no re-quantization rounding of the adapter's changes. Not needed "
+                                   "for GGUF export, which writes float16 either way.")
         quantized = _is_quantized(model)
         self.dequantize.setEnabled(quantized)
         if not quantized:
@@ -94,23 +99,38 @@ class FuseDialog(QDialog):
         self._validate()
         self.resize(560, self.sizeHint().height())
 
+    def _say(self, text: str) -> None:
+        self.note.setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to fit wrapped text and the progress bar (Qt does not grow a dialog for a word-wrapped label's new
+        height: the rows would overlap)."""
+        lay = self.layout()
+        if lay is None:
+            return
+        lay.activate()
+        need = lay.totalHeightForWidth(self.width()) if lay.hasHeightForWidth() else lay.totalSizeHint().height()
+        if need > self.height():
+            self.resize(self.width(), need)
+
     def target(self) -> Path:
         return paths.models_dir() / self.name.text().strip()
 
     def _validate(self) -> None:
         if self.problem:
-            self.note.setText(f"<b>This adapter cannot be fused into this model.</b><br>{self.problem}")
+            self._say(f"<b>This adapter cannot be fused into this model.</b><br>{self.problem}")
             self.fuse_button.setEnabled(False)
             self.name.setEnabled(False)
             return
         name = self.name.text().strip()
         ok = bool(name) and bool(_NAME_OK.match(name)) and name not in {".", ".."}
         if not ok:
-            self.note.setText("Use letters, digits, spaces, '-', '_' or '.' for the name.")
+            self._say("Use letters, digits, spaces, '-', '_' or '.' for the name.")
         elif self.target().exists():
-            self.note.setText(f"A model named {name!r} exists; fusing replaces it.")
+            self._say(f"A model named {name!r} exists; fusing replaces it.")
         else:
-            self.note.setText("")
+            self._say("")
         self.fuse_button.setEnabled(ok and self.worker is None)
 
     def start(self) -> None:
@@ -123,10 +143,11 @@ class FuseDialog(QDialog):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.progress.show()
+        self._fit()
         self.name.setEnabled(False)
         self.dequantize.setEnabled(False)
         self.fuse_button.setEnabled(False)
-        self.note.setText("Starting…")
+        self._say("Starting…")
         params = {"model": str(self.model), "adapter_path": str(self.adapter), "name": self.name.text().strip(),
                   "dequantize": self.dequantize.isChecked()}
         # no Qt parent: the thread object must outlive the dialog until its finished signal is delivered
@@ -142,20 +163,22 @@ class FuseDialog(QDialog):
         if event.job == "fuse":
             self.progress.setRange(0, int(event.total or 5))
             self.progress.setValue(int(event.done))
-            self.note.setText(event.message.capitalize() + "…" if event.message != "done" else "Done.")
+            self._say(event.message.capitalize() + "…" if event.message != "done" else "Done.")
 
     def _on_done(self, result: dict) -> None:
         self.fused_path = Path(result["path"])
-        self.note.setText(f"Fused model saved as <b>{self.fused_path.name}</b>.")
+        self._say(f"Fused model saved as <b>{self.fused_path.name}</b>.")
         self.accept()
 
     def _on_failed(self, message: str) -> None:
-        self.note.setText(f"<b>Fusing failed.</b><br>{message}")
+        self._say(f"<b>Fusing failed.</b><br>{message}")
         self.progress.hide()
+        self._fit()
 
     def _on_cancelled(self, _message: str) -> None:
-        self.note.setText("Cancelled; nothing was written.")
+        self._say("Cancelled; nothing was written.")
         self.progress.hide()
+        self._fit()
 
     def _on_thread_done(self) -> None:
         if self.worker is not None:
@@ -169,7 +192,7 @@ class FuseDialog(QDialog):
     def _cancel(self) -> None:
         if self.worker is not None:
             self.worker.stop(timeout=5.0)
-            self.note.setText("Stopping…")
+            self._say("Stopping…")
             return
         self.reject()
 
