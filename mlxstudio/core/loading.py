@@ -7,6 +7,7 @@ for training (and half-precision weights are widened to float32); the adapter st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -31,12 +32,13 @@ class TrainingModel:
 
 def resolve_model_path(model: str | Path) -> Path:
     """A model folder from a library name or a path (uses the model library when available)."""
+    resolve: Callable[[str | Path], Path] | None
     try:
-        from mlxstudio.core.models import resolve_model
+        from mlxstudio.core.models import resolve_model as resolve
     except ImportError:  # the model library module is optional here
-        resolve_model = None  # type: ignore[assignment]
-    if resolve_model is not None:
-        return Path(resolve_model(model))
+        resolve = None
+    if resolve is not None:
+        return Path(resolve(model))
     p = Path(model).expanduser()
     if not p.is_dir():
         from mlxstudio.core import paths

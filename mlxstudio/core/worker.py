@@ -72,7 +72,7 @@ def resolve_job(name: str) -> JobFunction:
         raise errors.UserError(f"unknown job {name!r}; known jobs: {', '.join(sorted(JOBS))}")
     module_name, _, func_name = target.partition(":")
     module = importlib.import_module(module_name)
-    return getattr(module, func_name)  # type: ignore[no-any-return]
+    return getattr(module, func_name)
 
 
 def execute(job: str, params: dict[str, Any], sink: ev.Sink = ev.null_sink,

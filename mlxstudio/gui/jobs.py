@@ -53,7 +53,7 @@ class FunctionJob(QThread):
         self.error: str | None = None
         self.finished.connect(self._forget)
 
-    def start(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def start(self, *args: Any, **kwargs: Any) -> None:
         """Start the thread (and register the job as running)."""
         _running.add(self)
         super().start(*args, **kwargs)

@@ -73,7 +73,7 @@ class WorkerThread(QThread):
         self.finished.connect(self._forget)
 
     # -- control -----------------------------------------------------------------------------------------------
-    def start(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def start(self, *args: Any, **kwargs: Any) -> None:
         """Start supervising (the worker process starts on the thread). Registers the quit hook once per app."""
         _live.add(self)
         _install_quit_hook()
