@@ -18,6 +18,7 @@ test: setup lint     ## install everything, then run the linters and the whole t
 lint: setup
 	$(BIN)/ruff check mlxstudio tests benchmarks packaging setup_app.py
 	$(BIN)/lint-imports
+	$(BIN)/mypy mlxstudio
 
 setup: system-deps $(STAMP)
 
