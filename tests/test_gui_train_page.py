@@ -75,6 +75,9 @@ def test_start_stop_resume_continues_the_curve(qtbot, page: TrainPage):
     assert _buttons(p) == {"start": True, "stop": False, "resume": False, "start_over": False}
     assert p.start()
     assert _buttons(p) == {"start": False, "stop": True, "resume": False, "start_over": False}
+    assert p.progress.label.text().startswith("Starting")  # not "Not started" while the model loads
+    lo, hi = p.plots.loss_plot.getPlotItem().vb.viewRange()[0]
+    assert lo <= 0 < FAST["iters"] <= hi < 1.1 * FAST["iters"]  # the whole run's iterations, never below 0
     iterations: list[int] = []
     p.worker.report.connect(lambda r: iterations.append(r.iteration))
     _wait_checkpoint(qtbot, p, 10)
@@ -89,10 +92,13 @@ def test_start_stop_resume_continues_the_curve(qtbot, page: TrainPage):
     assert runs.read_run(p.run_dir).status == "stopped"
     ckpt_it = p.last_checkpoint[0]
     stopped_at = p.last_report.iteration
+    assert p.progress.bar.value() == max(stopped_at, ckpt_it)  # the bar agrees with "Stopped at iteration N"
 
     assert p.resume()
     qtbot.waitUntil(lambda: p.last_report is not None and p.last_report.iteration > stopped_at + 4, timeout=120_000)
     p.plots.flush()
+    lo, hi = p.plots.loss_plot.getPlotItem().vb.viewRange()[0]
+    assert lo <= 0 < FAST["iters"] <= hi, "the resumed curve is drawn on the whole run's axis"
     xs = list(p.plots.train.x)
     assert xs == sorted(xs) and len(set(xs)) == len(xs), "the curve continues without going back"
     assert min(x for x in xs if x > ckpt_it) <= ckpt_it + FAST["steps_per_report"]
@@ -317,3 +323,40 @@ def test_memory_estimate_uses_the_real_row_lengths(qtbot, page: TrainPage, tiny_
     runs.update_run(run, status="finished", result={"peak_memory_gb": 0.25})
     p._update_estimate()
     assert "(measured peak of the last run: 250.0 MB)" in p.estimate_label.text()
+
+
+def test_progress_strip_eta_after_a_resume(qtbot):
+    """The engine's ``elapsed`` is the run's training time (a resume continues it): the ETA uses this session's
+    speed once it has two reports, the run's average before — not the whole run's time per iteration done since
+    the resume (which said 1:40:14 for ~5 minutes left)."""
+    from mlxstudio.gui.train.progress import ProgressStrip
+
+    strip = ProgressStrip()
+    qtbot.addWidget(strip)
+    strip.reset(60, start_iteration=19)
+    strip.update_report(20, 60, 150.0, 7.0, 0.8)  # run average: 7.5 s/it, 40 left
+    assert "ETA 5:00" in strip.label.text(), strip.label.text()
+    strip.update_report(25, 60, 190.0, 7.0, 0.8)  # this session: 8 s/it, 35 left
+    assert "ETA 4:40" in strip.label.text(), strip.label.text()
+    strip.set_message("Stopped at iteration 27", iteration=27)
+    assert strip.bar.value() == 27
+
+
+def test_plots_show_the_run_s_iterations_from_the_start(qtbot):
+    """With only the validation point at iteration 0, the axis showed iterations -0.4…0.4 "(x0.001)"."""
+    from mlxstudio.gui.train.plots import LivePlots
+
+    plots = LivePlots()
+    qtbot.addWidget(plots)
+    plots.resize(500, 400)
+    plots.show()
+    plots.clear()
+    plots.show_iterations(60)
+    plots.add_val(0, 3.3)
+    plots.flush()
+    qtbot.wait(50)
+    lo, hi = plots.loss_plot.getPlotItem().vb.viewRange()[0]
+    assert -2 < lo <= 0 and 60 <= hi < 62
+    assert plots.rate_plot.getPlotItem().vb.viewRange()[0] == [lo, hi]  # x-linked
+    for w in (plots.loss_plot, plots.rate_plot):
+        assert not w.getPlotItem().getAxis("bottom").autoSIPrefix

@@ -51,6 +51,9 @@ IDLE, RUNNING, STOPPING, STOPPED, FINISHED, FAILED = "idle", "running", "stoppin
 WORKER_NICE = int(os.environ.get("MLXSTUDIO_WORKER_NICE", "5"))
 """How much lower the training worker's CPU priority is than the window's (the window needs little, but promptly)."""
 
+PREPARING = {"tokenize": "reading the {} rows", "prepare": "computing the {} once per row"}
+"""What the engine's ``Progress`` jobs before the first step mean, for the progress strip."""
+
 
 def total_memory() -> int | None:
     """Physical memory in bytes (None when the platform does not say)."""
@@ -322,6 +325,7 @@ class TrainPage(QWidget):
         self.last_report = None
         self.total_iterations = total
         self.plots.clear()
+        self.plots.show_iterations(total)
         self.progress.reset(total)
         self.log.append_line(f"Run {run_dir.name}: {model.name} on {dataset.name}, {total} iterations")
         self._launch(cfg, resume=False)
@@ -342,6 +346,7 @@ class TrainPage(QWidget):
                                  if c.iteration <= it})
         self.last_report = None
         self.total_iterations = int(meta.get("total_iterations") or cfg.iters)
+        self.plots.show_iterations(self.total_iterations)
         self.progress.reset(self.total_iterations, start_iteration=it)
         self.log.append_line(f"Resuming {self.run_dir.name} from the checkpoint at iteration {it}")
         self._launch(cfg, resume=True)
@@ -385,6 +390,9 @@ class TrainPage(QWidget):
         self._pid_recorded = False
         runs.update_run(self.run_dir, status="running", message="", owner_pid=os.getpid())
         self._set_run_state(RUNNING)
+        # the first report comes after the model is loaded and prepared (~40 s for the demo model on a CPU):
+        # until then the strip says what is happening, not "Not started"
+        self.progress.set_message("Starting: loading the model…")
         self._set_banner("info", f"Training {_esc(Path(str(self.state.model or '')).name)} — you can switch "
                                  "pages, the run keeps going.")
         self._update_step(busy=True)
@@ -441,7 +449,9 @@ class TrainPage(QWidget):
     def _on_progress(self, p: ev.Progress) -> None:
         self._record_pid()
         if p.message:
-            self.progress.set_message(p.message)
+            what = PREPARING.get(p.job, "{}").format(p.message)
+            count = f" ({p.done:,.0f} of {p.total:,.0f} {p.unit}s)" if p.total and p.unit else ""
+            self.progress.set_message(f"Preparing: {what}{count}…")
 
     def _on_finished(self, result: dict) -> None:
         assert self.run_dir is not None
@@ -482,7 +492,7 @@ class TrainPage(QWidget):
         else:
             self._set_banner("info", f"Stopped at iteration {it}. No checkpoint was written yet, so the run "
                                      "cannot be resumed; press Start to train again.")
-        self.progress.set_message(f"Stopped at iteration {it}")
+        self.progress.set_message(f"Stopped at iteration {it}", iteration=it)
         self.log.append_line(f"Stopped: {message}")
         self._update_step(busy=False, iteration=it)
         self._refresh_runs()

@@ -129,6 +129,8 @@ class LivePlots(QWidget):
 
         rp = self.rate_plot.getPlotItem()
         rp.setLabel("bottom", "iteration")
+        for item in (lp, rp):
+            item.getAxis("bottom").enableAutoSIPrefix(False)  # iterations are counted: never "(x0.001)"
         rp.setLabel("left", "LR", color=LR_COLOR)
         rp.setXLink(lp)
         self.lr_curve = rp.plot(pen=pg.mkPen(LR_COLOR, width=2))
@@ -287,6 +289,13 @@ class LivePlots(QWidget):
         self.flush()
         self.loss_plot.getPlotItem().enableAutoRange()
         self.rate_plot.getPlotItem().enableAutoRange()
+
+    def show_iterations(self, total: int) -> None:
+        """Fix the iteration axis at 0…``total`` for a run that starts or resumes: the curve grows across it (with
+        only the validation point at iteration 0, auto-range showed iterations -0.4…0.4). Zooming still works;
+        :meth:`load_history` goes back to auto-range."""
+        if total > 0:
+            self.loss_plot.getPlotItem().setXRange(0, total, padding=0.02)  # the rate plot is x-linked
 
     def clear(self) -> None:
         """Remove every point and checkpoint marker of the current run (overlays stay)."""

@@ -52,12 +52,11 @@ class ProgressStrip(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.bar, 1)
         lay.addWidget(self.label, 2)
-        self._start_iteration = 0
         self.reset()
 
     def reset(self, total: int = 0, start_iteration: int = 0) -> None:
         """Empty strip for a run of ``total`` iterations starting (or resuming) at ``start_iteration``."""
-        self._start_iteration = start_iteration
+        self._first: tuple[int, float] | None = None  # (iteration, elapsed) of this session's first report
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(start_iteration)
         self.bar.setFormat("%v / %m" if total else "")
@@ -67,15 +66,24 @@ class ProgressStrip(QWidget):
 
     def update_report(self, iteration: int, total: int, elapsed: float, tokens_per_second: float,
                       peak_memory_gb: float) -> None:
-        """Show a training report. ``elapsed`` counts this session only (the ETA uses this session's speed)."""
+        """Show a training report. ``elapsed`` is the run's training time (across resumes), as the engine reports
+        it."""
         total = total or self.total
         self.iteration, self.total = iteration, total
         if total:
             self.bar.setRange(0, total)
             self.bar.setFormat("%v / %m")
         self.bar.setValue(min(iteration, max(total, 1)))
-        done_here = iteration - self._start_iteration
-        eta = eta_seconds(done_here, total - self._start_iteration, elapsed) if total else None
+        # ``elapsed`` is the run's training time so far (a resumed run continues its clock): the speed is this
+        # session's once it has two reports, the run's average before (the ETA said 1:40:14 instead of ~5 min
+        # after a resume when this session's one iteration was divided into the whole run's time)
+        if self._first is None:
+            self._first = (iteration, elapsed)
+        it0, e0 = self._first
+        if iteration > it0 and elapsed > e0:
+            eta = eta_seconds(iteration - it0, total - it0, elapsed - e0) if total else None
+        else:
+            eta = eta_seconds(iteration, total, elapsed) if total else None
         parts = [
             f"iteration {iteration}/{total}" if total else f"iteration {iteration}",
             f"elapsed {format_duration(elapsed)}",
@@ -85,6 +93,10 @@ class ProgressStrip(QWidget):
         ]
         self.label.setText(" · ".join(parts))
 
-    def set_message(self, text: str) -> None:
-        """Replace the numbers with a short status (e.g. "Stopped at iteration 30 — adapter saved")."""
+    def set_message(self, text: str, iteration: int | None = None) -> None:
+        """Replace the numbers with a short status (e.g. "Stopped at iteration 30 — adapter saved"); ``iteration``
+        also moves the bar there (a stop lands between reports: the bar said 15 / 60 beside "Stopped at 19")."""
         self.label.setText(text)
+        if iteration is not None and self.total:
+            self.iteration = iteration
+            self.bar.setValue(min(iteration, self.total))
