@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -317,6 +318,7 @@ def test_memory_estimate_uses_the_real_row_lengths(qtbot, page: TrainPage, tiny_
     assert est.memory_bytes < estimate_training_memory(info, cfg.batch_size, 2048, cfg.num_layers, cfg.rank)
     assert f"longest training row has {longest} tokens" in p.estimate_label.toolTip()
     assert "measured peak" not in p.estimate_label.text()
+    assert re.match(r"Estimate: ≈ \d+ (s|min)", p.estimate_label.text()), p.estimate_label.text()  # with units
 
     run = runs.new_run_dir(tiny_model.name)
     runs.create_run(run, model=tiny_model, dataset=p.state.dataset, total_iterations=1)
@@ -360,3 +362,9 @@ def test_plots_show_the_run_s_iterations_from_the_start(qtbot):
     assert plots.rate_plot.getPlotItem().vb.viewRange()[0] == [lo, hi]  # x-linked
     for w in (plots.loss_plot, plots.rate_plot):
         assert not w.getPlotItem().getAxis("bottom").autoSIPrefix
+
+
+def test_durations_in_the_estimate_have_units():
+    from mlxstudio.gui.train.progress import format_span
+
+    assert [format_span(x) for x in (45, 77, 600, 3900, None)] == ["45 s", "1 min 17 s", "10 min", "1 h 05 min", "–"]

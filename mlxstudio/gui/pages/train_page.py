@@ -40,7 +40,7 @@ from mlxstudio.gui.train.config_form import ConfigForm
 from mlxstudio.gui.train.hosts_panel import GroupWorkerThread, HostsPanel
 from mlxstudio.gui.train.log_panel import LogPanel
 from mlxstudio.gui.train.plots import LivePlots
-from mlxstudio.gui.train.progress import ProgressStrip, format_bytes, format_duration
+from mlxstudio.gui.train.progress import ProgressStrip, format_bytes, format_span
 from mlxstudio.gui.train.run_list import RunList
 from mlxstudio.gui.train.token_stats import TokenStats, TokenStatsJob, effective_length, measured_peak, mtime
 
@@ -669,7 +669,7 @@ class TrainPage(QWidget):
             self.estimate_label.setText(
                 f"Estimate: choose {' and '.join(missing)} first." if missing else "Estimate: –")
             return
-        parts = [f"≈ {format_duration(est.seconds)}" if est.seconds is not None else "time unknown"]
+        parts = [f"≈ {format_span(est.seconds)}" if est.seconds is not None else "time unknown"]
         if est.memory_bytes:
             memory = f"≈ {format_bytes(est.memory_bytes)} memory"
             peak = measured_peak(Path(self.state.model).name)  # type: ignore[arg-type]

@@ -17,6 +17,21 @@ def format_duration(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+def format_span(seconds: float | None) -> str:
+    """A duration with units, for estimates: ``45`` → ``"45 s"``, ``77`` → ``"1 min 17 s"``, ``3900`` →
+    ``"1 h 05 min"`` ("≈ 1:17" could be read as an hour and 17 minutes); None/negative/inf → ``"–"``."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return "–"
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        m, sec = divmod(s, 60)
+        return f"{m} min {sec:02d} s" if m < 10 else f"{m} min"
+    h, m = divmod(round(s / 60), 60)
+    return f"{h} h {m:02d} min"
+
+
 def format_bytes(n: float | None) -> str:
     """``1.5e9`` → ``"1.5 GB"`` (decimal units, as Activity Monitor shows them)."""
     if n is None or not math.isfinite(n) or n <= 0:
