@@ -115,6 +115,35 @@ def test_batch_evaluation_fills_the_table(qtbot, page: TestPage, tmp_path: Path)
     out = ev_panel.export(tmp_path / "eval.csv")
     assert out is not None and "星期八" in out.read_text(encoding="utf-8-sig")
     qtbot.waitUntil(lambda: not ev_panel.busy, timeout=WAIT)
+    assert ev_panel.is_current()
+    other = make_random_adapter(page.state.model, tmp_path / "runs" / "run-2", num_layers=1, seed=2)
+    page.state.set_adapter(other)  # rows of run-1 stay for comparison, marked as not this adapter's
+    assert ev_panel.table_model.rowCount() == 5 and not ev_panel.is_current()
+    assert "These rows are from the adapter run-1" in ev_panel.summary.text()
+
+
+def _broken_adapter(adapter: Path, tmp_path: Path) -> Path:
+    broken = tmp_path / "broken-adapter"
+    shutil.copytree(adapter, broken)
+    (broken / "adapters.safetensors").write_bytes(b"not a safetensors file" * 10)
+    return broken
+
+
+def test_broken_adapter_base_still_answers(qtbot, page: TestPage, adapter: Path, tmp_path: Path) -> None:
+    """An unreadable adapter is named on the page at once; Generate still runs the base model, the tuned pane says
+    why it cannot answer (it used to fail the base pane with the adapter's error); the evaluation refuses to start."""
+    page.state.set_adapter(_broken_adapter(adapter, tmp_path))
+    assert "cannot be used" in page.status.text() and "Pick another adapter" in page.status.text()
+    cmp = page.compare
+    cmp.prompt.setPlainText("蓝牙耳机坏了应该看什么科")
+    cmp.max_tokens.setValue(4)
+    cmp.generate()
+    assert [p["source"] for p in cmp.worker.params["panes"]] == ["base"]
+    assert "not a readable .safetensors" in cmp.panes["tuned"].stats.toolTip()
+    qtbot.waitUntil(lambda: not cmp.busy, timeout=WAIT)
+    assert cmp.panes["base"].tokens == 4 and cmp.panes["base"].answer()
+    page.evaluation.run()
+    assert not page.evaluation.busy and "cannot be used" in page.evaluation.summary.text()
 
 
 def test_fuse_into_library_adds_third_pane(qtbot, page: TestPage, tiny_model: Path, adapter: Path,
@@ -285,8 +314,9 @@ def _lightness(icon_pixmap_image: QImage) -> int:
     return max(opaque)
 
 
-def test_long_pane_messages_wrap(qtbot, page: TestPage) -> None:
-    """An error or note in one answer pane wraps: the panes keep equal widths, the window does not widen."""
+def test_long_pane_messages_elide(qtbot, page: TestPage) -> None:
+    """An error or note in one answer pane elides (whole text in the tooltip): the panes keep equal widths and
+    heights, the window does not widen."""
     page.resize(1024, 700)
     page.show()
     before = page.minimumSizeHint().width()
@@ -295,6 +325,8 @@ def test_long_pane_messages_wrap(qtbot, page: TestPage) -> None:
     assert page.minimumSizeHint().width() <= before
     base, tuned = page.compare.panes["base"], page.compare.panes["tuned"]
     assert abs(base.width() - tuned.width()) <= 2
+    assert base.text.height() == tuned.text.height()
+    assert "details" in base.stats.toolTip() and base.stats.text().startswith("The worker process ended")
 
 
 def test_ready_check_shows_on_a_selected_row(qtbot) -> None:

@@ -32,7 +32,7 @@ from mlxstudio.core.fuse import find_fused_models
 from mlxstudio.gui import icons
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.state import AppState, StepStatus
-from mlxstudio.gui.test.adapter_picker import AdapterPicker
+from mlxstudio.gui.test.adapter_picker import AdapterPicker, adapter_problem
 from mlxstudio.gui.test.compare_panel import ComparePanel
 from mlxstudio.gui.test.elided_label import ElidedLabel
 from mlxstudio.gui.test.eval_panel import EvalPanel
@@ -183,6 +183,8 @@ class TestPage(QWidget):
         if missing and self.adapter is not None:
             self._message(f"The adapter {self.adapter.name} has no weights (adapters.safetensors) — was its folder "
                           "moved or deleted? Pick another one above.")
+        elif (problem := adapter_problem(model, adapter)) is not None:
+            self._message(problem)
         elif self.fused is not None:
             self._message(f"Fused model in the library: <b>{self.fused.name}</b> (third pane).")
         elif has_model and adapter is None:
@@ -276,7 +278,8 @@ class TestPage(QWidget):
         """Run an export ("folder", "gguf", "adapter") in the worker process; the result shows in the status line."""
         if self.export_worker is not None:
             return
-        result = self.evaluation.current_result()
+        # the model card lists the evaluation only when it scored this adapter on this model
+        result = self.evaluation.current_result() if self.evaluation.is_current() else None
         params = {"kind": kind, "model": str(model) if model else None,
                   "adapter_path": str(self.adapter) if self.adapter else None, "dest": str(dest),
                   "dataset": str(self.state.dataset) if self.state.dataset else None,

@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
 
-from mlxstudio.core import runs
+from mlxstudio.core import errors, runs
+from mlxstudio.core.fuse import check_adapter_matches
 
 BEST_FILE = "best_adapters.safetensors"
 
@@ -54,6 +55,18 @@ def adapter_choices(current: Path | None, model: Path | None = None) -> list[Ada
         for ck in reversed(info.checkpoints):
             out.append(AdapterChoice(f"{info.name} · checkpoint it {ck.iteration}", ck.path, "checkpoint", info.path))
     return out
+
+
+def adapter_problem(model: Path | None, adapter: Path | None) -> str | None:
+    """Why ``adapter`` cannot be used with ``model`` (unreadable, another model's shapes…), with what to do; None when
+    it fits or either is missing. Reads file headers only (milliseconds), so it runs before any generation."""
+    if model is None or adapter is None:
+        return None
+    try:
+        check_adapter_matches(model, adapter)
+    except (errors.UserError, OSError) as exc:
+        return f"The adapter {adapter.name} cannot be used: {exc}. Pick another adapter above, or train again."
+    return None
 
 
 def _final_label(info: runs.RunInfo) -> str:

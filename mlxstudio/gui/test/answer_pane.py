@@ -12,6 +12,14 @@ from mlxstudio.gui import icons
 from mlxstudio.gui.test.elided_label import ElidedLabel
 
 
+class StatsLabel(ElidedLabel):
+    """The pane's status line: elided to one line, the whole text in its tooltip."""
+
+    def setText(self, txt: str) -> None:
+        super().setText(txt)
+        self.setToolTip(txt.strip())
+
+
 class AnswerPane(QFrame):
     """Shows one model's answer as it streams. Feed it with :meth:`begin`, :meth:`append`, :meth:`finish`."""
 
@@ -24,6 +32,7 @@ class AnswerPane(QFrame):
         self.subtitle.setEnabled(False)  # dimmed, palette-aware
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.icon = QLabel()
+        self.icon.setFixedSize(16, 16)  # room kept for the status icon: the title never shifts, panes stay aligned
         head = QHBoxLayout()
         head.addWidget(self.icon)
         head.addWidget(self.title)
@@ -34,11 +43,12 @@ class AnswerPane(QFrame):
         font = self.text.font()
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.text.setFont(font)
-        self.stats = QLabel(" ")
+        # one line, elided (whole text in the tooltip; errors also go to the page's status line): the panes stay
+        # equal, their text boxes end at the same height, and a long error never widens the window
+        self.stats = StatsLabel(" ")
         small = QFont(self.stats.font())
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self.stats.setFont(small)
-        self.stats.setWordWrap(True)  # a long note or error wraps: panes stay equal and the window never widens
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         lay.addLayout(head)

@@ -30,6 +30,7 @@ from mlxstudio.core import events as ev
 from mlxstudio.core.generate import template_supports_thinking
 from mlxstudio.gui import icons, settings
 from mlxstudio.gui.qworker import WorkerThread
+from mlxstudio.gui.test.adapter_picker import adapter_problem
 from mlxstudio.gui.test.answer_pane import AnswerPane
 
 
@@ -219,6 +220,9 @@ class ComparePanel(QWidget):
         if self.busy or self.model is None or not self.prompt.toPlainText().strip():
             return
         params = self.params()
+        problem = adapter_problem(self.model, self.adapter)
+        if problem:  # the base (and fused) model still answer; only the tuned pane says why it cannot
+            params["panes"] = [p for p in params["panes"] if p["source"] != "tuned"]
         active = {p["source"] for p in params["panes"]}
         self._active = active
         for source, pane in self.panes.items():
@@ -227,6 +231,9 @@ class ComparePanel(QWidget):
             else:
                 pane.text.clear()
                 pane.stats.setText("no adapter yet" if source == "tuned" else " ")
+        if problem:
+            self.panes["tuned"].fail(problem)
+            self.message.emit(problem)
         self.worker = WorkerThread("generate", params, parent=self)
         self.worker.core_event.connect(self._on_event)
         self.worker.finished_ok.connect(self._on_finished)

@@ -34,6 +34,7 @@ from mlxstudio.core import events as ev
 from mlxstudio.core.evaluate import EvalResult, EvalRow, diff_segments, export_results
 from mlxstudio.gui import icons, settings
 from mlxstudio.gui.qworker import WorkerThread
+from mlxstudio.gui.test.adapter_picker import adapter_problem
 from mlxstudio.gui.test.elided_label import ElidedLabel
 
 COLUMNS = ("#", "Prompt", "Expected", "Base answer", "Tuned answer", "Base", "Tuned")
@@ -159,6 +160,8 @@ class EvalPanel(QWidget):
         self.data_path: Path | None = None
         self.worker: WorkerThread | None = None
         self.result: EvalResult | None = None
+        self._ran_with: tuple[Path | None, Path | None, Path | None] | None = None
+        """(model, adapter, data) of the rows in the table."""
         self._build()
         self._update_buttons()
 
@@ -241,7 +244,21 @@ class EvalPanel(QWidget):
         if data != self.data_path:
             self.data_path = data
         self._show_source()
+        self._mark_stale()
         self._update_buttons()
+
+    def is_current(self) -> bool:
+        """Whether the table's rows were scored with the model, adapter and data now chosen."""
+        return self._ran_with == (self.model_path, self.adapter, self.data_path)
+
+    def _mark_stale(self) -> None:
+        """Rows from an earlier adapter/model/file stay for comparison, but the summary says they are not this one's."""
+        if not self.table_model.rows or self.busy or self.is_current() or self._ran_with is None:
+            return
+        adapter = self._ran_with[1]
+        was = f"the adapter {adapter.name}" if adapter else "another adapter"
+        self.summary.setText(f"<b>These rows are from {html.escape(was)}</b> (model, adapter or file changed since) "
+                             "— run the evaluation again for the current choice.")
 
     def _show_source(self) -> None:
         d = self.data_path
@@ -263,6 +280,7 @@ class EvalPanel(QWidget):
         if path:
             self.data_path = Path(path)
             self._show_source()
+            self._mark_stale()
             self._update_buttons()
 
     # -- running -----------------------------------------------------------------------------------------------
@@ -282,8 +300,14 @@ class EvalPanel(QWidget):
         """Start the evaluation in a worker process."""
         if self.busy or self.model_path is None or self.adapter is None or self.data_path is None:
             return
+        problem = adapter_problem(self.model_path, self.adapter)
+        if problem:
+            self.summary.setText(html.escape(problem))
+            self.message.emit(problem)
+            return
         self.table_model.clear()
         self.result = None
+        self._ran_with = (self.model_path, self.adapter, self.data_path)
         self.diff.clear()
         self.progress.setRange(0, 0)
         self.progress.show()
