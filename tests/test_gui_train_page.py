@@ -139,6 +139,9 @@ def test_finished_run_sets_adapter_and_step(qtbot, page: TrainPage, tmp_path: Pa
     again.restore_settings(store)
     assert again.state.adapter == p.state.adapter
     assert again.state.step("train").ready and again.state.step("train").summary.startswith("12 it")
+    again.plots.flush()  # its run is on screen, as it was when the window closed
+    assert again.run_dir == p.run_dir and again.run_state == FINISHED and again.plots.train.n == p.plots.train.n
+    assert "No run yet" not in again.banner.text() and again.progress.bar.value() == 12
     _it, path = sorted(p.plots.checkpoints.items())[0]
     p.test_checkpoint(path)
     assert shown == ["test"]

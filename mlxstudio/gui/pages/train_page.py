@@ -781,7 +781,7 @@ class TrainPage(QWidget):
 
     def _restore_adapter(self, path: str) -> None:
         """The adapter of the last session (when its files are still there) is the Fuse & Test page's input again;
-        its run is selected and the step shows its summary."""
+        its run is selected and shown (curves, banner — not "No run yet") and the step shows its summary."""
         if not path or self.state.adapter is not None:
             return
         adapter = Path(path)
@@ -796,6 +796,7 @@ class TrainPage(QWidget):
                 summary = f"{run.last_iteration} it" + (f" · val {run.final_val_loss:.2g}"
                                                         if run.final_val_loss is not None else "")
                 self.runs.select(run_dir)
+                self.open_run(run)
         self.state.set_step("train", StepStatus(ready=True, summary=summary))
 
 
