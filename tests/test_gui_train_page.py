@@ -237,6 +237,12 @@ def test_open_past_run_and_overlay(qtbot, page: TrainPage):
     p.plots.clear()
     p.open_run(info)
     assert p.plots.train.n > 0 and p.run_state == FINISHED
+    assert f"</b>{info.name} (" in p.banner.text()  # "Run 1 (tiny-llama): finished…", not "Run Run 1"
+    qtbot.wait(50)
+    lr_low, lr_high = p.plots.rate_plot.getPlotItem().vb.viewRange()[1]
+    assert lr_low == 0 and lr_high >= FAST["learning_rate"]  # the learning rate's axis starts at 0
+    lo, hi = p.plots.loss_plot.getPlotItem().vb.viewRange()[0]
+    assert lo <= 1 and hi >= 8  # the whole run is in view
     p.compare_run(info)
     assert p.plots.overlays == [info.name]
 

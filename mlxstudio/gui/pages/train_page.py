@@ -600,7 +600,7 @@ class TrainPage(QWidget):
             self.form.set_config(TrainConfig.from_dict(run.meta.get("config") or {}))
         status = {"finished": FINISHED, "stopped": STOPPED, "failed": FAILED, "interrupted": FAILED}
         self._set_run_state(status.get(run.status, IDLE))
-        text = f"Run {_esc(run.name)} ({_esc(run.model)}): {run.status}"
+        text = f"{_esc(run.name)} ({_esc(run.model)}): {run.status}"  # the name is "Run 3" (was "Run Run 3")
         if run.best_val_loss is not None:
             text += f", best validation loss {run.best_val_loss:.4g}"
         if run.message:

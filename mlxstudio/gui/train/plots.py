@@ -287,8 +287,9 @@ class LivePlots(QWidget):
         for it, path in (checkpoints or {}).items():
             self.add_checkpoint(it, path)
         self.flush()
+        # the rate plot follows the loss plot's x (linked); its y axes keep the 0-based range flush() gave them
+        # (auto-range put a constant learning rate mid-axis, on a 100…300 scale)
         self.loss_plot.getPlotItem().enableAutoRange()
-        self.rate_plot.getPlotItem().enableAutoRange()
 
     def show_iterations(self, total: int) -> None:
         """Fix the iteration axis at 0…``total`` for a run that starts or resumes: the curve grows across it (with
