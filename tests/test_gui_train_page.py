@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gui_helpers import pid_alive
+from PySide6.QtCore import Qt
 
 from mlxstudio.core import runs
 from mlxstudio.core.training.config import TrainConfig, config_fields
@@ -377,3 +378,24 @@ def test_durations_in_the_estimate_have_units():
     from mlxstudio.gui.train.progress import format_span
 
     assert [format_span(x) for x in (45, 77, 600, 3900, None)] == ["45 s", "1 min 17 s", "10 min", "1 h 05 min", "–"]
+
+
+def test_runs_list_fits_the_page_at_1024(qtbot, tiny_model: Path, dataset: Path):
+    """At 1024 px the runs list is ~370 px wide: the model name gives way (elided, full in the tooltip) so the
+    losses and the status are not behind a sideways scroll bar."""
+    from mlxstudio.gui.train.run_list import RunList
+
+    run = runs.new_run_dir("SmolLM2-135M-Instruct")
+    runs.create_run(run, model=tiny_model.parent / "SmolLM2-135M-Instruct-with-a-long-name", dataset=dataset,
+                    total_iterations=60)
+    runs.update_run(run, status="stopped", result={"val_loss": 7.031e-05})
+    w = RunList()
+    qtbot.addWidget(w)
+    w.resize(370, 150)
+    w.show()
+    w.refresh()
+    qtbot.wait(50)
+    header = w.view.horizontalHeader()
+    assert header.sectionViewportPosition(5) + header.sectionSize(5) <= w.view.viewport().width()
+    assert not w.view.horizontalScrollBar().isVisible()
+    assert "SmolLM2-135M-Instruct-with-a-long-name" in w.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,11 @@ class RunTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return run.name
-            if col == 1:
-                return run.created.strftime("%Y-%m-%d %H:%M") if run.created else ""
+            if col == 1:  # short: the year only when it is not this one (the tooltip has the full date)
+                if not run.created:
+                    return ""
+                same_year = run.created.year == _dt.datetime.now(run.created.tzinfo).year
+                return run.created.strftime("%m-%d %H:%M" if same_year else "%Y-%m-%d %H:%M")
             if col == 2:
                 return run.model
             if col == 3:
@@ -83,7 +87,8 @@ class RunTableModel(QAbstractTableModel):
                     text += f" at {run.last_iteration}"
                 return text
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [str(run.path), f"dataset: {run.dataset}" if run.dataset else ""]
+            lines = [str(run.path), run.created.strftime("%Y-%m-%d %H:%M") if run.created else "",
+                     f"model: {run.model}", f"dataset: {run.dataset}" if run.dataset else ""]
             if run.message:
                 lines.append(run.message)
             if run.checkpoints:
@@ -130,8 +135,11 @@ class RunList(QWidget):
         self.view.setWordWrap(False)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
+        # the model name takes the room left (elided: it is in the tooltip), so at 1024 px the losses and the
+        # status stay in view instead of behind a sideways scroll bar
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.doubleClicked.connect(lambda idx: self._emit(self.open_requested, idx.row()))
 
         self.open_button = QPushButton("Open")
