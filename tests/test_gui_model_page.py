@@ -266,11 +266,16 @@ def test_detail_facts_are_never_cut_off_in_a_narrow_panel(qtbot, demo_model: Pat
     panel.show_info(imported)  # the import finished: the page selects it, then describes it again
     panel.show_info(imported)
     qtbot.wait(50)
+    from mlxstudio.gui.train.token_stats import TokenStats
+
+    panel.set_dataset_lengths(TokenStats(rows=6, longest=75, mean=59.0))  # "Your dataset: ≈ 1.1 GB (longest …)"
+    qtbot.wait(50)
     texts = [w.text() for w in panel.about.findChildren(QLabel) if w.isVisible()]
     assert "4-bit, group size 32" in texts and texts.count("Source:") == 1  # the old rows are gone
     cut = [(w.text(), w.height(), w.heightForWidth(w.width())) for w in panel.findChildren(QLabel)
            if w.isVisible() and w.wordWrap() and w.text() and w.height() < w.heightForWidth(w.width())]
     assert not cut, cut
+    assert panel.dataset_memory.isVisible() and "longest row 75 tokens" in panel.dataset_memory.text()
     shot(panel, "model-detail-narrow")
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -100,7 +99,8 @@ class DetailPanel(QWidget):
         mem_box = QGroupBox("Memory for training")
         mem_box.setToolTip(f"LoRA training with the Train page's defaults: rank {DEFAULT_RANK} on the last "
                            f"{DEFAULT_LAYERS} layers.")
-        mem = QFormLayout(mem_box)
+        mem = QGridLayout(mem_box)  # a grid for the same reason as the facts: wrapped estimates were cut off
+        mem.setColumnStretch(1, 1)
         self.batch = QSpinBox()
         self.batch.setRange(1, 256)
         self.batch.setValue(settings.MEMORY_BATCH.get())
@@ -109,6 +109,7 @@ class DetailPanel(QWidget):
         self.seq.setRange(16, 131072)
         self.seq.setSingleStep(256)
         self.seq.setValue(settings.MEMORY_SEQ.get())
+        self.seq.setSuffix(" tokens")  # the unit on the number: a short label leaves the estimates room to wrap
         self.seq.setToolTip("Longest row in tokens (the Train page's max sequence length).")
         self.memory = QLabel("—")
         self.memory.setObjectName("memory-estimate")
@@ -119,12 +120,15 @@ class DetailPanel(QWidget):
         self.dataset_memory.setToolTip("With the dataset chosen for training: batches are padded to their longest "
                                        "row, so short pairs need far less than the maximum sequence length.")
         self.dataset_lengths: Any = None  # TokenStats of the dataset for this model, when counted
-        mem.addRow("Batch size:", self.batch)
-        mem.addRow("Longest row (tokens):", self.seq)
-        mem.addRow("Estimate:", self.memory)
-        mem.addRow("Your dataset:", self.dataset_memory)
-        self._mem_form = mem
-        mem.setRowVisible(self.dataset_memory, False)
+        self._dataset_label = QLabel("Your dataset:")
+        for row, (label, field) in enumerate([(QLabel("Batch size:"), self.batch),
+                                              (QLabel("Longest row:"), self.seq),
+                                              (QLabel("Estimate:"), self.memory),
+                                              (self._dataset_label, self.dataset_memory)]):
+            spin = isinstance(field, QSpinBox)
+            mem.addWidget(label, row, 0, Qt.AlignmentFlag.AlignVCenter if spin else Qt.AlignmentFlag.AlignTop)
+            mem.addWidget(field, row, 1)
+        self._show_dataset_row(False)
         self.batch.valueChanged.connect(self._spin_changed)
         self.seq.valueChanged.connect(self._spin_changed)
 
@@ -200,6 +204,10 @@ class DetailPanel(QWidget):
         self.path.setToolTip(str(info.path))
         self._update_memory()
 
+    def _show_dataset_row(self, visible: bool) -> None:
+        self._dataset_label.setVisible(visible)
+        self.dataset_memory.setVisible(visible)
+
     def _spin_changed(self) -> None:
         s = settings.qsettings()
         settings.MEMORY_BATCH.set(self.batch.value(), s)
@@ -216,7 +224,7 @@ class DetailPanel(QWidget):
         if self.info is None:
             return
         stats = self.dataset_lengths
-        self._mem_form.setRowVisible(self.dataset_memory, False)
+        self._show_dataset_row(False)
         if getattr(self.info, "problem", None):
             self.memory.setText("—")
             return
@@ -235,7 +243,7 @@ class DetailPanel(QWidget):
                 if m is not None:
                     self.dataset_memory.setText(f"≈ {human_size(m)} (longest row {stats.longest} tokens, "
                                                 f"{stats.rows} rows)")
-                    self._mem_form.setRowVisible(self.dataset_memory, True)
+                    self._show_dataset_row(True)
             self.memory.setToolTip("Model weights, LoRA weights with optimizer state, and activations for one "
                                    "training step when every row is this long. Short prompt/answer pairs need "
                                    "much less. Lower the batch size or the sequence length if it is more memory "
