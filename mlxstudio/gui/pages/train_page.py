@@ -550,7 +550,7 @@ class TrainPage(QWidget):
         else:
             prev = self.state.step("train")
             stopped = iteration if iteration is not None else (self.last_report.iteration if self.last_report else None)
-            summary = f"stopped at it {stopped}" if stopped else ""
+            summary = f"stopped at it {stopped}" if stopped is not None else ""  # 0 too (stopped while loading)
             self.state.set_step("train", StepStatus(ready=self.state.adapter is not None and prev.ready,
                                                     summary=summary))
 
