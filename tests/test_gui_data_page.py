@@ -274,7 +274,7 @@ def test_small_set_trains_every_row(window, tmp_path: Path) -> None:
     assert not panel.train_all.isChecked() and panel.valid.isEnabled()
 
 
-def test_next_saves_the_split_and_again_after_edits(window, tmp_path: Path) -> None:
+def test_next_saves_the_split_and_again_after_edits(window, tmp_path: Path, qtbot) -> None:
     """The window's Next button: the page saves the split when there is none or the rows changed since."""
     _, page, state = window
     assert not page.can_prepare_next()
@@ -295,6 +295,10 @@ def test_next_saves_the_split_and_again_after_edits(window, tmp_path: Path) -> N
     page.model.validate_now()
     assert not page.can_prepare_next() and not page.prepare_next()  # errors: the page stays and says why
     assert page.message.kind == "error" and "Fix the 1 error listed" in page.message.label.text()
+    assert page.message.isVisibleTo(page)
+    page.undo.undo()  # fixed: the message goes away with the error
+    qtbot.waitUntil(lambda: page.model.error_count() == 0)
+    assert not page.message.isVisibleTo(page)
 
 
 def test_open_split_folder(window, tmp_path: Path) -> None:

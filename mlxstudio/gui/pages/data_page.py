@@ -105,6 +105,7 @@ class DataPage(GridActions):
         self.recovered: Recovered | None = None
         self._autosaved_index = -1
         self._view_request = -1
+        self._errors_message = False  # the message bar says "Fix the N errors…" (hidden once they are fixed)
         self._build()
         self._connect()
         self.tokens.set_model(state.model)
@@ -497,6 +498,7 @@ class DataPage(GridActions):
             n = self.model.error_count()
             self.message.show_message(f"Fix the {n} error{'s' * (n != 1)} listed under Problems before saving a "
                                       "split for training.", "error")
+            self._errors_message = True
             return None
         folder = Path(folder) if folder is not None else self.default_split_folder()
         valid, test = self.split_panel.fractions()
@@ -549,6 +551,7 @@ class DataPage(GridActions):
             n = self.model.error_count()
             self.message.show_message(f"Fix the {n} error{'s' * (n != 1)} listed under Problems first: the Train "
                                       "page needs a dataset without errors.", "error")
+            self._errors_message = True
             return False
         return self.save_split(self.split_folder) is not None
 
@@ -752,6 +755,9 @@ class DataPage(GridActions):
                                                    summary="" if self.state.dataset is None else "dataset saved"))
             return
         text = self.summary_text()
+        if self._errors_message and not self.model.error_count():
+            self._errors_message = False  # "Fix the 1 error…" stayed on screen after the error was fixed
+            self.message.hide()
         w = self.model.warning_count()
         parts = [text, f"{w} warning{'s' * (w != 1)}"]
         over = self.histogram.truncated_rows()
