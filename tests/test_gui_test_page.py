@@ -220,6 +220,50 @@ def test_export_adapter_zip(qtbot, page: TestPage, tmp_path: Path) -> None:
     assert "adapter exported" in page.status.text()
 
 
+class _MenuHost:
+    """What ``install_menus`` needs of the main window: its menus by name."""
+
+    def __init__(self) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        self.file = QMenu("&File")
+
+    def menu(self, name: str):
+        assert name == "File"
+        return self.file
+
+
+def _file_exports(host: _MenuHost) -> dict[str, bool]:
+    return {a.text(): a.isEnabled() for a in host.file.actions() if a.text().startswith("Export")}
+
+
+def test_file_menu_exports_enabled_only_when_they_can_work(qtbot, tiny_model: Path, adapter: Path,
+                                                          tmp_path: Path) -> None:
+    state = AppState()
+    page = TestPage(state)
+    qtbot.addWidget(page)
+    host = _MenuHost()
+    page.install_menus(host)
+    assert len(_file_exports(host)) == 3
+    assert not any(_file_exports(host).values())  # nothing to export: no model, no adapter
+    state.set_model(tiny_model)
+    assert not any(_file_exports(host).values())  # a model but no adapter
+    empty = tmp_path / "runs" / "empty-run"  # a run folder without adapters.safetensors
+    empty.mkdir(parents=True)
+    state.set_adapter(empty)
+    assert not any(_file_exports(host).values())
+    state.set_adapter(adapter)
+    assert all(_file_exports(host).values())
+    state.set_model(None)
+    assert _file_exports(host) == {"Export Fused Model Folder…": False, "Export GGUF + Ollama Modelfile…": False,
+                                   "Export Adapter…": True}  # the adapter alone needs no model
+    state.set_model(tiny_model)
+    page.export("adapter", None, tmp_path / "adapter.zip")
+    assert not any(_file_exports(host).values())  # one export at a time
+    qtbot.waitUntil(lambda: page.export_worker is None, timeout=WAIT)
+    assert all(_file_exports(host).values())
+
+
 def test_diff_html_marks_missing_and_extra() -> None:
     html = diff_html("今天星期一", "今天星期八", "Tuned")
     assert "<s" in html and "八" in html and "<u" in html and "一" in html

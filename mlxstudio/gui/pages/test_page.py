@@ -53,6 +53,8 @@ class TestPage(QWidget):
         self.adapter: Path | None = state.adapter
         self.fused: Path | None = None
         self.export_worker: WorkerThread | None = None
+        self.menu_actions: dict[str, QAction] = {}  # File menu exports ("folder", "gguf", "adapter")
+        self._exportable = (False, False)  # (a model and a usable adapter, a usable adapter)
         self._build()
         state.model_changed.connect(lambda _p: self.refresh())
         state.adapter_changed.connect(self._adapter_from_state)
@@ -178,8 +180,8 @@ class TestPage(QWidget):
         self.fuse_button.setEnabled(can_fuse)
         self.fuse_button.setToolTip("Fuse the adapter into the model and add the result to the library" if can_fuse
                                     else "Needs a model and a trained adapter")
-        self.export_button.setEnabled(can_fuse)
-        self.export_adapter_action.setEnabled(adapter is not None)
+        self._exportable = (can_fuse, adapter is not None)
+        self._update_exports()
         if missing and self.adapter is not None:
             self._message(f"The adapter {self.adapter.name} has no weights (adapters.safetensors) — was its folder "
                           "moved or deleted? Pick another one above.")
@@ -292,7 +294,7 @@ class TestPage(QWidget):
         self.export_worker.cancelled.connect(lambda _m: self._message("Export cancelled."))
         self.export_worker.finished.connect(self._export_thread_done)
         self.busy_bar.show()
-        self.export_button.setEnabled(False)
+        self._update_exports()
         self._message(f"Exporting {what}…")
         self.export_worker.start()
 
@@ -307,19 +309,32 @@ class TestPage(QWidget):
             self.export_worker.deleteLater()
         self.export_worker = None
         self.busy_bar.hide()
-        self.export_button.setEnabled(self.state.model is not None and self.adapter is not None)
+        self._update_exports()
+
+    def _update_exports(self) -> None:
+        """Export button and File-menu exports: enabled only when they can work — a model folder or GGUF needs a
+        model and an adapter with weights (it is fused first), the adapter export an adapter; none while one runs."""
+        idle = self.export_worker is None
+        model_ok, adapter_ok = (idle and ok for ok in self._exportable)
+        self.export_button.setEnabled(model_ok)
+        self.export_adapter_action.setEnabled(adapter_ok)
+        for kind, ok in (("folder", model_ok), ("gguf", model_ok), ("adapter", adapter_ok)):
+            if kind in self.menu_actions:
+                self.menu_actions[kind].setEnabled(ok)
 
     # -- page contract ------------------------------------------------------------------------------------------
     def install_menus(self, window: Any) -> None:
         """File menu: the exports (enabled when this page can do them)."""
         menu = window.menu("File")
         menu.addSeparator()
-        for text, slot in (("Export Fused Model Folder…", self.export_folder_dialog),
-                           ("Export GGUF + Ollama Modelfile…", self.export_gguf_dialog),
-                           ("Export Adapter…", self.export_adapter_dialog)):
+        for kind, text, slot in (("folder", "Export Fused Model Folder…", self.export_folder_dialog),
+                                 ("gguf", "Export GGUF + Ollama Modelfile…", self.export_gguf_dialog),
+                                 ("adapter", "Export Adapter…", self.export_adapter_dialog)):
             action = QAction(text, self)
             action.triggered.connect(slot)
             menu.addAction(action)
+            self.menu_actions[kind] = action
+        self._update_exports()
 
     def can_close(self) -> bool:
         return True  # generation/evaluation can stop at any time; nothing is lost
