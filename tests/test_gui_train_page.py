@@ -95,6 +95,10 @@ def test_start_stop_resume_continues_the_curve(qtbot, page: TrainPage):
     ckpt_it = p.last_checkpoint[0]
     stopped_at = p.last_report.iteration
     assert p.progress.bar.value() == max(stopped_at, ckpt_it)  # the bar agrees with "Stopped at iteration N"
+    # the stopped run wrote its adapter: it is what Fuse & Test uses, and the navigator's Train step is checked
+    assert (p.run_dir / runs.ADAPTER_FILE).is_file() and p.state.adapter == p.run_dir
+    step = p.state.step("train")
+    assert step.ready and not step.busy and step.summary == f"stopped at it {max(stopped_at, ckpt_it)}"
 
     assert p.resume()
     qtbot.waitUntil(lambda: p.last_report is not None and p.last_report.iteration > stopped_at + 4, timeout=120_000)

@@ -484,11 +484,14 @@ class TrainPage(QWidget):
         it = self.last_report.iteration if self.last_report else 0
         if self.last_checkpoint is not None:
             it = max(it, self.last_checkpoint[0])  # the engine saves where it stopped (maybe between reports)
+        if (self.run_dir / runs.ADAPTER_FILE).is_file():  # a stopped run's adapter is usable: Fuse & Test takes it
+            self.state.set_adapter(self.run_dir)
         self._set_run_state(STOPPED)
         if self.last_checkpoint:
             self._set_banner("info", f"Stopped at iteration {it} of {self.total_iterations}. The adapter and a "
                                      "checkpoint are saved: <b>Resume</b> continues exactly from there, "
-                                     "<b>Start over</b> begins a new run.")
+                                     "<b>Start over</b> begins a new run; "
+                                     '<a href="test">try this adapter on the Fuse &amp; Test page</a>.')
         else:
             self._set_banner("info", f"Stopped at iteration {it}. No checkpoint was written yet, so the run "
                                      "cannot be resumed; press Start to train again.")
@@ -548,11 +551,10 @@ class TrainPage(QWidget):
             self.state.set_step("train", StepStatus(busy=True, summary=f"it {it}/{total}",
                                                     progress=(it / total) if total else None))
         else:
-            prev = self.state.step("train")
             stopped = iteration if iteration is not None else (self.last_report.iteration if self.last_report else None)
             summary = f"stopped at it {stopped}" if stopped is not None else ""  # 0 too (stopped while loading)
-            self.state.set_step("train", StepStatus(ready=self.state.adapter is not None and prev.ready,
-                                                    summary=summary))
+            # ready = an adapter exists, the one Fuse & Test uses (a stopped run's, or an earlier run's)
+            self.state.set_step("train", StepStatus(ready=self.state.adapter is not None, summary=summary))
 
     # -- checkpoints → Fuse & Test -----------------------------------------------------------------------------
     def _on_checkpoint_clicked(self, iteration: int, path: str) -> None:
