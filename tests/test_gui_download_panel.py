@@ -129,3 +129,30 @@ def test_suggestions_and_formatting(qtbot) -> None:
     assert format_eta(12) == "12 s left" and format_eta(150) == "about 2 min left" and format_eta(None) == ""
     text = describe_progress(ev.DownloadProgress("model.safetensors", 10, 100, 1500, 3 * 1000 ** 2, 2000.0, 90.0))
     assert text == "model.safetensors — 1.5 KB of 3.0 MB · 2.0 KB/s · about 2 min left"  # decimal, like the library
+
+
+def test_name_taken_unfolds_advanced_with_a_free_name(qtbot, panel: DownloadPanel, fake_hub: FakeHub) -> None:  # noqa: F811
+    (paths.models_dir() / "tiny-llama").mkdir(parents=True)  # the default name (after the slash) is taken
+    assert not panel.advanced.isExpanded()
+    panel.start_download()
+    assert not panel.is_busy()
+    assert panel.advanced.isExpanded() and panel.name.isVisible()  # the field the message points to is on screen
+    assert panel.name.text() == "tiny-llama-2" and panel.name.hasFocus() and panel.name.selectedText() == "tiny-llama-2"
+    assert "already has a model named “tiny-llama”" in panel.message.text() and "tiny-llama-2" in panel.message.text()
+    assert panel.message.action_button.text() == "Download as tiny-llama-2"
+    _shot(panel, "name-taken")
+    panel.name.setText("something else")  # the button downloads under the name it shows
+    with qtbot.waitSignal(panel.model_added, timeout=30_000) as added:
+        qtbot.mouseClick(panel.message.action_button, Qt.MouseButton.LeftButton)
+    assert added.args[0] == paths.models_dir() / "tiny-llama-2"
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5_000)
+
+    panel.name.setText("later")  # the name is taken while the files arrive: the same help, after the download
+    panel.advanced.collapse(animate=False)
+    fake_hub.faults.slow_bps = 400_000
+    with qtbot.waitSignal(panel.finished, timeout=30_000) as done:
+        panel.start_download()
+        (paths.models_dir() / "later").mkdir()
+    assert done.args == ["failed"]
+    assert panel.advanced.isExpanded() and panel.name.text() == "later-2"
+    assert "already has a model named “later”" in panel.message.text()

@@ -47,3 +47,13 @@ def datasets_dir() -> Path:
 def logs_dir() -> Path:
     """Log files (tracebacks go here, not to the user)."""
     return _sub("logs")
+
+
+def unique_name(root: Path, name: str) -> str:
+    """``name``, or ``name-2``, ``name-3``… when a folder of that name already exists in ``root``."""
+    if not (root / name).exists():
+        return name
+    i = 2
+    while (root / f"{name}-{i}").exists():
+        i += 1
+    return f"{name}-{i}"

