@@ -243,6 +243,63 @@ def test_detail_estimates_memory_for_the_chosen_dataset(qtbot, library_model: Pa
     assert not d.dataset_memory.isVisible()
 
 
+def test_choosing_another_model_while_a_slow_count_runs_neither_freezes_nor_aborts(
+        qtbot, tiny_model: Path, seed_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (a silent death seen by QA: delete / reinstall / choose models while the memory estimate counts
+    tokens): selecting another model cancelled the running count, blocked the GUI thread up to 10 s waiting for it
+    and then deleted its QThread anyway. A tokenizer load cannot be interrupted, so a slow one (cold disk, busy
+    machine) was still running: Qt aborted the process ("QThread: Destroyed while thread is still running"), with
+    no Python traceback and nothing in the log. Now the cancelled count is left to end on its own and deletes
+    itself; the window never waits for it."""
+    import threading
+    import time
+
+    from mlxstudio.core import dataset_tokens
+    from mlxstudio.gui import jobs
+
+    for name in ("a-slow", "b-fast"):
+        shutil.copytree(tiny_model, paths.models_dir() / name)
+    gate = threading.Event()
+    real = dataset_tokens.load_tokenizer
+
+    def load_tokenizer(path: Path) -> object:
+        if Path(path).name == "a-slow":
+            gate.wait(60)  # the uninterruptible part of a count: loading the tokenizer
+        return real(path)
+
+    monkeypatch.setattr(dataset_tokens, "load_tokenizer", load_tokenizer)
+    state = AppState()
+    state.set_dataset(seed_data)
+    page = make_page(qtbot, state)
+    page.select(paths.models_dir() / "a-slow")
+    assert page.token_stats.busy
+    qtbot.wait(100)
+    t0 = time.monotonic()
+    try:
+        page.select(paths.models_dir() / "b-fast")
+        blocked = time.monotonic() - t0
+    finally:
+        gate.set()
+        for job in jobs.running():  # the old code deleteLater()'d a running thread: let it end before events run
+            job.wait(30_000)
+    assert blocked < 2.0, f"choosing a model froze the window for {blocked:.1f} s"
+    d = page.detail
+    qtbot.waitUntil(lambda: d.dataset_memory.isVisible(), timeout=60_000)
+    assert d.info.name == "b-fast"
+    qtbot.waitUntil(lambda: not jobs.running(), timeout=30_000)  # the abandoned count ended and was let go
+    qtbot.wait(50)  # its deleteLater runs: the page survives it
+
+    # a cancelled count still loading when the page closes is waited for (no thread outlives the page)
+    gate.clear()
+    page.select(paths.models_dir() / "a-slow")  # its first count was cancelled: nothing cached, counting again
+    assert page.token_stats.busy
+    page.token_stats.cancel()  # what choosing a model not counted yet does
+    assert not page.token_stats.busy and [j.name for j in jobs.running()]
+    threading.Timer(0.3, gate.set).start()
+    page.token_stats.shutdown()
+    assert not jobs.running()
+
+
 def test_detail_facts_are_never_cut_off_in_a_narrow_panel(qtbot, demo_model: Path) -> None:
     """The panel is ~260 px wide at 1024 px: wrapped values take their full height, also when the facts are shown
     again (a model imported: the panel was filled twice in a row, and a QFormLayout then cut the last wrapped

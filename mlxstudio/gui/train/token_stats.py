@@ -111,6 +111,7 @@ class TokenStatsJob(QObject):
         self._job: jobs.FunctionJob | None = None
         self._key: tuple[str, str, float] | None = None
         self._closed = False
+        self._started: set[jobs.FunctionJob] = set()  # the current count and cancelled ones not finished yet
 
     def request(self, model: Path | None, dataset: Path | None) -> TokenStats | None:
         """The cached stats, or None after starting (at most one) background count whose result :attr:`ready`
@@ -134,6 +135,11 @@ class TokenStatsJob(QObject):
         job.succeeded.connect(lambda stats, job=job: self._done(job, stats))
         job.failed.connect(lambda _msg, job=job: self._done(job, None))
         job.cancelled.connect(lambda _msg, job=job: self._done(job, None, emit=False))
+        # deleted once its thread has ended, never before: a QThread destroyed while it runs aborts the whole app
+        # ("QThread: Destroyed while thread is still running", no Python traceback)
+        job.finished.connect(lambda job=job: self._started.discard(job))
+        job.finished.connect(job.deleteLater)
+        self._started.add(job)
         self._job = job
         job.start()
         return None
@@ -142,22 +148,24 @@ class TokenStatsJob(QObject):
         if job is not self._job:
             return
         self._job = None
-        job.wait()
-        job.deleteLater()
         if emit:
             self.ready.emit(stats)
 
     def cancel(self) -> None:
+        """Drop the running count: it stops at its next check (loading a tokenizer cannot be interrupted) and
+        deletes itself when its thread ends; its result is ignored. Never blocks the GUI thread."""
         if self._job is not None:
             job, self._job = self._job, None
             job.cancel()
-            job.wait(10_000)
-            job.deleteLater()
 
-    def shutdown(self) -> None:
-        """Stop counting for good (the page is closing): later requests only read the cache."""
+    def shutdown(self, timeout_ms: int = 30_000) -> None:
+        """Stop counting for good (the page is closing): later requests only read the cache. Waits for the
+        counts still running (also cancelled ones), so no thread outlives this object."""
         self._closed = True
         self.cancel()
+        for job in list(self._started):
+            job.cancel()
+            job.wait(timeout_ms)
 
     @property
     def busy(self) -> bool:
