@@ -426,3 +426,5 @@ def test_app_starts_without_importing_mlx(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     probe = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{")))
     assert probe["mlx_imported"] is False
+    # a native crash would leave its traceback here (faulthandler is on from the first line of main)
+    assert (tmp_path / "logs" / "crash.log").read_text().startswith("--- ")

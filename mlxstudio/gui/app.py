@@ -11,6 +11,7 @@ window is on screen and quit at once (``benchmarks/startup.py`` uses it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -21,7 +22,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import cast
 
-from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
+from PySide6.QtCore import (
+    QEvent,
+    QMessageLogContext,
+    QObject,
+    QSocketNotifier,
+    QTimer,
+    QtMsgType,
+    qFormatLogMessage,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mlxstudio.core import logs
@@ -73,6 +83,33 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
                             f"{exc}\n\nMLX Studio keeps running. The details are in the log:\n{path}")
 
 
+def _qt_message(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's messages still go to stderr; a critical or fatal one also goes to the log and the crash log (Qt aborts
+    right after a fatal one — "QThread: Destroyed while thread is still running" — and the crash log then says why)."""
+    text = qFormatLogMessage(mode, context, message)
+    with contextlib.suppress(Exception):
+        if sys.__stderr__ is not None:
+            sys.__stderr__.write(text + "\n")
+            sys.__stderr__.flush()
+    if mode in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+        with contextlib.suppress(Exception):
+            kind = "fatal" if mode == QtMsgType.QtFatalMsg else "critical"
+            logs.crash_note(f"Qt {kind}: {message}")
+            logs.get_logger("mlxstudio.qt").error("Qt %s: %s", kind, message)
+
+
+def install_crash_log() -> Path | None:
+    """Make a native crash leave a trace: faulthandler writes every thread's traceback into ``logs/crash.log``
+    and Qt's critical/fatal messages are noted there too. None when the log folder cannot be written."""
+    try:
+        path = logs.enable_crash_log()
+    except OSError as exc:
+        sys.stderr.write(f"MLX Studio: no crash log ({exc})\n")
+        return None
+    qInstallMessageHandler(_qt_message)
+    return path
+
+
 def install_signal_handlers(app: QApplication, window: QObject) -> QSocketNotifier | None:
     """SIGTERM / SIGHUP (log-out, ``kill``) close the window the way Quit does, without questions: settings are
     saved, a running training is stopped cleanly (its checkpoint kept), unsaved dataset edits stay in the recovery
@@ -112,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MLX Studio {package_version('mlxstudio')}")
         return 0
 
+    install_crash_log()  # first: a native crash from here on leaves its traceback in logs/crash.log
     from mlxstudio.core.backend import preload_blas
 
     preload_blas()  # 40 ms: whichever thread imports MLX first then gets the fast BLAS (MLX itself is not imported)
