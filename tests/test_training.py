@@ -93,6 +93,28 @@ def test_cancel_writes_a_loadable_adapter_and_checkpoint(tiny_model: Path, tmp_p
     load(str(tiny_model), adapter_path=str(out))
 
 
+def test_cancel_before_the_first_step_writes_nothing(tiny_model: Path, tmp_path: Path) -> None:
+    """A stop while the model loads / the data is prepared (here: once the run is set up, before validation 0)
+    leaves no checkpoint and no adapter — it wrote an untrained checkpoint at iteration 0."""
+    out = tmp_path / "adapter"
+    rec = Recorder()
+    sink = rec.__call__
+
+    def on_event(event: ev.Event) -> None:
+        sink(event)
+        if isinstance(event, ev.Log) and "training rows" in event.message:
+            rec.stop = True
+
+    with pytest.raises(Cancelled, match="stopped before the first step"):
+        run_training(tiny_model, data(), out, fast(), sink=on_event, cancel=rec.cancel)
+    assert ckpt.latest_checkpoint(out) is None and not (out / ckpt.CHECKPOINTS_DIR).exists()
+    assert not (out / "adapters.safetensors").exists()
+    assert not [e for e in rec.events if isinstance(e, (ev.TrainReport, ev.CheckpointSaved))]
+    with pytest.raises(UserError, match="no complete checkpoint"):  # nothing to resume: Start trains anew
+        run_training(tiny_model, data(), out, fast(), resume=True)
+    assert run_training(tiny_model, data(), out, fast(iters=2))["iterations"] == 2
+
+
 @pytest.mark.parametrize("variant", [
     {"dropout": 0.1, "cancel_after": 10},
     {"grad_accumulation_steps": 2, "lr_schedule": "cosine", "warmup": 4, "cancel_after": 9},

@@ -46,6 +46,7 @@ from mlxstudio.core.training.loss import masked_loss
 METRICS_FILE = "metrics.jsonl"
 ADAPTER_FILE = "adapters.safetensors"
 BEST_ADAPTER_FILE = "best_adapters.safetensors"
+STOPPED_BEFORE_FIRST_STEP = "stopped before the first step; nothing was saved (Start trains anew)"
 PREFIX_CACHE_BUDGET = 768 * 2**20   # bytes of cached lower-layer activations (float32) the fast path may keep
 
 # Settings a resumed run must share with its checkpoint (they change the maths of every step).
@@ -194,7 +195,7 @@ class _Trainer:
         loaded = load_for_training(self.model_ref, sink)
         model, tokenizer = loaded.model, loaded.tokenizer
         if self.cancel():
-            raise Cancelled("stopped before training started")
+            raise Cancelled(STOPPED_BEFORE_FIRST_STEP)
 
         rows = _load_rows(self.data_ref)
         if not rows["train"]:
@@ -476,6 +477,8 @@ class _Trainer:
 
         # -- the end ------------------------------------------------------------------------------------------
         if cancelled:
+            if it == 0:  # no step yet (stopped while the model loaded or the data was prepared): no empty checkpoint
+                raise Cancelled(STOPPED_BEFORE_FIRST_STEP)
             if it > start or not (out / ADAPTER_FILE).exists():
                 save_checkpoint(it)
             raise Cancelled(f"stopped at iteration {it} of {total}; adapter saved in {out} (resume to continue)")
