@@ -117,6 +117,27 @@ def test_start_stop_resume_continues_the_curve(qtbot, page: TrainPage):
     assert not pid_alive(pid)
 
 
+def test_stop_while_the_model_loads_saves_nothing_and_start_trains_again(qtbot, page: TrainPage):
+    p = page
+    assert p.start()
+    p.stop()  # before the first report: the worker is still starting / loading the model
+    qtbot.waitUntil(lambda: p.run_state == STOPPED, timeout=60_000)
+    assert p.last_report is None and p.last_checkpoint is None
+    assert runs.list_checkpoints(p.run_dir) == [] and not (p.run_dir / runs.ADAPTER_FILE).exists()
+    assert "Stopped before the first step" in p.banner.text() and "nothing was saved" in p.banner.text()
+    assert p.progress.label.text() == "Stopped before the first step"
+    step = p.state.step("train")
+    assert step.summary == "stopped before the first step" and not step.ready and p.state.adapter is None
+    assert _buttons(p) == {"start": True, "stop": False, "resume": False, "start_over": False}
+    first = p.run_dir
+    qtbot.waitUntil(lambda: p.worker is None, timeout=30_000)
+    assert p.start() and p.run_dir != first  # Start trains anew
+    qtbot.waitUntil(lambda: p.last_report is not None, timeout=120_000)
+    p.stop()
+    qtbot.waitUntil(lambda: p.run_state == STOPPED, timeout=60_000)
+    assert p.state.step("train").ready and p.state.adapter == p.run_dir
+
+
 def test_finished_run_sets_adapter_and_step(qtbot, page: TrainPage, tmp_path: Path):
     p = page
     p.form.set_config(TrainConfig().replace(**{**FAST, "iters": 12, "save_every": 6, "steps_per_eval": 6}))

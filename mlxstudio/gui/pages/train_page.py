@@ -492,10 +492,14 @@ class TrainPage(QWidget):
                                      "checkpoint are saved: <b>Resume</b> continues exactly from there, "
                                      "<b>Start over</b> begins a new run; "
                                      '<a href="test">try this adapter on the Fuse &amp; Test page</a>.')
+        elif it == 0:  # the engine writes nothing before the first step
+            self._set_banner("info", "Stopped before the first step — nothing was saved. Press <b>Start</b> to "
+                                     "train.")
         else:
             self._set_banner("info", f"Stopped at iteration {it}. No checkpoint was written yet, so the run "
                                      "cannot be resumed; press Start to train again.")
-        self.progress.set_message(f"Stopped at iteration {it}", iteration=it)
+        self.progress.set_message(f"Stopped at iteration {it}" if it else "Stopped before the first step",
+                                  iteration=it)
         self.log.append_line(f"Stopped: {message}")
         self._update_step(busy=False, iteration=it)
         self._refresh_runs()
@@ -552,7 +556,9 @@ class TrainPage(QWidget):
                                                     progress=(it / total) if total else None))
         else:
             stopped = iteration if iteration is not None else (self.last_report.iteration if self.last_report else None)
-            summary = f"stopped at it {stopped}" if stopped is not None else ""  # 0 too (stopped while loading)
+            summary = f"stopped at it {stopped}" if stopped else ""
+            if stopped == 0:  # stopped while the model loaded: nothing was trained or saved
+                summary = "stopped before the first step"
             # ready = an adapter exists, the one Fuse & Test uses (a stopped run's, or an earlier run's)
             self.state.set_step("train", StepStatus(ready=self.state.adapter is not None, summary=summary))
 
