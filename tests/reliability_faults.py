@@ -115,15 +115,17 @@ def install(hook: str, marker: str) -> None:
         from mlxstudio.core import events as ev
         from mlxstudio.core.training import engine
 
-        real_batch = engine.make_batch
         seen = {"report": 0}
 
-        def make_batch(*a: Any, **k: Any) -> Any:
-            if seen["report"] >= n:
-                _freeze(marker, f"building the batch of iteration {n + 1}")
-            return real_batch(*a, **k)
+        def frozen_at_step(real: Any) -> Any:
+            def make(*a: Any, **k: Any) -> Any:
+                if seen["report"] >= n:
+                    _freeze(marker, f"building the batch of iteration {n + 1}")
+                return real(*a, **k)
+            return make
 
-        engine.make_batch = make_batch
+        engine.make_batch = frozen_at_step(engine.make_batch)  # padded batches
+        engine.make_packed_batch = frozen_at_step(engine.make_packed_batch)  # packed ones (pack_sequences)
         real_report = engine._Trainer._report
 
         def report(self: Any, event: Any) -> None:

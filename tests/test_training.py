@@ -119,6 +119,7 @@ def test_cancel_before_the_first_step_writes_nothing(tiny_model: Path, tmp_path:
     {"dropout": 0.1, "cancel_after": 10},
     {"grad_accumulation_steps": 2, "lr_schedule": "cosine", "warmup": 4, "cancel_after": 9},
     {"num_layers": 1, "cancel_after": 8},  # the lower layer is frozen: its outputs are cached (fastpath "prefix")
+    {"num_layers": 1, "pack_sequences": True, "cancel_after": 9},  # packed rows on top of the cached layer
 ])
 def test_resume_continues_exactly(tiny_model: Path, tmp_path: Path, variant: dict[str, Any]) -> None:
     variant = dict(variant)

@@ -31,7 +31,7 @@ from mlxstudio.core import events as ev
 from mlxstudio.core.errors import Cancelled, DataError, ModelError, UserError
 from mlxstudio.core.fsutil import atomic_write_json, atomic_write_text
 from mlxstudio.core.training import checkpoint as ckpt
-from mlxstudio.core.training import fastpath
+from mlxstudio.core.training import fastpath, packing
 from mlxstudio.core.training.batching import (
     BatchOrder,
     TokenizedSet,
@@ -42,6 +42,7 @@ from mlxstudio.core.training.batching import (
 )
 from mlxstudio.core.training.config import ConfigError, TrainConfig
 from mlxstudio.core.training.loss import masked_loss
+from mlxstudio.core.training.packing import make_packed_batch
 
 METRICS_FILE = "metrics.jsonl"
 ADAPTER_FILE = "adapters.safetensors"
@@ -53,7 +54,7 @@ PREFIX_CACHE_BUDGET = 768 * 2**20   # bytes of cached lower-layer activations (f
 RESUME_MUST_MATCH = ("fine_tune_type", "num_layers", "rank", "scale", "dropout", "learning_rate", "lr_schedule",
                      "warmup", "warmup_init", "min_learning_rate", "optimizer", "optimizer_config", "batch_size",
                      "grad_accumulation_steps", "max_seq_length", "mask_prompt", "seed", "length_bucketing",
-                     "pad_multiple")
+                     "pad_multiple", "pack_sequences")
 
 
 class TrainingDiverged(UserError):
@@ -311,8 +312,13 @@ class _Trainer:
         mode, prefix = ("default", None) if complete else self._choose_loss(
             model, train, order, batch_size, total, num_layers, loaded.num_layers, start)
         select = mode != "default"
+        pack = not complete and self._choose_pack(model, train, order, start, mode, prefix)
 
         def step_args(b: Any) -> tuple[Any, ...]:
+            if pack and prefix is not None:
+                return (packing.packed_hidden(prefix, b), b.segments, b.sel, b.targets, b.weights)
+            if pack:
+                return (b.inputs, b.segments, b.sel, b.targets, b.weights)
             if mode == "prefix":
                 assert prefix is not None
                 return (prefix.batch(b.indices, b.inputs.shape[1] - 1), b.sel, b.targets, b.weights)
@@ -324,9 +330,12 @@ class _Trainer:
         if mode == "prefix":
             assert prefix is not None
             first = prefix.start
+            prefix_fn = packing.packed_prefix_loss if pack else fastpath.prefix_loss
 
             def loss_fn(m: Any, *args: Any) -> Any:
-                return fastpath.prefix_loss(m, first, *args)
+                return prefix_fn(m, first, *args)
+        elif pack:
+            loss_fn = packing.packed_loss
         elif mode == "selected":
             loss_fn = fastpath.selected_loss
         else:
@@ -428,8 +437,9 @@ class _Trainer:
             if dist.agree(self.cancel(), self.group):  # a group stops together, at rank 0's request
                 cancelled = True
                 break
-            b = make_batch(train, dist.shard(order.indices(it), self.rank, self.world), cfg.pad_multiple,
-                           cfg.max_seq_length, select)
+            rows_it = dist.shard(order.indices(it), self.rank, self.world)
+            b = (make_packed_batch(train, rows_it, cfg.pad_multiple, cfg.max_seq_length) if pack else
+                 make_batch(train, rows_it, cfg.pad_multiple, cfg.max_seq_length, select))
             it += 1
             tic = time.perf_counter()
             lvalue, toks, grad_accum = step(*step_args(b), grad_accum, it % accum_steps == 0)
@@ -554,6 +564,39 @@ class _Trainer:
             return "prefix", cache
         finally:
             model.train()
+
+    def _choose_pack(self, model: Any, train: TokenizedSet, order: BatchOrder, start_it: int, mode: str,
+                     prefix: fastpath.PrefixCache | None) -> bool:
+        """Whether to pack the rows of each batch (:mod:`.packing`): asked for, and its loss on the first batch
+        matches the unpacked full loss (:func:`.loss.masked_loss`)."""
+        cfg = self.cfg
+        if not cfg.pack_sequences:
+            return False
+        if mode == "default":
+            self.sink(ev.Log("packing rows needs the exact loss shortcuts (fast_loss), which this model does not "
+                             "use: the batches are padded instead.", "warning"))
+            return False
+        indices = order.indices(start_it)
+        b = make_batch(train, indices, cfg.pad_multiple, cfg.max_seq_length, True)
+        pb = make_packed_batch(train, indices, cfg.pad_multiple, cfg.max_seq_length)
+        model.eval()
+        try:
+            reference = masked_loss(model, b.inputs, b.lengths)[0].item()
+            if prefix is not None:
+                fast = packing.packed_prefix_loss(model, prefix.start, packing.packed_hidden(prefix, pb), pb.segments,
+                                                  pb.sel, pb.targets, pb.weights)[0].item()
+            else:
+                fast = packing.packed_loss(model, pb.inputs, pb.segments, pb.sel, pb.targets, pb.weights)[0].item()
+        finally:
+            model.train()
+        if not fastpath.verify(reference, fast, 1e-4 if _float32(model) else 2e-3):
+            self.sink(ev.Log(f"packed rows do not reproduce the unpacked loss on this model ({fast:.6f} vs "
+                             f"{reference:.6f}; it may not use rotary positions): the batches are padded instead.",
+                             "warning"))
+            return False
+        self.sink(ev.Log("the rows of each batch are packed end to end (attention kept within each row): no "
+                         "padding between them."))
+        return True
 
     def _report(self, event: ev.TrainReport | ev.ValReport) -> None:
         rec = {k: v for k, v in event.to_dict().items() if k != "event"}

@@ -87,7 +87,8 @@ def selection(arr: np.ndarray, offsets: list[int], lengths: list[int],
     return sel, targets.astype(np.int32), weights, n
 
 
-def _project(parts: Parts, hidden: Any, sel: Any, targets: Any, weights: Any) -> tuple[Any, Any]:
+def project_loss(parts: Parts, hidden: Any, sel: Any, targets: Any, weights: Any) -> tuple[Any, Any]:
+    """Mean cross-entropy of the hidden states ``hidden`` at the flat positions ``sel`` (weight 0 = filler), count."""
     from mlxstudio.core.mlxrt import mx, nn
 
     d = hidden.shape[-1]
@@ -103,7 +104,7 @@ def selected_loss(model: Any, inputs: Any, sel: Any, targets: Any, weights: Any)
     column)."""
     parts = model_parts(model)
     assert parts is not None
-    return _project(parts, parts.body(inputs), sel, targets, weights)
+    return project_loss(parts, parts.body(inputs), sel, targets, weights)
 
 
 def prefix_loss(model: Any, start: int, hidden: Any, sel: Any, targets: Any, weights: Any) -> tuple[Any, Any]:
@@ -116,7 +117,7 @@ def prefix_loss(model: Any, start: int, hidden: Any, sel: Any, targets: Any, wei
     mask = create_attention_mask(h, None)
     for layer in parts.layers[start:]:
         h = layer(h, mask, cache=None)
-    return _project(parts, parts.norm(h), sel, targets, weights)
+    return project_loss(parts, parts.norm(h), sel, targets, weights)
 
 
 def prefix_hidden(model: Any, start: int, inputs: Any) -> Any:
