@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,33 +47,30 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def save_safetensors_atomic(path: Path, arrays: dict[str, Any], metadata: dict[str, str] | None = None) -> None:
-    """``mx.save_safetensors`` to a temp file next to ``path``, fsync, rename over ``path``."""
-    from mlxstudio.core.mlxrt import mx
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.safetensors")
-    try:
-        mx.save_safetensors(str(tmp), arrays, metadata=metadata or {})
-        _fsync_file(tmp)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-    _fsync_dir(path.parent)
-
-
-def copy_file_atomic(src: Path, dst: Path) -> None:
-    """Copy ``src`` over ``dst`` via a temp file next to ``dst`` (fsynced, renamed): ``dst`` is never half-written."""
+def _replace_atomic(dst: Path, write: Callable[[Path], None]) -> None:
+    """``write`` a temp file next to ``dst`` (``.<stem>.<pid>.tmp<suffix>``), fsync it, rename it over ``dst``."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp{dst.suffix}")
     try:
-        shutil.copyfile(src, tmp)
+        write(tmp)
         _fsync_file(tmp)
         os.replace(tmp, dst)
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
     _fsync_dir(dst.parent)
+
+
+def save_safetensors_atomic(path: Path, arrays: dict[str, Any], metadata: dict[str, str] | None = None) -> None:
+    """``mx.save_safetensors`` to a temp file next to ``path``, fsync, rename over ``path``."""
+    from mlxstudio.core.mlxrt import mx
+
+    _replace_atomic(path, lambda tmp: mx.save_safetensors(str(tmp), arrays, metadata=metadata or {}))
+
+
+def copy_file_atomic(src: Path, dst: Path) -> None:
+    """Copy ``src`` over ``dst`` via a temp file next to ``dst`` (fsynced, renamed): ``dst`` is never half-written."""
+    _replace_atomic(dst, lambda tmp: shutil.copyfile(src, tmp))
 
 
 def checkpoint_dir(root: Path, iteration: int) -> Path:
