@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("mlxstudio")
     sys.excepthook = _excepthook
 
-    from mlxstudio.gui import jobs
+    from mlxstudio.gui import jobs, quitting, qworker
     from mlxstudio.gui.main_window import MainWindow
     from mlxstudio.gui.state import AppState
 
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(state)
     if isinstance(app, Application):
         app.window = window
-    app.aboutToQuit.connect(lambda: jobs.wait_all())
+    app.aboutToQuit.connect(lambda: _wait_jobs())
     install_signal_handlers(app, window)
     window.show()
 
@@ -180,9 +180,19 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
             app.quit()
         QTimer.singleShot(0, probe)
-        return app.exec()
+        code = app.exec()
+    else:
+        files = [*args.files, *(app.pending_files if isinstance(app, Application) else [])]
+        for f in files:
+            QTimer.singleShot(0, lambda f=f: window.open_path(f.expanduser().resolve()))
+        code = app.exec()
+    # a thread that could not stop in time must not be destroyed with the window (Qt would abort): exit around it
+    return quitting.exit_code(code, [window, *jobs.running(), *qworker.running_workers()])
 
-    files = [*args.files, *(app.pending_files if isinstance(app, Application) else [])]
-    for f in files:
-        QTimer.singleShot(0, lambda f=f: window.open_path(f.expanduser().resolve()))
-    return app.exec()
+
+def _wait_jobs() -> None:
+    """At ``aboutToQuit``: the in-process jobs still running get what is left of a few seconds, then are kept."""
+    from mlxstudio.gui import jobs, quitting
+
+    with quitting.budget():
+        jobs.wait_all()

@@ -34,7 +34,7 @@ from superqt import QCollapsible, QElidingLabel
 from mlxstudio.core import events as ev
 from mlxstudio.core import paths
 from mlxstudio.core.hub_common import HUB_LABELS, human_bytes
-from mlxstudio.gui import icons, settings
+from mlxstudio.gui import icons, quitting, settings
 from mlxstudio.gui.jobs import FunctionJob
 from mlxstudio.gui.model.banners import MessageBar
 
@@ -397,7 +397,7 @@ class DownloadPanel(QWidget):
         if self.job is not None:
             if self.job.isRunning():
                 self.job.cancel()
-            self.job.wait(10_000)
+            quitting.stop_thread(self.job, 10_000)  # one that cannot stop in time is kept, never destroyed running
 
     def save_settings(self, s: QSettings) -> None:
         s.setValue(LAST_MODEL_KEY, self.model_id.text().strip())

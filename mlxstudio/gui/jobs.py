@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QThread, Signal
 
 from mlxstudio.core import errors, events, logs
+from mlxstudio.gui import quitting
 
 
 class CancelFlag(threading.Event):
@@ -92,12 +93,18 @@ def running() -> list[FunctionJob]:
     return [j for j in _running if j.isRunning()]
 
 
-def wait_all(timeout_ms: int = 10_000) -> bool:
-    """Cancel every running job and wait for it (at quit). True when all stopped in time."""
-    ok = True
+def cancel_all() -> None:
+    """Ask every running job to stop (at quit, before anything waits: they end while the rest shuts down)."""
     for job in list(_running):
         job.cancel()
+
+
+def wait_all(timeout_ms: int = 10_000) -> bool:
+    """Cancel every running job and wait for it (at quit: within the quit budget, see :mod:`~mlxstudio.gui.quitting`;
+    a job still running then is kept, never destroyed while it runs). True when all stopped in time."""
+    cancel_all()
+    ok = True
     for job in list(_running):
-        ok = job.wait(timeout_ms) and ok
+        ok = quitting.stop_thread(job, timeout_ms) and ok
         _running.discard(job)
     return ok

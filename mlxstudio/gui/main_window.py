@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlxstudio.core import logs
-from mlxstudio.gui import icons, jobs, settings
+from mlxstudio.gui import icons, jobs, quitting, settings
 from mlxstudio.gui.navigator import TITLES, Navigator
 from mlxstudio.gui.state import STEPS, AppState
 from mlxstudio.gui.status import StatusBar
@@ -593,7 +593,16 @@ class MainWindow(QMainWindow):
         return True
 
     def shutdown(self) -> None:
-        """Stop everything the pages run, and every background job (no thread outlives the window)."""
+        """Stop everything the pages run, and every background job. Worker processes get their graceful stop; the
+        in-process threads are cancelled first and then share a few seconds (:mod:`~mlxstudio.gui.quitting`): one that
+        cannot stop by then is kept running, never destroyed while it runs (Qt would abort the app)."""
+        jobs.cancel_all()  # they wind down while the pages stop theirs
+        with quitting.budget():
+            self._shutdown_pages()
+            self.status.wait()
+            jobs.wait_all()
+
+    def _shutdown_pages(self) -> None:
         for page in self.loaded_pages().values():
             fn = getattr(page, "shutdown", None)
             if callable(fn):
@@ -601,8 +610,6 @@ class MainWindow(QMainWindow):
                     fn()
                 except Exception as exc:
                     logs.log_exception(exc)
-        self.status.wait()
-        jobs.wait_all()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closed:
@@ -612,6 +619,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_settings()
+        self.hide()  # the window goes at once; stopping the jobs happens behind it
         self.shutdown()
         self._closed = True
         for dlg in list(self._dialogs.values()):

@@ -26,6 +26,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 from mlxstudio.core import events as ev
 from mlxstudio.core import logs
 from mlxstudio.core.worker import WorkerProcess
+from mlxstudio.gui import quitting
 
 DEFAULT_KILL_TIMEOUT = 20.0
 """Seconds a worker gets to stop gracefully (finish its step, write the adapter) before it is killed."""
@@ -81,15 +82,32 @@ class WorkerThread(QThread):
 
     def stop(self, timeout: float | None = None) -> None:
         """Ask the job to stop gracefully; kill the process if it is still running after ``timeout`` seconds."""
-        self._stop_requested = True
-        proc = self.process
-        if proc is not None:
-            proc.cancel()
+        self._request_stop()
         if self._kill_timer is None and self.isRunning():
             self._kill_timer = QTimer(self)
             self._kill_timer.setSingleShot(True)
             self._kill_timer.timeout.connect(self._kill_after_timeout)
             self._kill_timer.start(int(1000 * (self.kill_timeout if timeout is None else timeout)))
+
+    def _request_stop(self) -> None:
+        self._stop_requested = True
+        proc = self.process
+        if proc is not None:
+            proc.cancel()
+
+    def stop_and_wait(self, timeout: float, kill_wait: float = 10.0) -> bool:
+        """Stop and block until the thread ends (at close): the process gets ``timeout`` s to stop gracefully (finish
+        its step, save), then it is killed. True when the thread ended; one still running after the kill is kept
+        (:func:`mlxstudio.gui.quitting.keep`) — never destroyed while it runs. (:meth:`stop`'s kill timer cannot fire
+        while the GUI thread blocks here, hence the kill by hand.)"""
+        self._request_stop()
+        if self.wait(int(timeout * 1000)):
+            return True
+        self.kill()
+        if self.wait(int(kill_wait * 1000)):
+            return True
+        quitting.keep(self)
+        return False
 
     def kill(self) -> None:
         """Kill the worker process now (its last complete checkpoint stays valid)."""
@@ -194,15 +212,10 @@ def await_workers(timeout: float = DEFAULT_KILL_TIMEOUT) -> None:
     """
     workers = running_workers()
     for w in workers:
-        w._stop_requested = True
-        if w.process is not None:
-            w.process.cancel()
+        w._request_stop()
     deadline = time.monotonic() + timeout
     for w in workers:
-        left = max(0.0, deadline - time.monotonic())
-        if not w.wait(int(left * 1000)):
-            w.kill()
-            w.wait(10_000)
+        w.stop_and_wait(max(0.0, deadline - time.monotonic()))
     _live.difference_update(workers)
 
 

@@ -15,7 +15,7 @@ from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from mlxstudio.core import backend
-from mlxstudio.gui import jobs
+from mlxstudio.gui import jobs, quitting
 from mlxstudio.gui.navigator import TITLES
 from mlxstudio.gui.state import STEPS, AppState, StepStatus
 
@@ -112,7 +112,7 @@ class StatusBar(QStatusBar):
     def wait(self, timeout_ms: int = 30_000) -> None:
         """Wait for the backend detection thread (at close)."""
         if self._detect_job is not None:
-            self._detect_job.wait(timeout_ms)
+            quitting.stop_thread(self._detect_job, timeout_ms)
 
     # -- model -----------------------------------------------------------------------------------------------
     def _show_model(self, path: Path | None) -> None:

@@ -15,7 +15,7 @@ from mlxstudio.core import events
 from mlxstudio.core.dataset_tokens import TokenCount, count_tokens, load_tokenizer, supports_thinking_switch, token_view
 from mlxstudio.core.dataset_validate import row_key
 from mlxstudio.core.errors import Cancelled, ModelError
-from mlxstudio.gui import jobs
+from mlxstudio.gui import jobs, quitting
 
 
 class TokenService(QObject):
@@ -187,6 +187,6 @@ class TokenService(QObject):
         for job in list(self._jobs):
             job.cancel()
         for job in list(self._jobs):
-            job.wait(timeout_ms)
+            quitting.stop_thread(job, timeout_ms)  # one that cannot stop in time is kept, never destroyed running
         self._jobs.clear()
         self._load_job = self._count_job = self._view_job = None

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from mlxstudio.core import events, logs, paths
 from mlxstudio.core.paths import unique_name
-from mlxstudio.gui import icons, jobs, settings
+from mlxstudio.gui import icons, jobs, quitting, settings
 from mlxstudio.gui.main_window import show_log
 from mlxstudio.gui.model.banners import BusyStrip, MessageBar
 from mlxstudio.gui.model.detail_panel import DetailPanel
@@ -649,7 +649,7 @@ class ModelPage(QWidget):
         self.token_stats.shutdown()
         if self.job is not None:
             self.job.cancel()
-            self.job.wait(30_000)
+            quitting.stop_thread(self.job, 30_000)  # an import step that cannot stop in time is kept, not destroyed
         shutdown = getattr(self.download_panel, "shutdown", None)
         if callable(shutdown):
             shutdown()

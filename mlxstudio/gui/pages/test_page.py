@@ -344,8 +344,7 @@ class TestPage(QWidget):
         self.compare.shutdown()
         self.evaluation.shutdown()
         if self.export_worker is not None:
-            self.export_worker.stop(timeout=3.0)
-            self.export_worker.wait(8000)
+            self.export_worker.stop_and_wait(3.0)
 
     def save_settings(self, s: QSettings) -> None:
         s.setValue("test/splitter", self.splitter.saveState())

@@ -755,10 +755,7 @@ class TrainPage(QWidget):
         w = self.worker
         if w is None:
             return
-        w.stop(timeout)
-        if not w.wait(int(timeout * 1000)):
-            w.kill()
-            w.wait(10_000)
+        w.stop_and_wait(timeout)
         if self.run_dir is not None and self.run_state in (RUNNING, STOPPING):
             self._refresh_checkpoint()
             runs.update_run(self.run_dir, status="stopped", message="stopped when the app quit", pid=None)

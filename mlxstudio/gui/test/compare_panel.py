@@ -285,8 +285,7 @@ class ComparePanel(QWidget):
     def shutdown(self) -> None:
         """Stop a running generation and wait for its worker."""
         if self.worker is not None:
-            self.worker.stop(timeout=3.0)
-            self.worker.wait(8000)
+            self.worker.stop_and_wait(3.0)
 
     # -- settings ----------------------------------------------------------------------------------------------
     def save_settings(self, s: QSettings) -> None:

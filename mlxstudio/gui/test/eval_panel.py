@@ -377,8 +377,7 @@ class EvalPanel(QWidget):
 
     def shutdown(self) -> None:
         if self.worker is not None:
-            self.worker.stop(timeout=3.0)
-            self.worker.wait(8000)
+            self.worker.stop_and_wait(3.0)
 
     # -- diff & export -----------------------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
 from mlxstudio.core.fuse import check_adapter_matches
+from mlxstudio.gui import quitting
 from mlxstudio.gui.qworker import WorkerThread
 
 _NAME_OK = re.compile(r"^[\w][\w.\-+ ]*$", re.UNICODE)
@@ -199,8 +200,9 @@ class FuseDialog(QDialog):
     def done(self, result: int) -> None:
         if self.worker is not None:  # never leave the thread running behind a closed dialog
             if result == QDialog.DialogCode.Rejected:
-                self.worker.stop(timeout=3.0)
-            self.worker.wait(8000)
+                self.worker.stop_and_wait(3.0)
+            else:
+                quitting.stop_thread(self.worker, 8000)
         super().done(result)
 
 

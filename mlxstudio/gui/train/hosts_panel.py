@@ -32,7 +32,7 @@ from superqt import QCollapsible
 from mlxstudio.core import hosts as hostlib
 from mlxstudio.core.training.distributed import GroupProcess
 from mlxstudio.core.worker import WorkerProcess
-from mlxstudio.gui import icons, settings
+from mlxstudio.gui import icons, quitting, settings
 from mlxstudio.gui.qworker import WorkerThread
 
 REQUIREMENTS = (
@@ -256,7 +256,7 @@ class HostsPanel(QWidget):
     def wait_for_check(self, ms: int = 30_000) -> None:
         """Block until a running connection test ends (tests and shutdown)."""
         if self._check is not None:
-            self._check.wait(ms)
+            quitting.stop_thread(self._check, ms)  # at quit: a check still waiting for ssh is kept, not destroyed
 
     # -- state ---------------------------------------------------------------------------------------------------
     def _on_item_changed(self, item: QTableWidgetItem) -> None:

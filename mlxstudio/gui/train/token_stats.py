@@ -21,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from mlxstudio.core import events
-from mlxstudio.gui import jobs
+from mlxstudio.gui import jobs, quitting
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class TokenStatsJob(QObject):
         self.cancel()
         for job in list(self._started):
             job.cancel()
-            job.wait(timeout_ms)
+            quitting.stop_thread(job, timeout_ms)  # one that cannot stop in time is kept, never destroyed running
 
     @property
     def busy(self) -> bool:
