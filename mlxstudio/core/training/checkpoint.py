@@ -47,7 +47,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _replace_atomic(dst: Path, write: Callable[[Path], None]) -> None:
+def _replace_atomic(dst: Path, write: Callable[[Path], object]) -> None:
     """``write`` a temp file next to ``dst`` (``.<stem>.<pid>.tmp<suffix>``), fsync it, rename it over ``dst``."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp{dst.suffix}")
