@@ -24,11 +24,13 @@ PROMPT = "What is the capital of France?"
 
 def child(model_dir: str, tokens: int) -> None:
     """Measure generation in this process; print one JSON line."""
+    from mlxstudio.core.backend import blas_status, preload_blas
+
+    preload_blas()  # before mlx is imported (MLXSTUDIO_BLAS=off keeps the bundled BLAS)
     from mlx_lm import load, stream_generate
     from mlx_lm.models.cache import make_prompt_cache
     from mlx_lm.utils import dequantize_model
 
-    from mlxstudio.core.backend import blas_status
     from mlxstudio.core.mlxrt import mx
 
     model, tok = load(model_dir)
