@@ -362,6 +362,22 @@ def test_memory_estimate_uses_the_real_row_lengths(qtbot, page: TrainPage, tiny_
     assert "(measured peak of the last run: 250.0 MB)" in p.estimate_label.text()
 
 
+def test_memory_check_refuses_only_a_run_that_cannot_fit(qtbot, page: TrainPage, monkeypatch):
+    """The estimate errs high (every position assumed trained): a run over it but within the least it can need (one
+    trained position per row) may fit and starts; a run whose least is over the memory is refused, saying why."""
+    from mlxstudio.gui.pages import train_page
+
+    p = page
+    qtbot.waitUntil(lambda: p.token_lengths is not None, timeout=60_000)
+    est, least = p._estimate().memory_bytes, p.memory_least
+    assert least < est
+    monkeypatch.setattr(train_page, "total_memory", lambda: int((least + est) / 2 / 0.9))
+    assert not [m for m in p.check_ready() if "memory" in m]
+    monkeypatch.setattr(train_page, "total_memory", lambda: int(least / 0.9 / 1.1))
+    problems = [m for m in p.check_ready() if "memory" in m]
+    assert len(problems) == 1 and "needs at least" in problems[0] and "lower the batch size" in problems[0]
+
+
 def test_progress_strip_eta_after_a_resume(qtbot):
     """The engine's ``elapsed`` is the run's training time (a resume continues it): the ETA uses this session's
     speed once it has two reports, the run's average before — not the whole run's time per iteration done since

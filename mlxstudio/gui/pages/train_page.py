@@ -80,6 +80,7 @@ class TrainPage(QWidget):
         self.token_stats.ready.connect(lambda _s: self._schedule_estimate())
         self.token_lengths: TokenStats | None = None
         self.memory_length = 0  # the batch length (tokens) the memory estimate assumes
+        self.memory_least: int | None = None  # the least a step can need (see _estimate)
         self._build()
         self.state.model_changed.connect(self._on_inputs_changed)
         self.state.dataset_changed.connect(self._on_inputs_changed)
@@ -289,9 +290,13 @@ class TrainPage(QWidget):
                             "MLXSTUDIO_HOME to a writable folder.")
         est = self._estimate()
         ram = total_memory()
-        if est is not None and est.memory_bytes and ram and est.memory_bytes > 0.9 * ram:
-            problems.append(f"This run needs about {format_bytes(est.memory_bytes)} of memory but the computer has "
-                            f"{format_bytes(ram)} — lower the batch size, max sequence length or layers.")
+        # refused only when it cannot fit: the estimate errs high (it assumes every position is trained), so compare
+        # the least the run needs; and only once the rows are counted (before, batches are assumed max_seq_length long)
+        least = self.memory_least if self.token_lengths is not None else None
+        if est is not None and est.memory_bytes and ram and least and least > 0.9 * ram:
+            problems.append(f"This run needs at least {format_bytes(least)} of memory (up to "
+                            f"{format_bytes(est.memory_bytes)}) but the computer has {format_bytes(ram)} — lower the "
+                            "batch size, max sequence length or layers, or turn on gradient checkpointing.")
         return problems
 
     @staticmethod
@@ -658,7 +663,10 @@ class TrainPage(QWidget):
             mean_tokens = exact.mean  # the chat template's tokens (e.g. a default system prompt) included
         self.memory_length = effective_length(cfg.max_seq_length, exact, cfg.pad_multiple)
         self.token_lengths = exact
-        memory = _memory_estimate(Path(self.state.model), cfg, self.memory_length)  # type: ignore[arg-type]
+        model, dataset_tokens = Path(self.state.model), int(mean_tokens * n_rows)  # type: ignore[arg-type]
+        memory = _memory_estimate(model, cfg, self.memory_length, dataset_tokens)
+        # the least it can need: the head projects one position per row (prompt masking trains fewer than all)
+        self.memory_least = _memory_estimate(model, cfg, self.memory_length, dataset_tokens, cfg.batch_size)
         from mlxstudio.core.backend import guess_backend_name
 
         backend = "metal" if "metal" in guess_backend_name().lower() else "cpu"
@@ -859,12 +867,15 @@ def _quantization_note(model: Path) -> str:
             "with the original model.")
 
 
-def _memory_estimate(model: Path, cfg: TrainConfig, seq_length: int | None = None) -> int | None:
-    """Peak memory of a step with batches of ``seq_length`` tokens (default: the max sequence length)."""
+def _memory_estimate(model: Path, cfg: TrainConfig, seq_length: int | None = None, dataset_tokens: int = 0,
+                     trained_tokens: int | None = None) -> int | None:
+    """Peak memory of a step with batches of ``seq_length`` tokens (default: the max sequence length) on a dataset
+    of ``dataset_tokens`` tokens, ``trained_tokens`` of each batch projected onto the vocabulary (None: all)."""
     with contextlib.suppress(Exception):
         from mlxstudio.core.models import estimate_training_memory, inspect_model
 
         info = inspect_model(model)
         return int(estimate_training_memory(info, cfg.batch_size, seq_length or cfg.max_seq_length,
-                                            cfg.num_layers, cfg.rank))
+                                            cfg.num_layers, cfg.rank, dataset_tokens=dataset_tokens,
+                                            trained_tokens=trained_tokens, grad_checkpoint=cfg.grad_checkpoint))
     return None
