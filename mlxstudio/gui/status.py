@@ -10,39 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QProgressBar, QStatusBar, QWidget
 
 from mlxstudio.core import backend
 from mlxstudio.gui import jobs, quitting
+from mlxstudio.gui.elided_label import ElidedLabel
 from mlxstudio.gui.navigator import TITLES
 from mlxstudio.gui.state import STEPS, AppState, StepStatus
-
-
-class ElidedLabel(QLabel):
-    """A status-bar label that asks for its full text's width but may shrink to ~60 px, then elides (so the window
-    can be made 1024 px wide while training shows its progress)."""
-
-    def __init__(self, mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._mode = mode
-
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        return QSize(min(hint.width(), 60), hint.height())
-
-    def is_elided(self) -> bool:
-        return self.fontMetrics().horizontalAdvance(self.text()) > self.contentsRect().width()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        if not self.is_elided():
-            super().paintEvent(event)  # the full text (selectable)
-            return
-        painter = QPainter(self)
-        rect = self.contentsRect()
-        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
-                         self.fontMetrics().elidedText(self.text(), self._mode, rect.width()))
 
 
 class StatusBar(QStatusBar):
@@ -61,7 +36,7 @@ class StatusBar(QStatusBar):
         # Eliding labels: at 1024 px the three texts and the progress bar must not push the window wider.
         self.backend_label = ElidedLabel()
         self.backend_label.setObjectName("status-backend")
-        self.model_label = ElidedLabel(Qt.TextElideMode.ElideMiddle)
+        self.model_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.model_label.setObjectName("status-model")
         self.job_label = ElidedLabel()
         self.job_label.setObjectName("status-job")

@@ -30,11 +30,11 @@ from mlxstudio.core import errors
 from mlxstudio.core.evaluate import EvalResult, load_cases
 from mlxstudio.core.fuse import find_fused_models
 from mlxstudio.gui import icons
+from mlxstudio.gui.elided_label import ElidedLabel
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.state import AppState, StepStatus
 from mlxstudio.gui.test.adapter_picker import AdapterPicker, adapter_problem
 from mlxstudio.gui.test.compare_panel import ComparePanel
-from mlxstudio.gui.test.elided_label import ElidedLabel
 from mlxstudio.gui.test.eval_panel import EvalPanel
 from mlxstudio.gui.test.fuse_dialog import FuseDialog
 

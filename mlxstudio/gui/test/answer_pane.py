@@ -9,7 +9,7 @@ from PySide6.QtGui import QFont, QPixmap, QTextCursor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from mlxstudio.gui import icons
-from mlxstudio.gui.test.elided_label import ElidedLabel
+from mlxstudio.gui.elided_label import ElidedLabel
 
 
 class StatsLabel(ElidedLabel):

@@ -33,9 +33,9 @@ from mlxstudio.core import errors
 from mlxstudio.core import events as ev
 from mlxstudio.core.evaluate import EvalResult, EvalRow, diff_segments, export_results
 from mlxstudio.gui import icons, settings
+from mlxstudio.gui.elided_label import ElidedLabel
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.test.adapter_picker import adapter_problem
-from mlxstudio.gui.test.elided_label import ElidedLabel
 
 COLUMNS = ("#", "Prompt", "Expected", "Base answer", "Tuned answer", "Base", "Tuned")
 _Index = QModelIndex | QPersistentModelIndex
