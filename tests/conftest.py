@@ -8,18 +8,35 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"          # the hubs are only ever reached through a local test server
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
+import gc
 import shutil
 from pathlib import Path
 
 import pytest
 
 from mlxstudio.core.backend import preload_blas
+from mlxstudio.gui import collector
 
 preload_blas()  # before anything imports mlx, as the app does
+gc.disable()  # issue 15: no automatic collection on whichever thread allocates; see _collect_between_tests and qapp
 
 from tiny_model import make_tiny_model  # noqa: E402
 
 SEED_DATA = Path(__file__).parent / "data" / "seed_train.jsonl"
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp):  # pytest-qt's QApplication, with the app's garbage-collection policy (gui/collector.py)
+    collector.install(qapp)
+    return qapp
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests():
+    """Cyclic garbage is collected on the main thread: by the collector's timer while a GUI test runs the event loop,
+    and here after every test (automatic collection is off, so a worker thread never frees a Qt object)."""
+    yield
+    collector.check()
 
 
 @pytest.fixture(autouse=True)

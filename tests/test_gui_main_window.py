@@ -418,7 +418,8 @@ def test_app_args_drop_the_macos_psn_argument() -> None:
 
 
 def test_app_starts_without_importing_mlx(tmp_path: Path) -> None:
-    """`python -m mlxstudio` shows the window without importing MLX (the start-up probe quits at once)."""
+    """`python -m mlxstudio` shows the window without importing MLX (the start-up probe quits at once), with the
+    garbage collector confined to the GUI thread (gui/collector.py)."""
     env = {**os.environ, "MLXSTUDIO_STARTUP_PROBE": "1", "QT_QPA_PLATFORM": "offscreen",
            "MLXSTUDIO_HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "mlxstudio"], env=env, capture_output=True, text=True, timeout=120,
@@ -426,5 +427,6 @@ def test_app_starts_without_importing_mlx(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     probe = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{")))
     assert probe["mlx_imported"] is False
+    assert probe["gc_on_gui_thread"] is True  # issue 15: collection only on the GUI thread, from before the window
     # a native crash would leave its traceback here (faulthandler is on from the first line of main)
     assert (tmp_path / "logs" / "crash.log").read_text().startswith("--- ")

@@ -5,7 +5,7 @@ turn, and the compute backend is detected on a background thread afterwards. Fil
 opened from Finder (``QFileOpenEvent``) go to :meth:`MainWindow.open_path`.
 
 Set ``MLXSTUDIO_STARTUP_PROBE=1`` to print one JSON line ``{"shown": <unix time>, "mlx_imported": bool}`` when the
-window is on screen and quit at once (``benchmarks/startup.py`` uses it).
+window is on screen and quit at once (``benchmarks/startup.py`` uses it; ``gc_on_gui_thread``: the collector is on).
 """
 
 from __future__ import annotations
@@ -161,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("mlxstudio")
     sys.excepthook = _excepthook
 
-    from mlxstudio.gui import jobs, quitting, qworker
+    from mlxstudio.gui import collector, jobs, quitting, qworker
+
+    collector.install(app)  # before any worker thread: cyclic garbage is collected on this (the GUI) thread only
     from mlxstudio.gui.main_window import MainWindow
     from mlxstudio.gui.state import AppState
 
@@ -176,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("MLXSTUDIO_STARTUP_PROBE"):
         def probe() -> None:
             window.repaint()  # the first frame, painted now (synchronously)
-            print(json.dumps({"shown": time.time(), "mlx_imported": "mlx.core" in sys.modules}), flush=True)
+            print(json.dumps({"shown": time.time(), "mlx_imported": "mlx.core" in sys.modules,
+                              "gc_on_gui_thread": collector.installed()}), flush=True)
             window.close()
             app.quit()
         QTimer.singleShot(0, probe)
