@@ -104,7 +104,7 @@ NAMESPACE_PACKAGES: dict[str, str] = {
 """Unzipped packages that must also be excluded from the zip (passed to py2app as excludes)."""
 
 INCLUDES: list[str] = [
-    "mlxstudio.core.worker",  # the training worker (run with --mlxstudio-worker), imported by name via runpy
+    "mlxstudio.core.runtime.worker",  # the training worker (run with --mlxstudio-worker), imported by name via runpy
     "mlxstudio.gui.app",      # the window, imported inside packaging/mlxstudio_app.py's main()
 ]
 """Modules the entry script imports inside functions (listed so the module graph follows them)."""

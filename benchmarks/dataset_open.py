@@ -42,7 +42,7 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication, QMainWindow
 
-    from mlxstudio.core.dataset import Dataset, load_dataset, save_dataset, validate_dataset
+    from mlxstudio.core.data.dataset import Dataset, load_dataset, save_dataset, validate_dataset
     from mlxstudio.gui.pages.data_page import DataPage
     from mlxstudio.gui.state import AppState
 

@@ -79,8 +79,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=48)
     args = ap.parse_args()
 
-    from mlxstudio.core.backend import blas_status
-    from mlxstudio.core.demo_model import install_demo_model
+    from mlxstudio.core.models.demo_model import install_demo_model
+    from mlxstudio.core.runtime.blas import blas_status
 
     model = install_demo_model()
     work = Path(tempfile.mkdtemp(prefix="dist-bench-"))

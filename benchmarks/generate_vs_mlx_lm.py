@@ -29,12 +29,12 @@ PROMPT = "Tell me about the history of Paris in a few sentences."
 
 
 def _measure(kind: str, model: str, tokens: int) -> dict:
-    from mlxstudio.core.backend import preload_blas
+    from mlxstudio.core.runtime.blas import preload_blas
 
     preload_blas()
     t0 = time.perf_counter()
     if kind == "studio":
-        from mlxstudio.core.generate import Generator
+        from mlxstudio.core.inference.generate import Generator
 
         gen = Generator(model)
         load = time.perf_counter() - t0
@@ -47,7 +47,7 @@ def _measure(kind: str, model: str, tokens: int) -> dict:
 
     m, tok = mlx_load(model)
     if kind == "mlx_lm_f32":
-        from mlxstudio.core.generate import widen_for_cpu
+        from mlxstudio.core.inference.generate import widen_for_cpu
 
         widen_for_cpu(m)
     load = time.perf_counter() - t0
@@ -75,7 +75,7 @@ def main() -> int:
     env = {**os.environ, "MLXSTUDIO_HOME": home, "TOKENIZERS_PARALLELISM": "false"}
     sys.path.insert(0, str(ROOT))
     os.environ["MLXSTUDIO_HOME"] = home
-    from mlxstudio.core.demo_model import install_demo_model
+    from mlxstudio.core.models.demo_model import install_demo_model
 
     model = str(install_demo_model())
     print(f"model: {model}  ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f})")

@@ -95,14 +95,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each measurement phase")
     args = parser.parse_args()
 
-    from mlxstudio.core.backend import preload_blas
+    from mlxstudio.core.runtime.blas import preload_blas
 
     preload_blas()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
-    from mlxstudio.gui.pages.train_page import RUNNING, TrainPage
+    from mlxstudio.gui.pages.train_page import TrainPage
     from mlxstudio.gui.state import AppState
+    from mlxstudio.gui.train.run_states import RUNNING
 
     home = Path(os.environ["MLXSTUDIO_HOME"])
     if args.model == "tiny":
@@ -111,7 +112,7 @@ def main() -> int:
         model = make_tiny_model(home / "models" / "tiny-llama")
         iters = 100_000
     else:
-        from mlxstudio.core.demo_model import install_demo_model
+        from mlxstudio.core.models.demo_model import install_demo_model
 
         model = install_demo_model()
         iters = 10_000

@@ -56,23 +56,23 @@ def main() -> None:
     from hub_server import FakeHub
 
     from mlxstudio.core import paths
-    from mlxstudio.core.backend import preload_blas
+    from mlxstudio.core.runtime.blas import preload_blas
 
     preload_blas()
     hf_constants.HF_HUB_OFFLINE = False
     work = Path(tempfile.mkdtemp(prefix="hubbench-"))
     repo = make_model(work / "repo", args.mb)
     # our validation would refuse the fake weight names only via models.validate_model_dir; skip that part here
-    import mlxstudio.core.hub_common as hc
+    import mlxstudio.core.hub.download as hub_download
 
-    hc.check_model_folder = lambda folder: None  # type: ignore[assignment]
+    hub_download.check_model_folder = lambda folder: None  # type: ignore[assignment]
     size = sum(p.stat().st_size for p in repo.iterdir())
     with FakeHub() as hub:
         hub.add_repo("bench/big", repo)
         from huggingface_hub import snapshot_download as hf_snapshot
         from modelscope.hub.snapshot_download import snapshot_download as ms_snapshot
 
-        from mlxstudio.core.hub import download_model
+        from mlxstudio.core.hub.download import download_model
 
         files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
         for hub_name, bare in (("modelscope", lambda d: ms_snapshot("bench/big", local_dir=d, cache_dir=d + "/c",

@@ -1,4 +1,4 @@
-"""Model library numbers: GGUF import time of the demo model, ``import mlxstudio.core.models`` time, and greedy
+"""Model library numbers: GGUF import time of the demo model, ``import mlxstudio.core.models.library`` time, and greedy
 generation speed of the demo model with mlx-lm directly — OpenBLAS on vs off (``MLXSTUDIO_BLAS=off``), the 4-bit
 weights as imported vs dequantized to float32.
 
@@ -24,14 +24,14 @@ PROMPT = "What is the capital of France?"
 
 def child(model_dir: str, tokens: int) -> None:
     """Measure generation in this process; print one JSON line."""
-    from mlxstudio.core.backend import blas_status, preload_blas
+    from mlxstudio.core.runtime.blas import blas_status, preload_blas
 
     preload_blas()  # before mlx is imported (MLXSTUDIO_BLAS=off keeps the bundled BLAS)
     from mlx_lm import load, stream_generate
     from mlx_lm.models.cache import make_prompt_cache
     from mlx_lm.utils import dequantize_model
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     model, tok = load(model_dir)
     prompt = tok.apply_chat_template([{"role": "user", "content": PROMPT}], add_generation_prompt=True)
@@ -69,14 +69,15 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ, MLXSTUDIO_HOME=home)
-        code = "import time; t = time.perf_counter(); import mlxstudio.core.models; print(time.perf_counter() - t)"
+        code = ("import time; t = time.perf_counter(); import mlxstudio.core.models.library; "
+                "print(time.perf_counter() - t)")
         import_s = min(float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                                             check=True).stdout) for _ in range(3))
-        print(f"import mlxstudio.core.models: {import_s * 1000:.0f} ms (best of 3)")
+        print(f"import mlxstudio.core.models.library: {import_s * 1000:.0f} ms (best of 3)")
 
         os.environ["MLXSTUDIO_HOME"] = home
-        from mlxstudio.core.demo_model import find_demo_gguf
-        from mlxstudio.core.gguf import import_gguf
+        from mlxstudio.core.models.demo_model import find_demo_gguf
+        from mlxstudio.core.models.gguf.importer import import_gguf
 
         gguf_file = find_demo_gguf()
         if gguf_file is None:

@@ -29,14 +29,14 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=20)
     args = ap.parse_args()
 
-    from mlxstudio.core.backend import preload_blas
+    from mlxstudio.core.runtime.blas import preload_blas
 
     preload_blas()
     from mlx_lm.tuner.utils import linear_to_lora_layers
     from train_vs_mlx_lm import demo_model, seed_rows, synthetic_rows
 
-    from mlxstudio.core.loading import load_for_training
-    from mlxstudio.core.mlxrt import mx, nn
+    from mlxstudio.core.models.loading import load_for_training
+    from mlxstudio.core.runtime.mlxrt import mx, nn
     from mlxstudio.core.training import fastpath, packing
     from mlxstudio.core.training.batching import BatchOrder, make_batch, tokenize_rows
 

@@ -78,7 +78,7 @@ def main() -> int:
         gguf = demo_gguf()
         if gguf is not None:
             home = Path(tmp) / "demo"
-            code = ("import sys; from mlxstudio.core.gguf import import_gguf; "
+            code = ("import sys; from mlxstudio.core.models.gguf.importer import import_gguf; "
                     "print(import_gguf(sys.argv[1], name='SmolLM2-135M-Instruct'))")
             subprocess.run([sys.executable, "-c", code, str(gguf)], check=True, capture_output=True,
                            env={**env, "MLXSTUDIO_HOME": str(home)})

@@ -96,8 +96,8 @@ def write_split(folder: Path, train: list[dict[str, str]], valid: list[dict[str,
 
 # -- models -----------------------------------------------------------------------------------------------------
 def demo_model(root: Path) -> Path:
-    from mlxstudio.core.demo_model import find_demo_gguf
-    from mlxstudio.core.gguf import import_gguf
+    from mlxstudio.core.models.demo_model import find_demo_gguf
+    from mlxstudio.core.models.gguf.importer import import_gguf
 
     gguf = find_demo_gguf()
     if gguf is None:
@@ -110,7 +110,7 @@ def float32_copy(model: Path, dest: Path) -> Path:
     code = f"""
 import json, shutil
 from pathlib import Path
-from mlxstudio.core.loading import load_for_training
+from mlxstudio.core.models.loading import load_for_training
 from mlx_lm.utils import save_model
 src, dst = Path({str(model)!r}), Path({str(dest)!r})
 tm = load_for_training(src)
@@ -130,7 +130,7 @@ for f in src.iterdir():
 # -- measurements -----------------------------------------------------------------------------------------------
 def blas_gflops() -> float:
     """fp32 1024x1024 matmul GFLOP/s with the BLAS our engine uses (measured here, in this process)."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     a = mx.random.normal((1024, 1024))
     mx.eval(a @ a)
@@ -165,7 +165,7 @@ def mlx_lm_padding(model: Path, rows: list[dict[str, str]], batch_size: int,
 def run_mlx_lm(model: Path, data: Path, iters: int, blas: bool, work: Path,
                extra: list[str] | None = None) -> dict[str, Any]:
     """Run mlx_lm.lora (its own main()) in a subprocess; return timings from its callback reports."""
-    from mlxstudio.core.backend import find_openblas
+    from mlxstudio.core.runtime.blas import find_openblas
 
     work.mkdir(parents=True, exist_ok=True)
     events = work / "events.jsonl"
@@ -218,8 +218,8 @@ def from_probe(probe: dict[str, Any], iters: int, positions_per_batch: float,
 
 def run_ours(model: Path, data: Path, iters: int, work: Path, **extra: Any) -> dict[str, Any]:
     from mlxstudio.core import events as ev
+    from mlxstudio.core.runtime.worker import WorkerProcess
     from mlxstudio.core.training.config import TrainConfig
-    from mlxstudio.core.worker import WorkerProcess
 
     cfg = TrainConfig(iters=iters, **JOB, **extra)  # type: ignore[arg-type]
     t0 = time.perf_counter()
@@ -318,7 +318,7 @@ def main() -> int:
     args = ap.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
 
-    from mlxstudio.core.backend import blas_status, preload_blas
+    from mlxstudio.core.runtime.blas import blas_status, preload_blas
 
     preload_blas()
     work = Path(tempfile.mkdtemp(prefix="train-bench-"))

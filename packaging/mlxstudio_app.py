@@ -1,8 +1,8 @@
 """Entry script of ``MLX Studio.app``: py2app's launcher runs this file as ``__main__`` inside the bundle.
 
 - No flag: open the window (``mlxstudio.gui.app.main``). macOS's ``-psn_…`` launch argument is dropped.
-- ``--mlxstudio-worker [args]``: run one worker job (``mlxstudio.core.worker.main``) — how the app starts its
-  training/fuse/generate worker with the bundle's own interpreter (see ``mlxstudio/core/bundle.py``).
+- ``--mlxstudio-worker [args]``: run one worker job (``mlxstudio.core.runtime.worker.main``) — how the app starts its
+  training/fuse/generate worker with the bundle's own interpreter (see ``mlxstudio/core/runtime/bundle.py``).
 - ``--mlxstudio-selftest``: print a JSON report (versions, backend, a matmul on the default device, a tiny model
   through tokenizer + chat template + generation + a LoRA step, every packaged resource, a worker process round
   trip) and exit 0 if all is well — run it on a freshly built app:
@@ -18,7 +18,7 @@ import sys
 import time
 from typing import Any
 
-WORKER_FLAG = "--mlxstudio-worker"  # == mlxstudio.core.bundle.WORKER_FLAG (kept literal: nothing imported yet)
+WORKER_FLAG = "--mlxstudio-worker"  # == mlxstudio.core.runtime.bundle.WORKER_FLAG (kept literal: nothing imported yet)
 SELFTEST_FLAG = "--mlxstudio-selftest"
 
 
@@ -37,7 +37,7 @@ def model_check() -> dict[str, Any]:
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
-    from mlxstudio.core.mlxrt import mx, nn
+    from mlxstudio.core.runtime.mlxrt import mx, nn
 
     words = ["<unk>", "<|im_start|>", "<|im_end|>", "user", "assistant", "hello", "world", "\n"]
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
@@ -77,11 +77,13 @@ def selftest() -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         import mlxstudio
-        from mlxstudio.core import bundle, resources
+        from mlxstudio.core import resources
+        from mlxstudio.core.runtime import bundle
 
         report["mlxstudio"] = mlxstudio.__version__
         report["mlxstudio_location"] = mlxstudio.__file__
-        report["worker_command"] = __import__("mlxstudio.core.worker", fromlist=["worker_command"]).worker_command()
+        worker = __import__("mlxstudio.core.runtime.worker", fromlist=["worker_command"])
+        report["worker_command"] = worker.worker_command()
         names = resources.list_resources()
         report["resources"] = len(names)
         for name in names:
@@ -90,7 +92,7 @@ def selftest() -> dict[str, Any]:
             if not path.is_file():
                 problems.append(f"icon {size}px missing at {path}")
         report["in_app_bundle"] = bundle.is_macos_app()
-        from mlxstudio.core.demo_model import find_demo_gguf
+        from mlxstudio.core.models.demo_model import find_demo_gguf
 
         demo = find_demo_gguf()
         report["demo_model"] = str(demo) if demo else None
@@ -99,7 +101,7 @@ def selftest() -> dict[str, Any]:
     except Exception as exc:
         problems.append(f"mlxstudio / resources: {type(exc).__name__}: {exc}")
     try:
-        from mlxstudio.core.mlxrt import mx
+        from mlxstudio.core.runtime.mlxrt import mx
 
         a = mx.ones((256, 256))
         total = float(mx.sum(a @ a).item())
@@ -138,7 +140,7 @@ def selftest() -> dict[str, Any]:
         problems.append(f"hubs / transformers: {type(exc).__name__}: {exc}")
     try:
         from mlxstudio.core import events as ev
-        from mlxstudio.core.worker import WorkerProcess
+        from mlxstudio.core.runtime.worker import WorkerProcess
 
         with WorkerProcess("selftest", {"steps": 2}) as proc:
             final = proc.run()
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     """Dispatch on the first argument: worker, self-test, or the window."""
     args = clean_argv(list(sys.argv[1:] if argv is None else argv))
     if args[:1] == [WORKER_FLAG]:
-        from mlxstudio.core import worker
+        from mlxstudio.core.runtime import worker
 
         return worker.main(args[1:])
     if args[:1] == [SELFTEST_FLAG]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mlxstudio.core.backend import preload_blas
+from mlxstudio.core.runtime.blas import preload_blas
 from mlxstudio.gui import collector
 
 preload_blas()  # before anything imports mlx, as the app does
@@ -93,8 +93,8 @@ def demo_gguf() -> Path:
 @pytest.fixture(scope="session")
 def demo_model(demo_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo GGUF imported once per session (SmolLM2-135M-Instruct, 4-bit, tied embeddings) — read-only please."""
-    from mlxstudio.core.demo_model import DEMO_MODEL_NAME
-    from mlxstudio.core.gguf import import_gguf
+    from mlxstudio.core.models.demo_model import DEMO_MODEL_NAME
+    from mlxstudio.core.models.gguf.importer import import_gguf
 
     return import_gguf(demo_gguf, name=DEMO_MODEL_NAME, dest_root=tmp_path_factory.mktemp("demo-model"),
                        source="demo")

@@ -9,12 +9,16 @@ ModelScope (``modelscope_hub/_legacy_api.py``, ``_download.py``)
   - ``GET /api/v1/models/{owner}/{name}/repo?Revision=..&FilePath=..`` → the file (``Range`` → 206 + Content-Range)
   - ``GET /api/v1/models/{owner}/{name}/revisions`` and ``GET /api/v1/models/{owner}/{name}`` (info)
   - ``GET /api/v1/repos/internalAccelerationInfo`` → 404 (the client's cloud-region probe)
+  - datasets: ``/api/v1/datasets/{owner}/{name}/repo/tree?Revision=..&Recursive=True&PageNumber=..&PageSize=..``
+    (the listing is paged; entries as above plus ``"Type": "tree"`` folders), ``/api/v1/datasets/{owner}/{name}/repo``
+    (a file), ``…/revisions`` and the info as for models
 
 Hugging Face (``huggingface_hub/hf_api.py``, ``file_download.py``)
   - ``GET /api/models/{owner}/{name}/revision/{rev}`` → model info with ``sha`` and ``siblings`` (size, blobId, lfs)
   - ``GET /api/models/{owner}/{name}/tree/{rev}?recursive=..`` → ``[{"type": "file", "oid", "size", "path", "lfs"}]``
   - ``HEAD/GET /{owner}/{name}/resolve/{rev}/{file}`` with ``ETag``, ``X-Repo-Commit``, ``Content-Length``,
     ``X-Linked-Etag``/``X-Linked-Size`` for LFS files, and ``Range``
+  - datasets: the same under ``/api/datasets/{owner}/{name}/…`` and ``/datasets/{owner}/{name}/resolve/…``
   - errors carry ``X-Error-Code`` (RepoNotFound, GatedRepo, RevisionNotFound, EntryNotFound) like the real hub.
 
 Fault switches (:class:`Faults`, change them any time during a test): drop the connection after N bytes of a file,
@@ -41,7 +45,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-LFS_SUFFIXES = (".safetensors", ".bin", ".gguf", ".onnx", ".pth", ".model")
+LFS_SUFFIXES = (".safetensors", ".bin", ".gguf", ".onnx", ".pth", ".model", ".parquet")
 
 
 @dataclass
@@ -87,7 +91,7 @@ def _git_blob_sha1(data: bytes) -> str:
 
 
 class Repo:
-    """A served model repository: a folder's files, their checksums and a fake commit id."""
+    """A served model or dataset repository: a folder's files, their checksums and a fake commit id."""
 
     def __init__(self, repo_id: str, folder: Path) -> None:
         self.repo_id = repo_id
@@ -110,6 +114,8 @@ class FakeHub:
 
     def __init__(self) -> None:
         self.repos: dict[str, Repo] = {}
+        self.datasets: dict[str, Repo] = {}
+        """Dataset repositories (the hubs keep them apart from models: the same id may be both)."""
         self.faults = Faults()
         self.requests: list[Request] = []
         self.stalled = threading.Event()
@@ -125,6 +131,12 @@ class FakeHub:
         """Serve ``folder`` as ``repo_id`` on both hubs."""
         repo = Repo(repo_id, folder)
         self.repos[repo_id] = repo
+        return repo
+
+    def add_dataset(self, repo_id: str, folder: Path) -> Repo:
+        """Serve ``folder`` as the dataset repository ``repo_id`` on both hubs."""
+        repo = Repo(repo_id, folder)
+        self.datasets[repo_id] = repo
         return repo
 
     @property
@@ -200,9 +212,13 @@ class _Handler(BaseHTTPRequestHandler):
             if path.startswith("/api/v1/"):
                 self._modelscope(method, path[len("/api/v1/"):], query)
             elif path.startswith("/api/models/"):
-                self._hf_api(method, path[len("/api/models/"):])
+                self._hf_api(method, path[len("/api/models/"):], self.fake.repos)
+            elif path.startswith("/api/datasets/"):
+                self._hf_api(method, path[len("/api/datasets/"):], self.fake.datasets, "dataset")
+            elif path.startswith("/datasets/") and "/resolve/" in path:
+                self._hf_resolve(method, path[len("/datasets/"):], self.fake.datasets, "dataset")
             elif "/resolve/" in path:
-                self._hf_resolve(method, path.lstrip("/"))
+                self._hf_resolve(method, path.lstrip("/"), self.fake.repos)
             else:
                 self._json(404, {"error": "not found"})
         except (BrokenPipeError, ConnectionResetError):
@@ -240,36 +256,49 @@ class _Handler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(data)
 
-    def _split_repo(self, rest: str) -> tuple[Repo | None, str, str]:
+    def _split_repo(self, rest: str, repos: dict[str, Repo]) -> tuple[Repo | None, str, str]:
         """``owner/name/tail...`` → (repo or None, repo_id, tail)."""
         bits = rest.split("/", 2)
         if len(bits) < 2:
             return None, rest, ""
         repo_id = f"{bits[0]}/{bits[1]}"
-        return self.fake.repos.get(repo_id), repo_id, bits[2] if len(bits) > 2 else ""
+        return repos.get(repo_id), repo_id, bits[2] if len(bits) > 2 else ""
 
     # -- ModelScope ---------------------------------------------------------------------------------------------
     def _ms_error(self, status: int, message: str) -> None:
         self._json(status, {"Code": status, "Message": message, "Success": False, "RequestId": "fake"})
 
     def _modelscope(self, method: str, rest: str, query: dict[str, str]) -> None:
-        if not rest.startswith("models/"):
-            self._ms_error(404, f"unknown API {rest}")
+        kind, _, rest = rest.partition("/")
+        if kind not in ("models", "datasets"):
+            self._ms_error(404, f"unknown API {kind}/{rest}")
             return
-        repo, repo_id, tail = self._split_repo(rest[len("models/"):])
+        repo, repo_id, tail = self._split_repo(rest, self.fake.repos if kind == "models" else self.fake.datasets)
         problem = self._auth_problem()
         if problem:
             self._ms_error(problem, "请先登录 / authentication required" if problem == 401 else "permission denied")
             return
         if repo is None:
-            self._ms_error(404, f"模型不存在 model {repo_id} not found")
+            what = "模型不存在 model" if kind == "models" else "数据集不存在 dataset"
+            self._ms_error(404, f"{what} {repo_id} not found")
             return
         ok = {"Code": 200, "Success": True, "Message": "success", "RequestId": "fake"}
-        if tail == "repo/files":
-            files = [{"Name": f.path.rsplit("/", 1)[-1], "Path": f.path, "Type": "blob", "Size": f.size,
-                      "Sha256": f.sha256, "Revision": repo.commit, "IsLFS": f.lfs, "Mode": "33188",
-                      "Id": f.git_sha1, "CommitId": repo.commit} for f in repo.files.values()]
+        files = [{"Name": f.path.rsplit("/", 1)[-1], "Path": f.path, "Type": "blob", "Size": f.size,
+                  "Sha256": f.sha256, "Revision": repo.commit, "IsLFS": f.lfs, "Mode": "33188",
+                  "Id": f.git_sha1, "CommitId": repo.commit} for f in repo.files.values()]
+        if tail == "repo/files" and kind == "models":
             self._json(200, {**ok, "Data": {"Files": files}})
+        elif tail == "repo/tree" and kind == "datasets":  # paged, folders listed too
+            folders = sorted({"/".join(f.path.split("/")[:i]) for f in repo.files.values()
+                              for i in range(1, f.path.count("/") + 1)})
+            entries = [{"Name": d.rsplit("/", 1)[-1], "Path": d, "Type": "tree", "Size": 0, "Revision": repo.commit}
+                       for d in folders] + files
+            root = query.get("Root", "/").strip("/")
+            if root:
+                entries = [e for e in entries if str(e["Path"]).startswith(root + "/")]
+            size = int(query.get("PageSize", "100"))
+            page = int(query.get("PageNumber", "1"))
+            self._json(200, {**ok, "Data": {"Files": entries[(page - 1) * size:page * size]}})
         elif tail == "repo":
             name = query.get("FilePath", "")
             if name not in repo.files:
@@ -283,16 +312,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {**ok, "Data": {"Id": 1, "Name": repo_id.split("/")[1], "Path": repo_id.split("/")[0],
                                             "ModelType": ["llama"], "Revision": "master"}})
         else:
-            self._ms_error(404, f"unknown API models/{repo_id}/{tail}")
+            self._ms_error(404, f"unknown API {kind}/{repo_id}/{tail}")
 
     # -- Hugging Face -------------------------------------------------------------------------------------------
     def _hf_error(self, status: int, code: str, message: str, head: bool = False) -> None:
         self._json(status, {"error": message}, {"X-Error-Code": code, "X-Error-Message": message}, head=head)
 
-    def _hf_repo_or_error(self, repo: Repo | None, repo_id: str, head: bool = False) -> Repo | None:
+    def _hf_repo_or_error(self, repo: Repo | None, repo_id: str, head: bool = False,
+                          kind: str = "model") -> Repo | None:
         problem = self._auth_problem()
         if problem:
-            self._hf_error(problem, "GatedRepo", f"Access to model {repo_id} is restricted. You must have access to "
+            self._hf_error(problem, "GatedRepo", f"Access to {kind} {repo_id} is restricted. You must have access to "
                            "it and be authenticated to access it. Please log in.", head=head)
             return None
         if repo is None:
@@ -302,9 +332,9 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return repo
 
-    def _hf_api(self, method: str, rest: str) -> None:
-        repo, repo_id, tail = self._split_repo(rest)
-        repo = self._hf_repo_or_error(repo, repo_id)
+    def _hf_api(self, method: str, rest: str, repos: dict[str, Repo], kind: str = "model") -> None:
+        repo, repo_id, tail = self._split_repo(rest, repos)
+        repo = self._hf_repo_or_error(repo, repo_id, kind=kind)
         if repo is None:
             return
         if tail == "" or tail.startswith("revision/"):
@@ -344,11 +374,11 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._hf_error(404, "EntryNotFound", f"unknown API {tail}")
 
-    def _hf_resolve(self, method: str, rest: str) -> None:
+    def _hf_resolve(self, method: str, rest: str, repos: dict[str, Repo], kind: str = "model") -> None:
         head = method == "HEAD"
         repo_part, _, file_part = rest.partition("/resolve/")
-        repo = self.fake.repos.get(repo_part)
-        repo = self._hf_repo_or_error(repo, repo_part, head=head)
+        repo = repos.get(repo_part)
+        repo = self._hf_repo_or_error(repo, repo_part, head=head, kind=kind)
         if repo is None:
             return
         rev, _, name = file_part.partition("/")

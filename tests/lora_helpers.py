@@ -17,7 +17,7 @@ def make_random_adapter(model_dir: Path, out_dir: Path, num_layers: int = 2, ran
     from mlx_lm.tuner.utils import linear_to_lora_layers
     from mlx_lm.utils import load
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     model, _ = load(str(model_dir))
     model.freeze()

@@ -1,8 +1,8 @@
 """Fault injection for the reliability tests: run a worker job in a child process that freezes at a chosen point.
 
-``python tests/reliability_faults.py HOOK MARKER SPEC_JSON`` runs ``mlxstudio.core.worker.main([SPEC_JSON])`` with one
-hook installed. When the hook point is reached the child writes ``MARKER`` (a file) and sleeps, so the parent can
-SIGKILL it exactly there — a real kill of a real process, at a known point of the engine's work:
+``python tests/reliability_faults.py HOOK MARKER SPEC_JSON`` runs ``mlxstudio.core.runtime.worker.main([SPEC_JSON])``
+with one hook installed. When the hook point is reached the child writes ``MARKER`` (a file) and sleeps, so the parent
+can SIGKILL it exactly there — a real kill of a real process, at a known point of the engine's work:
 
 - ``step:N``        building the batch of iteration N+1 (after the report of iteration N): mid-iteration
 - ``ckpt-files:N``  writing checkpoint N: adapter + optimizer state written to the temp folder, no manifest yet
@@ -71,7 +71,7 @@ class Reference:
 
     def check(self, out: Path, model: Path) -> None:
         """``out`` (a resumed run) ended exactly like the reference run."""
-        from mlxstudio.core.mlxrt import mx
+        from mlxstudio.core.runtime.mlxrt import mx
 
         losses, train_its, val_its = metrics(out)
         total = max(self.losses)  # config.iters, or where early stopping ended the run
@@ -232,7 +232,7 @@ def main(argv: list[str]) -> int:
     hook, marker, spec = argv
     sys.path.insert(0, str(HERE))
     install(hook, marker)
-    from mlxstudio.core.worker import main as worker_main
+    from mlxstudio.core.runtime.worker import main as worker_main
 
     return worker_main([spec])
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from mlxstudio.core import backend
+from mlxstudio.core.runtime import backend, blas
 
 
 def test_detect_reports_backend() -> None:
@@ -15,15 +15,16 @@ def test_detect_reports_backend() -> None:
 
 
 def test_openblas_loaded_before_mlx_in_a_fresh_process() -> None:
-    code = ("from mlxstudio.core import backend; from mlxstudio.core.mlxrt import mx; "
-            "print(backend.blas_status())")
+    code = ("from mlxstudio.core.runtime import blas; from mlxstudio.core.runtime.mlxrt import mx; "
+            "print(blas.blas_status())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    if sys.platform == "linux" and backend.find_openblas():
+    if sys.platform == "linux" and blas.find_openblas():
         assert out.startswith("OpenBLAS on")
 
 
 def test_blas_can_be_switched_off() -> None:
-    code = "from mlxstudio.core import backend; from mlxstudio.core.mlxrt import mx; print(backend.blas_status())"
+    code = ("from mlxstudio.core.runtime import blas; from mlxstudio.core.runtime.mlxrt import mx; "
+            "print(blas.blas_status())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**__import__("os").environ, "MLXSTUDIO_BLAS": "off"}).stdout
     assert "off" in out

@@ -41,7 +41,7 @@ def test_validate_bad_file(name: str, capsys: pytest.CaptureFixture[str]) -> Non
         assert f"{path}:{want['line']}: " in out, out
     else:
         assert f"{path}: " in out + err
-    first = out.splitlines()[0]
+    first = (out or err).splitlines()[0]
     assert len(first) < 400, "messages must not dump huge lines"
     # --json gives the same verdict, machine-readable
     code_json, out_json, _ = run(["--json", "data", "validate", str(path)], capsys)

@@ -104,7 +104,7 @@ def test_demo_model_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_demo_model_missing_package(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from mlxstudio.core import demo_model
+    from mlxstudio.core.models import demo_model
 
     monkeypatch.setattr(demo_model, "find_demo_gguf", lambda: None)
     assert main(["demo-model"]) == 2

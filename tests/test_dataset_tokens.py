@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mlxstudio.core.dataset_tokens import (
+from mlxstudio.core.data.tokens import (
     TokenCount,
     count_all,
     count_tokens,
@@ -169,7 +169,7 @@ def test_thinking_switch(tiny_tokenizer: Path, tmp_path: Path) -> None:
 def test_demo_model_tokenizer(demo_model: Path, seed_data: Path) -> None:
     """The real demo model (tokenizer from the GGUF): same tokens and mask as mlx-lm, the end of turn is trained,
     Chinese text round-trips through the token texts."""
-    from mlxstudio.core.dataset import load_dataset
+    from mlxstudio.core.data.dataset import load_dataset
 
     tok = load_tokenizer(demo_model)
     rows = load_dataset(seed_data).rows

@@ -9,7 +9,7 @@ import pytest
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.demo import DemoResult, format_result, run_demo
-from mlxstudio.core.generate import Generator
+from mlxstudio.core.inference.generate import Generator
 
 pytestmark = pytest.mark.slow
 
@@ -55,8 +55,8 @@ def test_fused_model_answers_like_base_plus_adapter(demo_run: tuple[DemoResult, 
 def test_gguf_and_modelfile_export_of_the_tuned_demo_model(demo_run: tuple[DemoResult, list[ev.Event]],
                                                           tmp_path: Path) -> None:
     """The llama-family demo model exports to GGUF + Modelfile; the GGUF read back still answers 耳鼻喉科."""
-    from mlxstudio.core.export import export_ollama
-    from mlxstudio.core.gguf import import_gguf
+    from mlxstudio.core.inference.export import export_ollama
+    from mlxstudio.core.models.gguf.importer import import_gguf
 
     result, _ = demo_run
     out = export_ollama(result.fused_path, tmp_path / "ollama")

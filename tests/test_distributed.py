@@ -20,8 +20,8 @@ import pytest
 
 from mlxstudio.cli import main
 from mlxstudio.core import events as ev
-from mlxstudio.core import hosts as hostlib
 from mlxstudio.core.training import distributed as dist
+from mlxstudio.core.training import hosts as hostlib
 from mlxstudio.core.training.config import TrainConfig
 from mlxstudio.core.training.engine import run_training
 
@@ -375,7 +375,7 @@ def test_ctrl_c_stops_every_rank_a_killed_rank_stops_the_group_and_resume_contin
 
 CLIENT = """
 import json, sys
-from mlxstudio.core import hosts
+from mlxstudio.core.training import hosts
 from mlxstudio.core.training import distributed as dist
 g = dist.GroupProcess("train", json.loads(sys.argv[1]), hosts.local_hosts(2))
 g.start()
@@ -441,9 +441,10 @@ def test_hosts_panel_lists_tests_and_remembers_hosts(qtbot: Any, tmp_path: Path,
 
 def test_train_page_trains_with_two_local_processes(qtbot: Any, tiny_model: Path, dataset: Path) -> None:
     from mlxstudio.gui import qworker
-    from mlxstudio.gui.pages.train_page import FINISHED, TrainPage
+    from mlxstudio.gui.pages.train_page import TrainPage
     from mlxstudio.gui.state import AppState
     from mlxstudio.gui.train.hosts_panel import GroupWorkerThread
+    from mlxstudio.gui.train.run_states import FINISHED
 
     state = AppState()
     page = TrainPage(state)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from lora_helpers import make_random_adapter
 
-from mlxstudio.core import errors, worker
+from mlxstudio.core import errors
 from mlxstudio.core import events as ev
-from mlxstudio.core.evaluate import (
+from mlxstudio.core.inference.evaluate import (
     EvalCase,
     EvalResult,
     EvalRow,
@@ -25,7 +25,8 @@ from mlxstudio.core.evaluate import (
     load_cases,
     normalize,
 )
-from mlxstudio.core.generate import Generator
+from mlxstudio.core.inference.generate import Generator
+from mlxstudio.core.runtime import worker
 
 
 def test_normalize_and_scores() -> None:

@@ -10,7 +10,7 @@ import pytest
 from lora_helpers import make_random_adapter
 
 from mlxstudio.core import errors
-from mlxstudio.core.export import (
+from mlxstudio.core.inference.export import (
     export_adapter,
     export_gguf,
     export_model_folder,
@@ -19,8 +19,8 @@ from mlxstudio.core.export import (
     public_settings,
     template_family,
 )
-from mlxstudio.core.fuse import fuse_adapter
-from mlxstudio.core.generate import Generator
+from mlxstudio.core.inference.fuse import fuse_adapter
+from mlxstudio.core.inference.generate import Generator
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_gguf_export_writes_byte_level_bpe_and_permuted_weights(fused: tuple[Pat
     from mlx_lm.gguf import permute_weights
     from mlx_lm.utils import load_model
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     model, _ = fused
     out = export_ollama(model, tmp_path / "ollama")
@@ -125,8 +125,8 @@ def test_gguf_round_trip_through_the_gguf_importer(fused: tuple[Path, Path], tmp
     """The exported GGUF imports back (our GGUF importer, as llama.cpp-style readers see it) to the same model."""
     from mlx_lm.utils import load
 
-    from mlxstudio.core.gguf import import_gguf
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.models.gguf.importer import import_gguf
+    from mlxstudio.core.runtime.mlxrt import mx
 
     model, _ = fused
     gguf_file = export_gguf(model, tmp_path / "out" / "m.gguf")

@@ -12,8 +12,9 @@ from tiny_model import make_tiny_model
 from mlxstudio import cli
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
-from mlxstudio.core.fuse import check_adapter_matches, fuse_adapter, fuse_job
-from mlxstudio.core.generate import Generator
+from mlxstudio.core.inference.adapters import check_adapter_matches
+from mlxstudio.core.inference.fuse import fuse_adapter, fuse_job
+from mlxstudio.core.inference.generate import Generator
 
 PROMPTS = ["今天星期几", "蓝牙耳机坏了应该看什么科", "hello world"]
 

@@ -11,7 +11,7 @@ from lora_helpers import make_random_adapter
 from mlxstudio import cli
 from mlxstudio.core import errors
 from mlxstudio.core import events as ev
-from mlxstudio.core.generate import Generator, generate_job
+from mlxstudio.core.inference.generate import Generator, generate_job
 
 PROMPTS = ["今天星期几", "蓝牙耳机坏了应该看什么科", "What is the capital of France?"]
 
@@ -117,7 +117,7 @@ def test_worker_job_streams_tokens_for_each_pane(tiny_model: Path, adapter: Path
 
 
 def test_base_twin_shares_weights_and_answers_like_the_base(tiny_model: Path, adapter: Path) -> None:
-    from mlxstudio.core.generate import load_generators
+    from mlxstudio.core.inference.generate import load_generators
 
     gens = load_generators([{"source": "base", "model": str(tiny_model)},
                             {"source": "tuned", "model": str(tiny_model), "adapter_path": str(adapter)}])

@@ -14,9 +14,9 @@ from gguf_factory import reference_logits, tiny_tokenizer_metadata, write_tiny_g
 from mlxstudio.core import errors
 from mlxstudio.core.errors import ModelError
 from mlxstudio.core.events import Log, Progress
-from mlxstudio.core.gguf import check_gguf, import_gguf, unpermute_rows_index
-from mlxstudio.core.gguf_reader import read_gguf
-from mlxstudio.core.models import inspect_model, validate_model_dir
+from mlxstudio.core.models.gguf.importer import check_gguf, import_gguf, unpermute_rows_index
+from mlxstudio.core.models.gguf.reader import read_gguf
+from mlxstudio.core.models.library import inspect_model, validate_model_dir
 
 PROBE = [5, 17, 42, 99, 150, 200, 7, 3]
 
@@ -30,7 +30,7 @@ def test_demo_gguf_imports_and_answers_paris(demo_model: Path) -> None:
     from mlx_lm import generate, load
     from mlx_lm.utils import dequantize_model
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     config = json.loads((demo_model / "config.json").read_text())
     assert config["model_type"] == "llama"
@@ -80,7 +80,7 @@ def test_demo_header_check_is_fast_and_complete(demo_gguf: Path) -> None:
 def test_tiny_gguf_imports_with_reference_logits(tmp_path: Path, qtype: str, tol: float) -> None:
     from mlx_lm import load
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     src = tmp_path / f"tiny.{qtype}.gguf"
     ref = write_tiny_gguf(src, qtype=qtype)
@@ -110,7 +110,7 @@ def test_tiny_qwen_gguf_imports_with_reference_logits(tmp_path: Path, arch: str,
     """Qwen files: biases (qwen2) and Q/K norms with a wider head (qwen3); no Q/K permutation (NEOX RoPE)."""
     from mlx_lm import load
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     src = tmp_path / f"{arch}.gguf"
     ref = write_tiny_gguf(src, qtype=qtype, arch=arch)
@@ -127,7 +127,7 @@ def test_tiny_qwen_gguf_imports_with_reference_logits(tmp_path: Path, arch: str,
 def test_tiny_untied_gguf_keeps_lm_head(tmp_path: Path) -> None:
     from mlx_lm import load
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     src = tmp_path / "untied.gguf"
     ref = write_tiny_gguf(src, qtype="F32", tied=False)
@@ -156,7 +156,7 @@ def test_rebuilt_tokenizer_matches_the_original(tmp_path: Path) -> None:
 def test_unpermute_undoes_llama_cpp_permute() -> None:
     from mlx_lm.gguf import permute_weights
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     for rows, heads in ((64, 4), (48, 3), (576, 9)):
         w = mx.arange(rows * 2).reshape(rows, 2)
@@ -246,7 +246,7 @@ def test_cancel_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_default_destination_is_the_library(tmp_path: Path) -> None:
     from mlxstudio.core import paths
-    from mlxstudio.core.models import read_source
+    from mlxstudio.core.models.library import read_source
 
     src = tmp_path / "My Model.Q8_0.gguf"
     write_tiny_gguf(src, qtype="Q8_0", chat_template="")
@@ -260,7 +260,7 @@ def test_default_destination_is_the_library(tmp_path: Path) -> None:
 
 def test_worker_job(tmp_path: Path) -> None:
     from mlxstudio.core import events as ev
-    from mlxstudio.core.worker import execute
+    from mlxstudio.core.runtime.worker import execute
 
     src = tmp_path / "tiny.gguf"
     write_tiny_gguf(src, qtype="F16")
@@ -279,7 +279,7 @@ def test_sentencepiece_tokenizer_from_metadata(tmp_path: Path) -> None:
     from tiny_model import CORPUS
     from transformers import AutoTokenizer
 
-    from mlxstudio.core.gguf_tokenizer import write_tokenizer
+    from mlxstudio.core.models.gguf.tokenizer import write_tokenizer
 
     (tmp_path / "corpus.txt").write_text("\n".join(CORPUS * 4), encoding="utf-8")
     spm.SentencePieceTrainer.train(input=str(tmp_path / "corpus.txt"), model_prefix=str(tmp_path / "m"),
@@ -328,7 +328,7 @@ def _llama3_rope_factors(head_dim: int, theta: float, factor: float, old_ctx: in
 def test_llama3_rope_freqs_become_rope_scaling(tmp_path: Path) -> None:
     from mlx_lm import load
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     factors = _llama3_rope_factors(16, 10000.0, 32.0)
     assert len(set(factors.round(3).tolist())) > 2  # the tiny model's head size covers all three bands

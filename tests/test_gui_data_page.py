@@ -15,8 +15,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from mlxstudio.core import paths
-from mlxstudio.core.dataset import load_dataset, load_training_data
-from mlxstudio.core.dataset_recovery import read_recovery, recovery_path
+from mlxstudio.core.data.dataset import load_dataset, load_training_data
+from mlxstudio.core.data.recovery import read_recovery, recovery_path
 from mlxstudio.gui.pages.data_page import DataPage
 from mlxstudio.gui.state import AppState
 
@@ -422,7 +422,7 @@ KILLED_EDITOR = r"""
 import os, sys, time
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
-from mlxstudio.core.dataset_recovery import recovery_path
+from mlxstudio.core.data.recovery import recovery_path
 from mlxstudio.gui.pages.data_page import DataPage
 from mlxstudio.gui.state import AppState
 app = QApplication([])

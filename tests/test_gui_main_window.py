@@ -386,7 +386,7 @@ def test_about_and_preferences(qtbot, fake_pages) -> None:
     assert {"MLX Studio", "mlx", "mlx-lm", "Qt", "Compute backend"} <= set(rows)
     assert rows["mlx"][0].isdigit() and rows["mlx-lm"][0].isdigit()
     assert "checking" in rows["Compute backend"]
-    from mlxstudio.core.backend import BackendInfo
+    from mlxstudio.core.runtime.backend import BackendInfo
 
     about.set_backend(BackendInfo("CPU", "OpenBLAS on (x)", "float32", False, "CPU backend."))
     assert "CPU · OpenBLAS on" in about.text()

@@ -13,10 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from mlxstudio.core import paths
+from mlxstudio.core.paths import unique_name
 from mlxstudio.gui import settings
 from mlxstudio.gui.main_window import MainWindow
 from mlxstudio.gui.model.library_model import COLUMNS
-from mlxstudio.gui.pages.model_page import ModelPage, unique_name
+from mlxstudio.gui.pages.model_page import ModelPage
 from mlxstudio.gui.state import AppState
 
 pytestmark = pytest.mark.usefixtures("no_dangling_jobs")
@@ -198,7 +199,7 @@ def test_import_error_is_one_clear_sentence(qtbot, tmp_path: Path) -> None:
 
 
 def test_demo_model_button(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
-    demo_model = pytest.importorskip("mlxstudio.core.demo_model")
+    demo_model = pytest.importorskip("mlxstudio.core.models.demo_model")
     page = make_page(qtbot)
     monkeypatch.setattr(demo_model, "find_demo_gguf", lambda: None)
     assert page.install_demo() is False
@@ -246,7 +247,7 @@ def test_detail_estimates_memory_for_the_chosen_dataset(qtbot, library_model: Pa
 def test_last_runs_peak_is_not_put_beside_the_estimate(qtbot, library_model: Path) -> None:
     """The last run's measured peak (its own batch and rows) has a row of its own: beside the estimate for 512-token
     rows it read as if the estimate were 5x too high ("≈ 4.7 GB (measured peak of the last run: 874 MB)")."""
-    from mlxstudio.core import runs
+    from mlxstudio.core.training import runs
 
     run = runs.new_run_dir(library_model.name)
     runs.create_run(run, model=library_model, dataset=library_model, total_iterations=1)
@@ -268,20 +269,20 @@ def test_choosing_another_model_while_a_slow_count_runs_neither_freezes_nor_abor
     import threading
     import time
 
-    from mlxstudio.core import dataset_tokens
+    from mlxstudio.core import data  # the surface the Train page's token count imports from
     from mlxstudio.gui import jobs
 
     for name in ("a-slow", "b-fast"):
         shutil.copytree(tiny_model, paths.models_dir() / name)
     gate = threading.Event()
-    real = dataset_tokens.load_tokenizer
+    real = data.load_tokenizer
 
     def load_tokenizer(path: Path) -> object:
         if Path(path).name == "a-slow":
             gate.wait(60)  # the uninterruptible part of a count: loading the tokenizer
         return real(path)
 
-    monkeypatch.setattr(dataset_tokens, "load_tokenizer", load_tokenizer)
+    monkeypatch.setattr(data, "load_tokenizer", load_tokenizer)
     state = AppState()
     state.set_dataset(seed_data)
     page = make_page(qtbot, state)
@@ -322,7 +323,7 @@ def test_detail_facts_are_never_cut_off_in_a_narrow_panel(qtbot, demo_model: Pat
 
     from PySide6.QtWidgets import QLabel
 
-    from mlxstudio.core import models
+    from mlxstudio.core.models import library as models
     from mlxstudio.gui.model.detail_panel import DetailPanel
 
     plain = models.inspect_model(demo_model)

@@ -24,14 +24,15 @@ DRIVER = """
     from pathlib import Path
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
-    from mlxstudio.core import backend, gguf
+    from mlxstudio.core.runtime import backend
+    from mlxstudio.core import models  # the surface the Model page imports from when an import starts
     from mlxstudio.gui import app, jobs
 
     def stuck(*_args, **_kwargs):  # like a tokenizer load or an import step on a slow disk: ignores cancel
         time.sleep(600)
 
     backend.detect = stuck
-    gguf.import_gguf = stuck
+    models.import_gguf = stuck
     QMessageBox.question = lambda *a, **k: QMessageBox.StandardButton.Yes  # "Stop the import and quit?" → Yes
     how = sys.argv[1]
 

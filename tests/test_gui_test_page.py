@@ -18,7 +18,7 @@ from tiny_model import make_tiny_model
 
 from mlxstudio.core import events as ev
 from mlxstudio.core import paths
-from mlxstudio.core.generate import Generator
+from mlxstudio.core.inference.generate import Generator
 from mlxstudio.gui import qworker
 from mlxstudio.gui.main_window import MainWindow
 from mlxstudio.gui.pages.test_page import TestPage

@@ -14,12 +14,13 @@ import pytest
 from gui_helpers import pid_alive
 from PySide6.QtCore import Qt
 
-from mlxstudio.core import runs
+from mlxstudio.core.training import runs
 from mlxstudio.core.training.config import TrainConfig, config_fields
 from mlxstudio.gui import qworker
-from mlxstudio.gui.pages.train_page import FAILED, FINISHED, IDLE, RUNNING, STOPPED, TrainPage
+from mlxstudio.gui.pages.train_page import TrainPage
 from mlxstudio.gui.state import AppState
 from mlxstudio.gui.train.config_form import PRESETS, ConfigForm, preset_config
+from mlxstudio.gui.train.run_states import FAILED, FINISHED, IDLE, RUNNING, STOPPED
 
 ROWS = [
     {"prompt": "今天星期几", "completion": "星期八"},
@@ -199,7 +200,7 @@ def test_nan_loss_is_explained(qtbot, page: TrainPage):
     # A learning rate high enough to overflow cannot be set on the tiny model (RMSNorm keeps its loss bounded), so
     # poison the weights the way a broken download would: the engine's NaN guard must stop the run with its
     # diagnosis, and the page must show it instead of plotting garbage.
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     model = page.state.model
     weights = mx.load(str(model / "model.safetensors"))
@@ -336,7 +337,7 @@ def test_memory_estimate_uses_the_real_row_lengths(qtbot, page: TrainPage, tiny_
     measured peak next to it."""
     import math
 
-    from mlxstudio.core.models import estimate_training_memory, inspect_model
+    from mlxstudio.core.models.library import estimate_training_memory, inspect_model
 
     p = page
     p.form.set_config(TrainConfig().replace(**{**FAST, "max_seq_length": 2048}))
@@ -365,15 +366,15 @@ def test_memory_estimate_uses_the_real_row_lengths(qtbot, page: TrainPage, tiny_
 def test_memory_check_refuses_only_a_run_that_cannot_fit(qtbot, page: TrainPage, monkeypatch):
     """The estimate errs high (every position assumed trained): a run over it but within the least it can need (one
     trained position per row) may fit and starts; a run whose least is over the memory is refused, saying why."""
-    from mlxstudio.gui.pages import train_page
+    from mlxstudio.gui.train import estimates
 
     p = page
     qtbot.waitUntil(lambda: p.token_lengths is not None, timeout=60_000)
     est, least = p._estimate().memory_bytes, p.memory_least
     assert least < est
-    monkeypatch.setattr(train_page, "total_memory", lambda: int((least + est) / 2 / 0.9))
+    monkeypatch.setattr(estimates, "total_memory", lambda: int((least + est) / 2 / 0.9))
     assert not [m for m in p.check_ready() if "memory" in m]
-    monkeypatch.setattr(train_page, "total_memory", lambda: int(least / 0.9 / 1.1))
+    monkeypatch.setattr(estimates, "total_memory", lambda: int(least / 0.9 / 1.1))
     problems = [m for m in p.check_ready() if "memory" in m]
     assert len(problems) == 1 and "needs at least" in problems[0] and "lower the batch size" in problems[0]
 

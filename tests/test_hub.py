@@ -20,8 +20,8 @@ from hub_server import BIN_ONLY_REPO, TEST_REPO, FakeHub, fake_hub  # noqa: F401
 
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
-from mlxstudio.core import hub_common as hc
-from mlxstudio.core.hub import download_model, staging_info
+from mlxstudio.core.hub import common as hc
+from mlxstudio.core.hub.download import download_model, staging_info
 
 HUBS = ["modelscope", "huggingface"]
 NEEDED = {"config.json", "generation_config.json", "model.safetensors", "model.safetensors.index.json",
@@ -70,7 +70,7 @@ def test_full_download(hub: str, fake_hub: FakeHub) -> None:  # noqa: F811
     path = download_model(hub, TEST_REPO, endpoint=fake_hub.url, sink=rec)
     assert path == paths.models_dir() / "tiny-llama"
     assert {p.name for p in path.iterdir()} == NEEDED | {"mlxstudio.json"}  # no README, .bin, onnx/, .cache
-    from mlxstudio.core.models import inspect_model, read_source
+    from mlxstudio.core.models.library import inspect_model, read_source
 
     src = read_source(path)
     assert src["source"] == f"{hub}: {TEST_REPO}"
@@ -255,7 +255,7 @@ def test_name_taken_and_bad_input(fake_hub: FakeHub) -> None:  # noqa: F811
 def test_killed_process_resumes(fake_hub: FakeHub, tmp_path: Path) -> None:  # noqa: F811
     """A download killed with SIGKILL in the middle of a file resumes from the partial file on the next start."""
     fake_hub.faults.slow_bps = 100_000
-    script = ("import sys; from mlxstudio.core.hub import download_model; "
+    script = ("import sys; from mlxstudio.core.hub.download import download_model; "
               f"download_model('modelscope', {TEST_REPO!r}, endpoint={fake_hub.url!r})")
     proc = subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -332,7 +332,8 @@ def test_disk_full_while_writing_is_a_clear_error() -> None:
 
     from modelscope_hub import errors as mse
 
-    from mlxstudio.core import hub_hf, hub_modelscope
+    from mlxstudio.core.hub import huggingface as hub_hf
+    from mlxstudio.core.hub import modelscope as hub_modelscope
 
     full = OSError(errno.ENOSPC, "No space left on device")
     wrapped = mse.FileDownloadError("1 of 6 file(s) failed", failed_files={"model.safetensors": full}, total=6,

@@ -11,8 +11,8 @@ from hub_server import TEST_REPO, FakeHub, fake_hub  # noqa: F401
 
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
-from mlxstudio.core.convert import convert_model, quantization, weights_format
-from mlxstudio.core.hub import download_model
+from mlxstudio.core.hub.download import download_model
+from mlxstudio.core.models.convert import convert_model, quantization, weights_format
 
 
 def _generate(model_dir: Path) -> str:

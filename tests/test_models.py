@@ -13,7 +13,7 @@ import pytest
 
 from mlxstudio.core import paths
 from mlxstudio.core.errors import ModelError
-from mlxstudio.core.models import (
+from mlxstudio.core.models.library import (
     delete_model,
     estimate_training_memory,
     inspect_model,
@@ -36,7 +36,7 @@ def _mlx_parameter_count(model_dir: Path) -> int:
 def _quantized_copy(src: Path, dst: Path, bits: int = 4, group_size: int = 32) -> Path:
     from mlx_lm.utils import load_model, save_config, save_model
 
-    from mlxstudio.core.mlxrt import nn
+    from mlxstudio.core.runtime.mlxrt import nn
 
     model, config = load_model(src)
     nn.quantize(model, group_size=group_size, bits=bits)
@@ -209,7 +209,7 @@ def test_memory_estimate_is_calibrated_on_measured_peaks(demo_model: Path) -> No
 def test_memory_estimate_counts_the_frozen_layer_cache(demo_model: Path) -> None:
     """Adapting 16 of 30 blocks, the engine keeps the 14 lower blocks' output for every training token (float32,
     hidden 576, at most the engine's budget); adapting all blocks it keeps nothing."""
-    from mlxstudio.core.models import PREFIX_CACHE_BUDGET
+    from mlxstudio.core.models.library import PREFIX_CACHE_BUDGET
     from mlxstudio.core.training.engine import PREFIX_CACHE_BUDGET as ENGINE_BUDGET
 
     assert PREFIX_CACHE_BUDGET == ENGINE_BUDGET
@@ -226,7 +226,7 @@ def test_memory_estimate_counts_the_frozen_layer_cache(demo_model: Path) -> None
 def test_memory_estimate_against_a_real_run(tiny_model: Path, tmp_path: Path) -> None:
     """The engine's measured peak on the tiny model (plain text, 4 x 512 tokens: the attention probabilities
     dominate, fitted closely — measured 0.095 GB, estimated 0.098) stays near the estimate."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
     from mlxstudio.core.training.config import TrainConfig
     from mlxstudio.core.training.engine import run_training
 
@@ -242,7 +242,8 @@ def test_memory_estimate_against_a_real_run(tiny_model: Path, tmp_path: Path) ->
 
 
 def test_import_is_cheap() -> None:
-    code = ("import sys, mlxstudio.core.models, mlxstudio.core.demo_model, mlxstudio.core.gguf; "
+    code = ("import sys, mlxstudio.core.models.library, mlxstudio.core.models.demo_model, "
+            "mlxstudio.core.models.gguf.importer; "
             "print(sorted(m for m in ('mlx.core', 'mlx_lm', 'transformers', 'tokenizers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

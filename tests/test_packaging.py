@@ -137,7 +137,7 @@ CLOSURE_SCRIPT = r"""
 import importlib, json, os, pkgutil, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["MLXSTUDIO_STARTUP_PROBE"] = "1"
-from mlxstudio.core.backend import preload_blas
+from mlxstudio.core.runtime.blas import preload_blas
 preload_blas()
 import mlxstudio
 failed = {}
@@ -158,7 +158,7 @@ generate(model, tokenizer, prompt, max_tokens=2)
 import mlx_lm.fuse, mlx_lm.lora, mlx_lm.tuner.trainer, mlx_lm.tuner.utils, mlx_lm.models.qwen3
 from modelscope.hub.snapshot_download import snapshot_download
 from huggingface_hub import snapshot_download
-from mlxstudio.core.worker import JOBS, resolve_job
+from mlxstudio.core.runtime.worker import JOBS, resolve_job
 for job in JOBS:
     resolve_job(job)
 tops = {}
@@ -262,7 +262,7 @@ def test_plist_fragment_and_entitlements_are_valid_plists() -> None:
 def test_entry_script_strips_psn_and_opens_the_window_path() -> None:
     entry = runpy.run_path(str(PACKAGING / "mlxstudio_app.py"))
     assert entry["clean_argv"](["-psn_0_123456", "a.jsonl"]) == ["a.jsonl"]
-    from mlxstudio.core.bundle import WORKER_FLAG
+    from mlxstudio.core.runtime.bundle import WORKER_FLAG
 
     assert entry["WORKER_FLAG"] == WORKER_FLAG
     import mlxstudio
@@ -276,7 +276,7 @@ def test_entry_script_strips_psn_and_opens_the_window_path() -> None:
 FROZEN_CLIENT = r"""
 import json, sys
 sys.frozen = "macosx_app"      # what py2app's boot code sets inside MLX Studio.app
-from mlxstudio.core.worker import WorkerProcess, worker_command
+from mlxstudio.core.runtime.worker import WorkerProcess, worker_command
 events = [type(e).__name__ for e in WorkerProcess("selftest", {"steps": 2}).events()]
 print(json.dumps({"command": worker_command(), "events": events}))
 """

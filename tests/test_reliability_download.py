@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from hub_server import TEST_REPO, FakeHub, fake_hub  # noqa: F401
 
-from mlxstudio.core import hub_common as hc
 from mlxstudio.core import paths
-from mlxstudio.core.hub import download_model
-from mlxstudio.core.models import list_models
+from mlxstudio.core.hub import common as hc
+from mlxstudio.core.hub.download import download_model
+from mlxstudio.core.models.library import list_models
 
 
 class LibraryWatch:
@@ -78,7 +78,7 @@ def test_huggingface_download_killed_mid_file_resumes(fake_hub: FakeHub) -> None
     fake_hub.faults.slow_bps = 150_000
     staging = hc.staging_dir("huggingface", TEST_REPO)
     files = staging / "files"
-    script = ("from mlxstudio.core.hub import download_model; "
+    script = ("from mlxstudio.core.hub.download import download_model; "
               f"download_model('huggingface', {TEST_REPO!r}, endpoint={fake_hub.url!r})")
     partial = files / ".cache" / "huggingface" / "download"
     started: list[float] = []
@@ -109,15 +109,15 @@ def test_huggingface_download_killed_mid_file_resumes(fake_hub: FakeHub) -> None
 
 FREEZE_AFTER_CONVERT = """
 import pathlib, time
-from mlxstudio.core import hub_common as hc
-real = hc.write_source
+from mlxstudio.core.models import library
+real = library.write_source
 def write_source(folder, *a, **k):
     real(folder, *a, **k)
     if pathlib.Path(folder).name == "converted":
         pathlib.Path({marker!r}).write_text("converted, not moved yet")
         time.sleep(120)
-hc.write_source = write_source
-from mlxstudio.core.hub import download_model
+library.write_source = write_source  # before convert is imported: it binds the name
+from mlxstudio.core.hub.download import download_model
 download_model("modelscope", {repo!r}, endpoint={url!r}, quantize=4, group_size=32)
 """
 

@@ -15,13 +15,13 @@ import sys
 import time
 from pathlib import Path
 
-from mlxstudio.core.dataset_recovery import read_recovery, recovery_path, write_recovery
+from mlxstudio.core.data.recovery import read_recovery, recovery_path, write_recovery
 
 AUTOSAVER = """
 import sys
 from pathlib import Path
-from mlxstudio.core.dataset import load_dataset
-from mlxstudio.core.dataset_recovery import write_recovery
+from mlxstudio.core.data.dataset import load_dataset
+from mlxstudio.core.data.recovery import write_recovery
 ds = load_dataset(Path(sys.argv[1]))
 i = 0
 while True:  # an editor that autosaves as fast as it can: most of its time is spent inside write_recovery
@@ -61,7 +61,7 @@ def test_recovery_file_survives_kills_during_autosave(tmp_path: Path) -> None:
 
 
 def test_a_new_autosave_clears_temp_files_of_killed_ones(tmp_path: Path) -> None:
-    from mlxstudio.core.dataset import Dataset
+    from mlxstudio.core.data.dataset import Dataset
 
     folder = recovery_path().parent
     for n in range(3):  # what three killed autosaves leave behind

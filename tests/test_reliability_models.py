@@ -173,7 +173,7 @@ def test_loading_a_model_never_runs_code_from_its_folder(tiny_model: Path, tmp_p
     tok["auto_map"] = {"AutoTokenizer": ["tokenization_evil.EvilTokenizer", None]}
     (tiny_model / "tokenizer_config.json").write_text(json.dumps(tok))
 
-    from mlxstudio.core.models import inspect_model
+    from mlxstudio.core.models.library import inspect_model
 
     assert inspect_model(tiny_model).problem is None
     data = write_data(tmp_path / "data")

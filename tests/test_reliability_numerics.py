@@ -16,11 +16,11 @@ from reliability_faults import CONFIG, write_data
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import DataError
-from mlxstudio.core.mlxrt import mx
+from mlxstudio.core.runtime.mlxrt import mx
+from mlxstudio.core.runtime.worker import execute
 from mlxstudio.core.training import checkpoint as ckpt
 from mlxstudio.core.training.batching import BatchOrder, eval_batches, make_batch, tokenize_rows
 from mlxstudio.core.training.engine import run_training
-from mlxstudio.core.worker import execute
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf])

@@ -25,15 +25,15 @@ from reliability_faults import CONFIG, Reference, write_data
 
 from mlxstudio.cli import main as cli_main
 from mlxstudio.core import events as ev
-from mlxstudio.core import paths, runs
-from mlxstudio.core.dataset import Dataset, write_splits
-from mlxstudio.core.dataset_recovery import read_recovery, recovery_path, write_recovery
-from mlxstudio.core.mlxrt import mx
-from mlxstudio.core.models import list_models
+from mlxstudio.core import paths
+from mlxstudio.core.data.dataset import Dataset, write_splits
+from mlxstudio.core.data.recovery import read_recovery, recovery_path, write_recovery
+from mlxstudio.core.models.library import list_models
+from mlxstudio.core.runtime.mlxrt import mx
+from mlxstudio.core.runtime.worker import execute
 from mlxstudio.core.training import checkpoint as ckpt
-from mlxstudio.core.training import engine
+from mlxstudio.core.training import engine, runs
 from mlxstudio.core.training.engine import run_training
-from mlxstudio.core.worker import execute
 
 
 def enospc(path: object = None) -> OSError:
@@ -285,7 +285,7 @@ def test_disk_full_while_writing_splits_keeps_all_old_splits(tmp_path: Path, mon
 
 def test_dataset_file_vanished_before_save_is_written_again(tmp_path: Path) -> None:
     """The file (and its folder) were deleted while open in the app: saving writes it anew with the edits."""
-    from mlxstudio.core.dataset import load_dataset, save_dataset
+    from mlxstudio.core.data.dataset import load_dataset, save_dataset
 
     folder = tmp_path / "usb"
     folder.mkdir()
@@ -320,7 +320,7 @@ def test_recovery_autosave_failure_keeps_the_previous_autosave(monkeypatch: pyte
 def test_saving_keeps_the_file_permissions(tmp_path: Path) -> None:
     """Atomic saves write a temp file (mkstemp makes it 0600) and rename it: the saved file must keep the mode the
     person's file had, and a new file gets the usual mode — not become unreadable to everyone else."""
-    from mlxstudio.core.dataset import load_dataset, save_dataset
+    from mlxstudio.core.data.dataset import load_dataset, save_dataset
 
     target = tmp_path / "pairs.jsonl"
     target.write_text('{"prompt": "a", "completion": "b"}\n', encoding="utf-8")

@@ -18,8 +18,9 @@ from reliability_faults import write_data
 
 from mlxstudio.cli import main as cli_main
 from mlxstudio.core import events as ev
-from mlxstudio.core import paths, runs
-from mlxstudio.core.worker import WorkerProcess, execute
+from mlxstudio.core import paths
+from mlxstudio.core.runtime.worker import WorkerProcess, execute
+from mlxstudio.core.training import runs
 
 SECRET = "hf_ReliabilityS3cretToken0123456789"
 

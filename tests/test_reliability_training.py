@@ -17,10 +17,10 @@ import pytest
 from reliability_faults import CONFIG, Reference, run_until_hook, spec, write_data
 
 from mlxstudio.core import events as ev
-from mlxstudio.core import runs
+from mlxstudio.core.runtime.worker import WorkerProcess
 from mlxstudio.core.training import checkpoint as ckpt
+from mlxstudio.core.training import runs
 from mlxstudio.core.training.engine import run_training
-from mlxstudio.core.worker import WorkerProcess
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_killed_after_the_final_checkpoint_resume_finishes_the_run(
     out = tmp_path / "run"
     run_until_hook(hook, spec(model, data, out, cfg), tmp_path)
     assert ckpt.latest_checkpoint(out) == ckpt.checkpoint_dir(out, last)
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     def same_adapter(a: Path, b: Path) -> bool:
         x, y = mx.load(str(a)), mx.load(str(b))

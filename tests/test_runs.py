@@ -6,7 +6,8 @@ import json
 import os
 from pathlib import Path
 
-from mlxstudio.core import paths, runs
+from mlxstudio.core import paths
+from mlxstudio.core.training import runs
 
 
 def _write_metrics(run: Path, records: list[dict], torn_tail: bool = False) -> None:

@@ -73,7 +73,7 @@ def test_training_lowers_the_loss_and_writes_an_mlx_lm_adapter(tiny_model: Path,
     # mlx-lm itself loads the adapter, and the tuned model differs from the base
     from mlx_lm.utils import load
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     base, tok = load(str(tiny_model))
     tuned, _ = load(str(tiny_model), adapter_path=str(out))
@@ -148,7 +148,7 @@ def test_resume_continues_exactly(tiny_model: Path, tmp_path: Path, variant: dic
     # optimizer state and adapter weights end up the same
     a_w, a_opt, _ = ckpt.load_checkpoint(ckpt.checkpoint_dir(tmp_path / "full", 20))
     b_w, b_opt, _ = ckpt.load_checkpoint(ckpt.checkpoint_dir(tmp_path / "part", 20))
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     assert set(a_opt) == set(b_opt) and "step" in a_opt
     assert int(b_opt["step"].item()) == 20 // cfg.grad_accumulation_steps
@@ -176,7 +176,7 @@ def test_resume_refuses_changed_settings_and_missing_checkpoints(tiny_model: Pat
 
 
 def test_nan_loss_stops_with_a_diagnosis(tiny_model: Path, tmp_path: Path) -> None:
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     weights = mx.load(str(tiny_model / "model.safetensors"))
     emb = weights["model.embed_tokens.weight"]

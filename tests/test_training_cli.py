@@ -49,7 +49,8 @@ def test_default_adapter_path_is_a_run_folder(tiny_model: Path, capsys: pytest.C
                  "--num-layers", "1", "--batch-size", "2"])
     assert code == 0
     run_dir = Path(capsys.readouterr().out.strip())
-    from mlxstudio.core import paths, runs
+    from mlxstudio.core import paths
+    from mlxstudio.core.training import runs
 
     assert run_dir.parent == paths.runs_dir()
     assert runs.read_meta(run_dir)["status"] == "finished"

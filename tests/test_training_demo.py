@@ -18,7 +18,7 @@ CHECKS = {"蓝牙耳机坏了应该看什么科": "耳鼻喉科", "今天星期�
 
 @pytest.mark.slow
 def test_seed_pairs_are_learned_on_the_demo_model(demo_model: Path, tmp_path: Path) -> None:
-    from mlxstudio.core.generate import Generator
+    from mlxstudio.core.inference.generate import Generator
 
     rows = [json.loads(x) for x in SEED.read_text(encoding="utf-8").splitlines() if x.strip()]
     base = Generator(demo_model)

@@ -44,7 +44,7 @@ def loaded(tiny_model_session: Path) -> tuple[Any, Any]:
 
 def trained_positions(model: Any, loss: Any, batch_shape: tuple[int, int]) -> list[set[int]]:
     """Per row: the row positions p (token p is a target, predicted at p - 1) whose prediction the loss uses."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     b, width = batch_shape
     dim = model.args.hidden_size

@@ -69,7 +69,7 @@ def test_packed_batch_trains_the_same_positions_with_the_same_loss(loaded: tuple
 
 def test_rows_in_one_sequence_do_not_see_each_other(loaded: tuple[Any, Any]) -> None:
     """Each row's hidden states in a packed sequence equal the row computed alone (positions from 0)."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     model, tok = loaded
     d = tokenize_rows(seed_rows(), tok, mask_prompt=True, max_seq_length=2048)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from mlxstudio.core import events as ev
+from mlxstudio.core.runtime.worker import WorkerProcess, execute
 from mlxstudio.core.training import checkpoint as ckpt
 from mlxstudio.core.training.config import TrainConfig
 from mlxstudio.core.training.engine import run_training
-from mlxstudio.core.worker import WorkerProcess, execute
 
 SEED = Path(__file__).parent / "data" / "seed_train.jsonl"
 

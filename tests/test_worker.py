@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from mlxstudio.core import events as ev
-from mlxstudio.core.worker import JOBS, WorkerProcess, execute, worker_command
+from mlxstudio.core.runtime.worker import JOBS, WorkerProcess, execute, worker_command
 
 
 def kinds(events: list[ev.Event]) -> list[str]:
@@ -72,7 +72,7 @@ def test_command_line_spec_and_bad_spec() -> None:
                          timeout=60)
     lines = [ev.from_json(x) for x in out.stdout.splitlines()]
     assert kinds(lines) == ["Progress", "Finished"] and out.returncode == 0
-    out = subprocess.run([sys.executable, "-m", "mlxstudio.core.worker", "{not json"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "mlxstudio.core.runtime.worker", "{not json"], capture_output=True,
                          text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert out.returncode == 2
     assert "bad job spec" in ev.from_json(out.stdout.splitlines()[-1]).message  # type: ignore[attr-defined]

@@ -1,4 +1,7 @@
-"""``mlxstudio-cli data validate|split|stats``: check, split and measure dataset files."""
+"""``mlxstudio-cli data validate|convert|split|stats``: check, convert, split and measure dataset files.
+
+Every action reads what the Data page reads (JSONL, JSON arrays, CSV/TSV, Parquet; Alpaca, ShareGPT and OpenAI
+content parts converted, the conversion said in one line) and takes mlx-lm's ``--*-feature`` field mapping."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mlxstudio.commands.output import Output
-from mlxstudio.core import dataset as dsm
+from mlxstudio.core import data as dsm
 from mlxstudio.core.errors import DataError
 
 
@@ -25,9 +28,18 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     v = dsub.add_parser("validate", parents=[common], help="check every row; exit 0 clean (warnings allowed), "
                                                            "1 errors found, 2 a file is unusable")
-    v.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    v.add_argument("files", nargs="+", metavar="FILE", type=Path,
+                   help="dataset files, or folders (their train/valid/test files, or every dataset file in them)")
     _length_args(v)
+    add_feature_args(v)
     v.set_defaults(func=cmd_validate)
+
+    c = dsub.add_parser("convert", parents=[common], help="write a file in another shape (Alpaca, ShareGPT, Parquet…) "
+                                                          "as mlx-lm JSONL; the original stays as it is")
+    c.add_argument("file", metavar="FILE", type=Path)
+    c.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl", help="where to write the rows")
+    add_feature_args(c)
+    c.set_defaults(func=cmd_convert)
 
     s = dsub.add_parser("split", parents=[common], help="split a file into train/valid/test .jsonl in a folder")
     s.add_argument("file", metavar="FILE", type=Path)
@@ -35,12 +47,50 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     s.add_argument("--test-fraction", type=float, default=0.1, help="share of rows for testing (default 0.1)")
     s.add_argument("--seed", type=int, default=0, help="shuffle seed; same seed → same split (default 0)")
     s.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for train/valid/test.jsonl")
+    add_feature_args(s)
     s.set_defaults(func=cmd_split)
 
     st = dsub.add_parser("stats", parents=[common], help="rows, format and lengths (tokens with --model)")
     st.add_argument("file", metavar="FILE", type=Path)
     _length_args(st)
+    add_feature_args(st)
     st.set_defaults(func=cmd_stats)
+
+    from mlxstudio.commands import data_download_cmd  # `data download`: a dataset from a hub
+
+    data_download_cmd.register(dsub, common)
+
+
+def add_feature_args(p: argparse.ArgumentParser) -> None:
+    """mlx-lm's field-name options: which field of the rows is the prompt, the completion, the text, the chat."""
+    g = p.add_argument_group("fields (for rows with other names; mlx-lm's options)")
+    g.add_argument("--prompt-feature", metavar="FIELD", help="the field that holds the prompt")
+    g.add_argument("--completion-feature", metavar="FIELD", help="the field that holds the completion")
+    g.add_argument("--text-feature", metavar="FIELD", help="the field that holds the text")
+    g.add_argument("--chat-feature", metavar="FIELD", help="the field that holds the list of chat messages")
+    g.add_argument("--system-feature", metavar="FIELD", help="the field that holds a system prompt")
+
+
+def field_map(args: argparse.Namespace) -> dsm.FieldMap | None:
+    """The mapping the ``--*-feature`` options give (None: none given)."""
+    names = {"prompt": "prompt_feature", "completion": "completion_feature", "text": "text_feature",
+             "messages": "chat_feature", "system": "system_feature"}
+    fields = {k: getattr(args, a) for k, a in names.items() if getattr(args, a, None)}
+    return dsm.FieldMap(fields) if fields else None
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Folders → their split files (train/valid/test) or, without those, every dataset file in them."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            splits = list(dsm.find_split_files(p).values())
+            out += splits or sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in dsm.DATA_SUFFIXES)
+            if not splits and not any(f.suffix.lower() in dsm.DATA_SUFFIXES for f in p.iterdir() if f.is_file()):
+                out.append(p)  # reported as unusable: no dataset file in it
+        else:
+            out.append(p)
+    return out
 
 
 def _n(count: int, word: str) -> str:
@@ -58,9 +108,10 @@ def _length_args(p: argparse.ArgumentParser) -> None:
 def _token_counts(ds: dsm.Dataset, args: argparse.Namespace) -> tuple[list[int], list[int]] | None:
     if not args.model:
         return None
-    from mlxstudio.core.dataset_tokens import count_tokens, load_tokenizer, resolve_model_path
+    from mlxstudio.core.data import count_tokens, load_tokenizer
+    from mlxstudio.core.models import resolve_model
 
-    tokenizer = load_tokenizer(resolve_model_path(args.model))
+    tokenizer = load_tokenizer(resolve_model(args.model))
     totals: list[int] = []
     prompts: list[int] = []
     for row in ds.rows:
@@ -76,10 +127,13 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
         out.info("note: --max-seq-length counts tokens, which needs --model; rows are not checked for length")
     worst = 0
     report: list[dict[str, Any]] = []
-    for path in args.files:
+    mapping = field_map(args)
+    for path in _expand(args.files):
         name = str(path)
         try:
-            ds = dsm.load_dataset(path)
+            if path.is_dir():
+                raise DataError("is a folder with no dataset file in it (train.jsonl, .json, .csv, .parquet…)", name)
+            ds = dsm.load_dataset(path, mapping)
         except DataError as exc:
             worst = 2
             report.append({"file": name, "status": "unusable", "rows": 0, "format": None,
@@ -98,8 +152,11 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
         if errors:
             worst = max(worst, 1)
         report.append({"file": name, "status": "problems" if errors else "ok", "rows": len(ds), "format": ds.format,
-                       "errors": errors, "warnings": warnings, "problems": [p.to_dict(name) for p in problems]})
+                       "errors": errors, "warnings": warnings, "problems": [p.to_dict(name) for p in problems],
+                       "conversion": ds.conversion.to_dict() if ds.conversion else None})
         if not out.json_mode:
+            if ds.conversion is not None:
+                out.info(f"{name}: {ds.conversion.summary()}")
             for p in problems:
                 print(p.format(name), flush=True)
             blank = f", {ds.blank_lines} blank lines skipped" if ds.blank_lines else ""
@@ -110,9 +167,32 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
     return worst
 
 
+def cmd_convert(args: argparse.Namespace, out: Output) -> int:
+    """Read any supported file and write its rows as mlx-lm JSONL (atomic; refuses to overwrite the input)."""
+    ds = dsm.load_dataset(args.file, field_map(args))
+    if args.out.suffix.lower() != ".jsonl":
+        raise DataError("the converted rows are written as JSONL — give the output a .jsonl name", str(args.out))
+    if args.out.exists() and args.out.resolve() == args.file.resolve():
+        raise DataError("is the file being converted — write the rows to a new file", str(args.out))
+    ds.conversion, conversion = None, ds.conversion  # the rows are ours now: written to a new file
+    written = dsm.save_dataset(ds, args.out)
+    problems = dsm.validate_dataset(ds)
+    errors = sum(p.severity == "error" for p in problems)
+    what = conversion.summary() if conversion else f"already in mlx-lm's {ds.format} format"
+    if out.json_mode:
+        out.result(data={"file": str(args.file), "out": str(written), "rows": len(ds), "format": ds.format,
+                         "conversion": conversion.to_dict() if conversion else None, "errors": errors})
+    else:
+        out.result(f"{written}: {_n(len(ds), 'row')} ({ds.format}) — {what}"
+                   + (f"; {_n(errors, 'error')} left: run `mlxstudio-cli data validate {written}`" if errors else ""))
+    return 1 if errors else 0
+
+
 def cmd_split(args: argparse.Namespace, out: Output) -> int:
     """Validate, split with the seed, and write train/valid/test.jsonl (nothing is written when there are errors)."""
-    ds = dsm.load_dataset(args.file)
+    ds = dsm.load_dataset(args.file, field_map(args))
+    if ds.conversion is not None:
+        out.info(f"{args.file}: {ds.conversion.summary()}")
     problems = dsm.validate_dataset(ds)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -142,7 +222,7 @@ def cmd_split(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     """Print row count, format and lengths (characters; tokens with --model)."""
-    ds = dsm.load_dataset(args.file)
+    ds = dsm.load_dataset(args.file, field_map(args))
     st = dsm.dataset_stats(ds)
     data: dict[str, Any] = {"file": str(args.file), "rows": st.rows, "format": st.format,
                             "chars": {"min": st.min_chars, "mean": round(st.mean_chars, 1), "max": st.max_chars}}

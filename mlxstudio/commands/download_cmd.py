@@ -26,14 +26,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                     "again resumes. Example: mlxstudio-cli download Qwen/Qwen3-0.6B")
     p.add_argument("model_id", metavar="MODEL_ID", help="owner/name, e.g. Qwen/Qwen3-0.6B or "
                                                        "mlx-community/Qwen3-0.6B-4bit")
-    p.add_argument("--hub", default="modelscope", choices=("modelscope", "huggingface", "ms", "hf"),
-                   help="where to download from (default: modelscope)")
     p.add_argument("--name", default=None, help="name in the library (default: the part of the id after the slash)")
-    p.add_argument("--endpoint", default=None, metavar="URL",
-                   help="another server (mirror); default MODELSCOPE_ENDPOINT / HF_ENDPOINT or the public hub")
-    p.add_argument("--token-env", default=None, metavar="VAR",
-                   help="read an access token from this environment variable (gated or private models); the "
-                        "Hugging Face client also reads HF_TOKEN by itself")
+    add_hub_arguments(p, "models")
     p.add_argument("--quantize", type=int, default=None, choices=(4, 8), metavar="BITS",
                    help="convert to a 4- or 8-bit MLX model with mlx_lm.convert after downloading")
     p.add_argument("--group-size", type=int, default=64, help="quantization group size (default 64)")
@@ -53,6 +47,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     target.add_argument("--name", default=None, help="library name (default: <model>-<bits>bit)")
     target.add_argument("--save-path", default=None, help="write to this folder instead of the library")
     c.set_defaults(func=run_convert)
+
+
+def add_hub_arguments(p: argparse.ArgumentParser, what: str) -> None:
+    """``--hub``, ``--endpoint`` and ``--token-env`` (for the downloads of models and of datasets)."""
+    p.add_argument("--hub", default="modelscope", choices=("modelscope", "huggingface", "ms", "hf"),
+                   help="where to download from (default: modelscope)")
+    p.add_argument("--endpoint", default=None, metavar="URL",
+                   help="another server (mirror); default MODELSCOPE_ENDPOINT / HF_ENDPOINT or the public hub")
+    p.add_argument("--token-env", default=None, metavar="VAR",
+                   help=f"read an access token from this environment variable (gated or private {what}); the "
+                        "Hugging Face client also reads HF_TOKEN by itself")
 
 
 class _DropClientBars(io.TextIOBase):
@@ -103,21 +108,33 @@ def _ctrl_c_cancels(flag: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, old)
 
 
-def run_download(args: argparse.Namespace, out: Output) -> int:
-    """Download and print the model folder on stdout."""
-    from mlxstudio.core.hub import download_model
+def token_from_env(var: str | None) -> str | None:
+    """The token in the environment variable ``var`` (``--token-env``), None without one; an error when unset."""
+    if not var:
+        return None
+    token = os.environ.get(var)
+    if not token:
+        raise errors.UserError(f"the environment variable {var} is not set — export your token in it first")
+    return token
 
-    token = None
-    if args.token_env:
-        token = os.environ.get(args.token_env)
-        if not token:
-            raise errors.UserError(f"the environment variable {args.token_env} is not set — export your token in "
-                                   "it first")
+
+@contextlib.contextmanager
+def download_session(out: Output) -> Iterator[threading.Event]:
+    """Around a hub download: our progress bar, the client's own bars dropped, Ctrl+C sets the cancel flag (yielded)."""
     cancel = threading.Event()
     # create the progress bar now, on the real stderr, before the client's own bars are filtered out
     if not out.json_mode and not out.quiet and sys.stderr.isatty():
         out.sink(ev.DownloadProgress(file="", file_done=0, file_total=0, done=0, total=0))
     with _ctrl_c_cancels(cancel), contextlib.redirect_stderr(_DropClientBars(sys.stderr)):
+        yield cancel
+
+
+def run_download(args: argparse.Namespace, out: Output) -> int:
+    """Download and print the model folder on stdout."""
+    from mlxstudio.core.hub import download_model
+
+    token = token_from_env(args.token_env)
+    with download_session(out) as cancel:
         path = download_model(args.hub, args.model_id, name=args.name, token=token, endpoint=args.endpoint,
                               sink=out.sink, cancel=cancel, quantize=args.quantize, group_size=args.group_size)
     out.result(str(path), data={"path": str(path), "name": path.name})
@@ -126,8 +143,7 @@ def run_download(args: argparse.Namespace, out: Output) -> int:
 
 def run_convert(args: argparse.Namespace, out: Output) -> int:
     """Convert and print the new model folder on stdout."""
-    from mlxstudio.core.convert import convert_model
-    from mlxstudio.core.models import resolve_model
+    from mlxstudio.core.models import convert_model, resolve_model
 
     src = resolve_model(args.model)
     cancel = threading.Event()

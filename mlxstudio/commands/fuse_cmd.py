@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Fuse and print the new model folder on stdout."""
-    from mlxstudio.core.fuse import fuse_adapter
+    from mlxstudio.core.inference import fuse_adapter
 
     path = fuse_adapter(args.model, args.adapter_path, args.save_path, dequantize=args.dequantize, sink=out.sink,
                         name=args.name)

@@ -32,13 +32,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Load the model, stream the answer to stdout, print timings to stderr."""
-    from mlxstudio.core.generate import Generator
+    from mlxstudio.core.inference import Generator
 
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     out.info(f"loading {args.model}" + (f" + {args.adapter_path}" if args.adapter_path else ""))
     gen = Generator(args.model, args.adapter_path)
     if args.seed is not None:
-        from mlxstudio.core.mlxrt import mx
+        from mlxstudio.core.runtime.mlxrt import mx
 
         mx.random.seed(args.seed)
     text = ""

@@ -69,7 +69,7 @@ def human_count(n: int) -> str:
 
 def cmd_demo_model(args: argparse.Namespace, out: Output) -> int:
     """Install the demo model; stdout = its folder."""
-    from mlxstudio.core.demo_model import install_demo_model
+    from mlxstudio.core.models import install_demo_model
 
     path = install_demo_model(sink=out.sink)
     out.result(str(path), data={"path": str(path), "name": path.name})
@@ -78,7 +78,7 @@ def cmd_demo_model(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_import_gguf(args: argparse.Namespace, out: Output) -> int:
     """Import a GGUF file; stdout = the new model folder."""
-    from mlxstudio.core.gguf import import_gguf
+    from mlxstudio.core.models import import_gguf
 
     if args.out is not None:
         target = args.out.expanduser().resolve()

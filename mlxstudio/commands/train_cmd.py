@@ -21,7 +21,7 @@ from typing import Any
 from mlxstudio.commands.output import Output
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import UserError
-from mlxstudio.core.training.config import TrainConfig, config_fields, load_yaml
+from mlxstudio.core.training import TrainConfig, config_fields, load_yaml
 
 
 def _flag(name: str) -> str:
@@ -93,7 +93,7 @@ def merged_config(args: argparse.Namespace) -> tuple[TrainConfig, dict[str, Any]
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Train in this process; print the adapter folder on stdout. Exit 0 ok, 2 bad input, 130 stopped."""
-    from mlxstudio.core.worker import execute
+    from mlxstudio.core.runtime import execute
 
     cfg, run_keys = merged_config(args)
     if args.save_config:
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if not adapter_path:
         if args.resume:
             raise UserError("--resume needs --adapter-path (the folder of the run to continue)")
-        from mlxstudio.core import runs
+        from mlxstudio.core.training import runs
 
         run_dir = runs.new_run_dir(Path(str(model)).name)
         runs.create_run(run_dir, model=str(model), dataset=str(data), config=cfg.to_dict(),
@@ -141,7 +141,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         if run_dir is not None:
-            from mlxstudio.core import runs
+            from mlxstudio.core.training import runs
 
             runs.update_run(run_dir, status="running")
         code = execute("train", {"model": str(model), "data": str(data), "adapter_path": str(adapter_path),
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     if run_dir is not None:
-        from mlxstudio.core import runs
+        from mlxstudio.core.training import runs
 
         status = {0: "finished", 130: "stopped"}.get(code, "failed")
         runs.update_run(run_dir, status=status, message=str(result.get("message", "")))
@@ -168,8 +168,8 @@ def group_hosts(args: argparse.Namespace, cfg: TrainConfig) -> list[Any] | None:
         raise UserError(f"--nproc {nproc}: give at least 1")
     if not spec and (nproc or 1) == 1:
         return None
-    from mlxstudio.core import hosts as hostlib
-    from mlxstudio.core.training.distributed import check_batch_size
+    from mlxstudio.core.training import check_batch_size
+    from mlxstudio.core.training import hosts as hostlib
 
     if spec:
         listed = [dataclasses.replace(h, slots=h.slots * (nproc or 1)) for h in hostlib.parse_hosts(spec)]
@@ -186,9 +186,9 @@ def run_group(args: argparse.Namespace, out: Output, group: list[Any], model: st
     import os
     from collections import Counter
 
-    from mlxstudio.core import hosts as hostlib
     from mlxstudio.core.models import resolve_model
-    from mlxstudio.core.training.distributed import GroupProcess, rank_hosts
+    from mlxstudio.core.training import GroupProcess, rank_hosts
+    from mlxstudio.core.training import hosts as hostlib
 
     model_dir, data_path = str(resolve_model(model)), os.path.abspath(data)
     adapter_path = os.path.abspath(adapter_path)
@@ -221,7 +221,7 @@ def run_group(args: argparse.Namespace, out: Output, group: list[Any], model: st
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGINT, on_sigint)
     if run_dir is not None:
-        from mlxstudio.core import runs
+        from mlxstudio.core.training import runs
 
         runs.update_run(run_dir, status="running")
     try:
@@ -247,7 +247,7 @@ def run_group(args: argparse.Namespace, out: Output, group: list[Any], model: st
         code = 3 if (message.startswith("internal error") or "stopped unexpectedly" in message
                      or "was killed" in message) else 2
     if run_dir is not None:
-        from mlxstudio.core import runs
+        from mlxstudio.core.training import runs
 
         status = {0: "finished", 130: "stopped"}.get(code, "failed")
         runs.update_run(run_dir, status=status, message=str(result.get("message", "")))

@@ -18,8 +18,9 @@ from typing import Any
 
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
-from mlxstudio.core.evaluate import contains_match, exact_match
-from mlxstudio.core.generate import CancelCheck, Generator, is_cancelled
+from mlxstudio.core.events import CancelCheck, is_cancelled
+from mlxstudio.core.inference.evaluate import contains_match, exact_match
+from mlxstudio.core.inference.generate import Generator
 
 SEED_RESOURCE = "sample/seed_train.jsonl"
 DEMO_RUN_NAME = "seed-demo"
@@ -117,7 +118,7 @@ def run_demo(model: str | Path | None = None, iters: int | None = None, max_toke
     ``model``: a model folder/library name (default: install the embedded demo model). The adapter goes to
     ``<runs>/seed-demo`` and the fused model into the library as ``<model>-seed-demo`` (or both into ``work_dir``).
     """
-    from mlxstudio.core.fuse import fuse_adapter
+    from mlxstudio.core.inference.fuse import fuse_adapter
 
     try:
         from mlxstudio.core.training.config import TrainConfig
@@ -129,12 +130,12 @@ def run_demo(model: str | Path | None = None, iters: int | None = None, max_toke
     rows = seed_rows()
     tic = time.perf_counter()
     if model is None:
-        from mlxstudio.core.demo_model import install_demo_model
+        from mlxstudio.core.models.demo_model import install_demo_model
 
         sink(ev.Log("installing the demo model (SmolLM2-135M-Instruct, 4-bit) into the library"))
         model_path = Path(install_demo_model(sink=sink, cancel=lambda: is_cancelled(cancel)))
     else:
-        from mlxstudio.core.generate import resolve_model_path
+        from mlxstudio.core.models.library import resolve_model_path
 
         model_path = resolve_model_path(model)
     result.model_path = str(model_path)

@@ -9,8 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast, dataclass_transform
+
+CancelCheck = Callable[[], bool] | threading.Event | None
+"""Something that says whether to stop: a callable returning True, a set ``threading.Event``, or None."""
+
+
+def is_cancelled(cancel: CancelCheck) -> bool:
+    """True when ``cancel`` (a callable, a threading.Event or None) asks to stop."""
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
 
 _REGISTRY: dict[str, type[Event]] = {}
 E = TypeVar("E", bound="type[Event]")

@@ -105,3 +105,13 @@ def replace_dir(staging: Path, target: Path) -> None:
     else:
         os.replace(staging, target)
     _fsync_dir(target.parent)
+
+
+def human_bytes(n: float) -> str:
+    """1500 → "1.5 KB": decimal units, as Finder and the rest of the app show sizes (the library said 102 MB and
+    the download of the same model 97.2 MB)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"

@@ -15,7 +15,8 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from mlxstudio.core import backend, logs, paths
+from mlxstudio.core import logs, paths
+from mlxstudio.core.runtime import backend
 from mlxstudio.gui import icons
 
 

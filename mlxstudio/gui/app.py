@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     install_crash_log()  # first: a native crash from here on leaves its traceback in logs/crash.log
-    from mlxstudio.core.backend import preload_blas
+    from mlxstudio.core.runtime import preload_blas
 
     preload_blas()  # 40 ms: whichever thread imports MLX first then gets the fast BLAS (MLX itself is not imported)
     # instance() is typed as the QCoreApplication base; an app that exists already here (tests) is a QApplication

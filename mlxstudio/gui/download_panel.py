@@ -1,6 +1,6 @@
 """The "Download from a hub" panel of the Model page: model id, hub, Download / Cancel, progress, inline errors.
 
-Thin: the work is :func:`mlxstudio.core.hub.download_model`, run on a :class:`~mlxstudio.gui.jobs.FunctionJob`
+Thin: the work is :func:`mlxstudio.core.hub.download.download_model`, run on a :class:`~mlxstudio.gui.jobs.FunctionJob`
 (a QThread with a cancel flag — no MLX involved unless the download is converted). The token and the endpoints live
 in the shared settings (``hub/hf_token``, ``hub/modelscope_endpoint``, ``hub/huggingface_endpoint``); the token is
 never logged or shown.
@@ -33,7 +33,8 @@ from superqt import QCollapsible, QElidingLabel
 
 from mlxstudio.core import events as ev
 from mlxstudio.core import paths
-from mlxstudio.core.hub_common import HUB_LABELS, human_bytes
+from mlxstudio.core.fsutil import human_bytes
+from mlxstudio.core.hub import HUB_LABELS
 from mlxstudio.gui import icons, quitting, settings
 from mlxstudio.gui.jobs import FunctionJob
 from mlxstudio.gui.model.banners import MessageBar
@@ -281,14 +282,15 @@ class DownloadPanel(QWidget):
         """Start downloading the model in the id field (does nothing while a download runs)."""
         if self.is_busy():
             return
-        from mlxstudio.core import errors, hub_common
+        from mlxstudio.core import errors
+        from mlxstudio.core.hub import check_model_id, library_name
 
         self._store_token()
         self._store_endpoint()
         hub = self.current_hub()
         try:
-            model_id = hub_common.check_model_id(self.model_id.text())
-            name = hub_common.library_name(model_id, self.name.text().strip() or None)
+            model_id = check_model_id(self.model_id.text())
+            name = library_name(model_id, self.name.text().strip() or None)
         except errors.UserError as exc:
             self.message.show_message(str(exc), "error")
             return

@@ -1,4 +1,5 @@
-"""Supervise a worker process (:class:`mlxstudio.core.worker.WorkerProcess`) from a QThread; its events → Qt signals.
+"""Supervise a worker process (:class:`~mlxstudio.core.runtime.worker.WorkerProcess`) from a QThread; its events →
+Qt signals.
 
 The thread only reads the worker's event stream; the work itself (training, fuse, generation) runs in a child
 process, so a crash there (SIGKILL, a Metal abort) becomes a :attr:`WorkerThread.failed` signal with a clear message
@@ -25,7 +26,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 
 from mlxstudio.core import events as ev
 from mlxstudio.core import logs
-from mlxstudio.core.worker import WorkerProcess
+from mlxstudio.core.runtime import WorkerProcess
 from mlxstudio.gui import quitting
 
 DEFAULT_KILL_TIMEOUT = 20.0

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QProgressBar, QStatusBar, QWidget
 
-from mlxstudio.core import backend
+from mlxstudio.core.runtime import backend
 from mlxstudio.gui import jobs, quitting
 from mlxstudio.gui.elided_label import ElidedLabel
 from mlxstudio.gui.navigator import TITLES

@@ -124,7 +124,7 @@ def pad_length(max_len: int, multiple: int, max_seq_length: int) -> int:
 def make_batch(data: TokenizedSet, indices: list[int], pad_multiple: int, max_seq_length: int,
                select: bool = False) -> Batch:
     """Pad rows ``indices`` of ``data`` into one batch (pad id 0, like mlx-lm); ``select``: add trained positions."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
     from mlxstudio.core.training.fastpath import selection
 
     lengths = [data.lengths[i] for i in indices]

@@ -63,7 +63,7 @@ def _replace_atomic(dst: Path, write: Callable[[Path], object]) -> None:
 
 def save_safetensors_atomic(path: Path, arrays: dict[str, Any], metadata: dict[str, str] | None = None) -> None:
     """``mx.save_safetensors`` to a temp file next to ``path``, fsync, rename over ``path``."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     _replace_atomic(path, lambda tmp: mx.save_safetensors(str(tmp), arrays, metadata=metadata or {}))
 
@@ -81,7 +81,7 @@ def checkpoint_dir(root: Path, iteration: int) -> Path:
 def save_checkpoint(root: Path, iteration: int, adapters: dict[str, Any], optimizer_state: dict[str, Any],
                     state: dict[str, Any], keep: int = 2) -> Path:
     """Write a complete checkpoint atomically; keep the newest ``keep`` ones (and any named in ``state['keep']``)."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     final = checkpoint_dir(root, iteration)
     tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
@@ -163,7 +163,7 @@ def latest_checkpoint(root: Path) -> Path | None:
 
 def load_checkpoint(path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """(adapter weights, flat optimizer state, state.json) of the checkpoint at ``path``."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     adapters = mx.load(str(path / "adapters.safetensors"))
     optimizer = mx.load(str(path / "optimizer.safetensors"))

@@ -15,8 +15,8 @@ no copy of the adapter folder). The batch order and RNG are functions of (seed, 
 **Launching** (the CLI and the Train page): :class:`GroupProcess` starts ``mlx.launch --backend ring`` with one
 rank process per host entry (``python -m mlxstudio.core.training.distributed '<job spec>'``, see
 :func:`rank_main`); rank 0's events come back as JSON lines on stdout, exactly like a single
-:class:`~mlxstudio.core.worker.WorkerProcess` (it is a drop-in replacement). ``cancel()`` sends ``cancel`` to the
-launcher's stdin, which broadcasts it to every rank; rank 0 stops after the current step, saves, and the group
+:class:`~mlxstudio.core.runtime.worker.WorkerProcess` (it is a drop-in replacement). ``cancel()`` sends ``cancel``
+to the launcher's stdin, which broadcasts it to every rank; rank 0 stops after the current step, saves, and the group
 ends. A rank that dies (crash, kill, lost machine) makes the launcher stop the others; the last complete
 checkpoint stays valid for ``resume``.
 """
@@ -40,8 +40,8 @@ from typing import Any, cast
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import UserError
-from mlxstudio.core.hosts import Host, mlx_hostfile, world_size
-from mlxstudio.core.worker import EXIT_CANCELLED, EXIT_OK, EXIT_USER, WorkerProcess
+from mlxstudio.core.runtime.worker import EXIT_CANCELLED, EXIT_OK, EXIT_USER, WorkerProcess
+from mlxstudio.core.training.hosts import Host, mlx_hostfile, world_size
 
 BACKEND = "ring"
 LOST_PEER = "lost the connection to another rank"
@@ -56,7 +56,7 @@ class BatchSizeError(UserError):
 # -- inside a rank -----------------------------------------------------------------------------------------------
 def group() -> Any:
     """The distributed group of this process (``mx.distributed.init()``; size 1 when not launched)."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     return mx.distributed.init()
 
@@ -83,7 +83,7 @@ def shard(indices: Sequence[int], rank: int, size: int) -> list[int]:
 
 def agree(flag: bool, g: Any = None) -> bool:
     """Whether rank 0 asked to stop (every rank gets the same answer; a collective, call it on every rank)."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     g = g or group()
     if g.size() == 1:
@@ -103,7 +103,7 @@ def average_step(lvalue: Any, toks: Any, grad: Any, g: Any = None) -> tuple[Any,
     from mlx.nn.utils import average_gradients
     from mlx.utils import tree_map
 
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     g = g or group()
     n = g.size()
@@ -119,7 +119,7 @@ def average_step(lvalue: Any, toks: Any, grad: Any, g: Any = None) -> tuple[Any,
 
 def broadcast_json(obj: Any, g: Any = None) -> Any:
     """Rank 0's JSON-able ``obj`` on every rank (others pass anything, e.g. None)."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     g = g or group()
     if g.size() == 1:
@@ -135,7 +135,7 @@ def broadcast_json(obj: Any, g: Any = None) -> Any:
 
 def broadcast_arrays(flat: dict[str, Any] | None, g: Any = None) -> dict[str, Any]:
     """Rank 0's named arrays on every rank (one all-reduce per dtype; the others contribute zeros)."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     g = g or group()
     if g.size() == 1:
@@ -215,7 +215,7 @@ def rank_main(argv: list[str] | None = None) -> int:
     Joins the ring (``MLX_RANK``/``MLX_HOSTFILE`` come from ``mlx.launch``), then runs the job like the worker does.
     Only rank 0 streams events and reacts to ``cancel`` (on stdin, or SIGINT); the others follow its decision.
     """
-    from mlxstudio.core.worker import _claim_stdout, _EventWriter, _watch_stdin, execute
+    from mlxstudio.core.runtime.worker import _claim_stdout, _EventWriter, _watch_stdin, execute
 
     args = list(sys.argv[1:] if argv is None else argv)
     writer = _EventWriter(_claim_stdout())
@@ -228,7 +228,7 @@ def rank_main(argv: list[str] | None = None) -> int:
         return EXIT_USER
     sink: ev.Sink = _RankSink(writer, rank)
     try:
-        from mlxstudio.core.mlxrt import mx
+        from mlxstudio.core.runtime.mlxrt import mx
 
         g = mx.distributed.init(backend=os.environ.get("MLXSTUDIO_DIST_BACKEND", BACKEND), strict=True)
     except Exception as exc:  # the ring could not connect: say which machine and why
@@ -317,7 +317,7 @@ def rank_hosts(hosts: Sequence[Host]) -> list[str]:
 class GroupProcess(WorkerProcess):
     """A job run by a group of ranks through ``mlx.launch`` — same interface as :class:`WorkerProcess`.
 
-    ``hosts``: resolved hosts (:func:`mlxstudio.core.hosts.resolve_hosts`) or ``hosts.local_hosts(n)``.
+    ``hosts``: resolved hosts (:func:`mlxstudio.core.training.hosts.resolve_hosts`) or ``hosts.local_hosts(n)``.
     Only the first final event is passed on (every rank may fail the same way); a group that ends without one
     yields a ``Failed`` naming the rank that stopped.
     """

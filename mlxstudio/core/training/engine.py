@@ -1,6 +1,6 @@
 """The training engine: LoRA/DoRA (QLoRA on quantized models on Metal) with mlx-lm's models, tuner layers and loss.
 
-:func:`run_training` loads the model (:mod:`mlxstudio.core.loading`), tokenizes the data with mlx-lm's dataset
+:func:`run_training` loads the model (:mod:`mlxstudio.core.models.loading`), tokenizes the data with mlx-lm's dataset
 classes, converts the last ``num_layers`` blocks with ``mlx_lm.tuner.utils.linear_to_lora_layers`` and trains with a
 thin loop built from mlx-lm's pieces (``evaluate``, the compiled step of ``mlx_lm``'s ``train()``, and its
 ``default_loss`` with the mask corrected so no padding token is trained — :mod:`.loss`). The loop is ours because
@@ -75,7 +75,7 @@ def _cancel_fn(cancel: Callable[[], bool] | threading.Event | None) -> Callable[
 
 def _float32(model: Any) -> bool:
     """Whether the model computes in float32 (then the fast loss must match the full loss to 1e-4)."""
-    from mlxstudio.core.mlxrt import mx, tree_flatten
+    from mlxstudio.core.runtime.mlxrt import mx, tree_flatten
 
     return all(v.dtype == mx.float32 for _, v in tree_flatten(model.parameters())
                if v.dtype in (mx.float32, mx.float16, mx.bfloat16))
@@ -84,7 +84,7 @@ def _float32(model: Any) -> bool:
 def _load_rows(data: str | Path | dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     if isinstance(data, dict):
         return {k: list(data.get(k) or []) for k in ("train", "valid", "test")}
-    from mlxstudio.core.dataset import load_training_data
+    from mlxstudio.core.data.dataset import load_training_data
 
     return load_training_data(data)
 
@@ -98,7 +98,7 @@ def _fingerprint(data: TokenizedSet) -> str:
 
 def _assign_leaves(tree: Any, flat: dict[str, Any], prefix: str = "") -> int:
     """Replace the array leaves of ``tree`` (nested dicts/lists, in place) by ``flat[dotted key]``; count them."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     n = 0
     items = tree.items() if isinstance(tree, dict) else enumerate(tree)
@@ -172,7 +172,7 @@ class _Trainer:
 
     # -- set-up ------------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
-        from mlxstudio.core.mlxrt import mx
+        from mlxstudio.core.runtime.mlxrt import mx
 
         t_start = time.perf_counter()
         from mlxstudio.core.training import distributed as dist
@@ -191,7 +191,7 @@ class _Trainer:
         if self.writer:
             out.mkdir(parents=True, exist_ok=True)
 
-        from mlxstudio.core.loading import load_for_training
+        from mlxstudio.core.models.loading import load_for_training
 
         loaded = load_for_training(self.model_ref, sink)
         model, tokenizer = loaded.model, loaded.tokenizer
@@ -232,7 +232,7 @@ class _Trainer:
         from mlx_lm.tuner.trainer import evaluate, grad_checkpoint
         from mlx_lm.tuner.utils import linear_to_lora_layers
 
-        from mlxstudio.core.mlxrt import tree_flatten
+        from mlxstudio.core.runtime.mlxrt import tree_flatten
 
         num_layers = cfg.num_layers
         if num_layers > loaded.num_layers:
@@ -342,7 +342,7 @@ class _Trainer:
             loss_fn = masked_loss
 
         # -- the step (mlx-lm's train() step, compiled) -----------------------------------------------------------
-        from mlxstudio.core.mlxrt import nn
+        from mlxstudio.core.runtime.mlxrt import nn
 
         value_and_grad = nn.value_and_grad(model, loss_fn)
         accum_steps = cfg.grad_accumulation_steps
@@ -528,7 +528,7 @@ class _Trainer:
         independent computation of the same number. (Not mlx-lm's ``default_loss`` itself: it also trains one
         padding token per row, see :mod:`.loss`; the shortcuts select exactly the corrected mask's positions.)
         """
-        from mlxstudio.core.mlxrt import mx
+        from mlxstudio.core.runtime.mlxrt import mx
 
         cfg = self.cfg
         if not cfg.fast_loss or fastpath.model_parts(model) is None:

@@ -89,7 +89,7 @@ def selection(arr: np.ndarray, offsets: list[int], lengths: list[int],
 
 def project_loss(parts: Parts, hidden: Any, sel: Any, targets: Any, weights: Any) -> tuple[Any, Any]:
     """Mean cross-entropy of the hidden states ``hidden`` at the flat positions ``sel`` (weight 0 = filler), count."""
-    from mlxstudio.core.mlxrt import mx, nn
+    from mlxstudio.core.runtime.mlxrt import mx, nn
 
     d = hidden.shape[-1]
     h = hidden.reshape(-1, d)[sel]
@@ -150,7 +150,7 @@ class PrefixCache:
     def build(self, tokens: list[list[int]], lengths: list[int], chunk: int = 8,
               progress: Any = None) -> None:
         """Compute every row's hidden states in fixed, length-sorted chunks (deterministic, so resume is exact)."""
-        from mlxstudio.core.mlxrt import mx
+        from mlxstudio.core.runtime.mlxrt import mx
 
         order = sorted(range(len(tokens)), key=lambda i: lengths[i])
         self.rows = [None] * len(tokens)
@@ -173,7 +173,7 @@ class PrefixCache:
 
         Zero padding only reaches padding positions (attention is causal), which the loss never reads.
         """
-        from mlxstudio.core.mlxrt import mx
+        from mlxstudio.core.runtime.mlxrt import mx
 
         out = []
         for i in indices:

@@ -31,7 +31,7 @@ def trained_count(offset: int, length: int) -> int:
 
 def loss_mask(lengths: Any, n_targets: int) -> Any:
     """Bool ``[B, n_targets]``: target index ``t`` (row position ``t + 1``) counts when ``offset <= t + 1 < length``."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     steps = mx.arange(1, n_targets + 1)
     return mx.logical_and(steps >= lengths[:, 0:1], steps < lengths[:, 1:])
@@ -40,7 +40,7 @@ def loss_mask(lengths: Any, n_targets: int) -> Any:
 def masked_loss(model: Any, batch: Any, lengths: Any) -> tuple[Any, Any]:
     """Mean cross-entropy over the trained tokens and their count — ``mlx_lm.tuner.trainer.default_loss``'s
     signature and maths, with the corrected mask (:func:`loss_mask`). ``lengths``: ``[B, 2]`` (offset, length)."""
-    from mlxstudio.core.mlxrt import mx, nn
+    from mlxstudio.core.runtime.mlxrt import mx, nn
 
     inputs = batch[:, :-1]
     targets = batch[:, 1:]

@@ -66,7 +66,7 @@ def plan(lengths: list[int], capacity: int) -> list[list[int]]:
 
 def make_packed_batch(data: Any, indices: list[int], pad_multiple: int, max_seq_length: int) -> PackedBatch:
     """Pack rows ``indices`` of the ``TokenizedSet`` ``data`` (lengths already cut to ``max_seq_length``)."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     lengths = [data.lengths[i] for i in indices]
     seqs = plan(lengths, max_seq_length)
@@ -102,7 +102,7 @@ def make_packed_batch(data: Any, indices: list[int], pad_multiple: int, max_seq_
 
 def block_causal_mask(segments: Any) -> Any:
     """Bool ``[S, 1, W, W]``: position ``i`` sees ``j`` when ``j <= i`` and both are in the same row."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     width = segments.shape[1]
     causal = mx.arange(width)[:, None] >= mx.arange(width)[None, :]
@@ -134,7 +134,7 @@ def packed_prefix_loss(model: Any, start: int, hidden: Any, segments: Any, sel: 
 
 def packed_hidden(cache: Any, batch: PackedBatch) -> Any:
     """The cached hidden states (``fastpath.PrefixCache``) of ``batch``'s rows laid out as its sequences."""
-    from mlxstudio.core.mlxrt import mx
+    from mlxstudio.core.runtime.mlxrt import mx
 
     n_seq, width = batch.inputs.shape
     seqs: list[list[Any]] = [[] for _ in range(n_seq)]

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from mlxstudio.core.dataset import Dataset
+from mlxstudio.core.data import Dataset
 from mlxstudio.gui.data.table_model import HEADER_TITLES, DatasetTableModel
 
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QUndoStack
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QTableView, QWidget
 
-from mlxstudio.core.dataset import Dataset, new_row
+from mlxstudio.core.data import Dataset, new_row
 from mlxstudio.gui.data.clipboard import from_tsv, strip_header, to_tsv
 from mlxstudio.gui.data.commands import InsertRowsCommand, MoveRowsCommand, RemoveRowsCommand, ReplaceRowCommand
 from mlxstudio.gui.data.table_model import DatasetTableModel

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from mlxstudio.core.dataset import Problem
+from mlxstudio.core.data import Problem
 from mlxstudio.gui import icons
 
 MAX_SHOWN = 2000

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlxstudio.core.dataset import split_counts
+from mlxstudio.core.data import split_counts
 from mlxstudio.core.errors import UserError
 from mlxstudio.gui import icons
 

@@ -1,4 +1,4 @@
-"""The grid's model: a ``QAbstractTableModel`` over the engine's Qt-free :class:`~mlxstudio.core.dataset.Dataset`.
+"""The grid's model: a ``QAbstractTableModel`` over the engine's Qt-free :class:`~mlxstudio.core.data.dataset.Dataset`.
 
 Edits go through an undo stack (``setData`` pushes a command; the commands call the ``apply_*`` methods here, which
 change the dataset and emit the right model signals). Problems come from the engine's validation, re-run (debounced)
@@ -13,9 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from mlxstudio.core.dataset import Dataset, Problem, validate_dataset
-from mlxstudio.core.dataset_tokens import TokenCount
-from mlxstudio.core.dataset_validate import row_key
+from mlxstudio.core.data import Dataset, Problem, TokenCount, row_key, validate_dataset
 from mlxstudio.gui import icons
 
 ROW_KEY_ROLE = Qt.ItemDataRole.UserRole + 1

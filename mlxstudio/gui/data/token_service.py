@@ -12,8 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from mlxstudio.core import events
-from mlxstudio.core.dataset_tokens import TokenCount, count_tokens, load_tokenizer, supports_thinking_switch, token_view
-from mlxstudio.core.dataset_validate import row_key
+from mlxstudio.core.data import TokenCount, count_tokens, load_tokenizer, row_key, supports_thinking_switch, token_view
 from mlxstudio.core.errors import Cancelled, ModelError
 from mlxstudio.gui import jobs, quitting
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from mlxstudio.core.dataset_tokens import TokenView
+from mlxstudio.core.data import TokenView
 
 MAX_TOKENS_SHOWN = 4000
 

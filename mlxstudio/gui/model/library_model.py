@@ -27,7 +27,7 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class LibraryModel(QAbstractTableModel):
-    """Rows are ``ModelInfo`` objects (see ``core.models``)."""
+    """Rows are ``ModelInfo`` objects (see :mod:`mlxstudio.core.models`)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)

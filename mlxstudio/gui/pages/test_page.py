@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlxstudio.core import errors
-from mlxstudio.core.evaluate import EvalResult, load_cases
-from mlxstudio.core.fuse import find_fused_models
+from mlxstudio.core.inference import EvalResult, find_fused_models, load_cases
 from mlxstudio.gui import icons
 from mlxstudio.gui.elided_label import ElidedLabel
 from mlxstudio.gui.qworker import WorkerThread
@@ -258,7 +257,7 @@ class TestPage(QWidget):
         if fused is None:
             return
         try:
-            from mlxstudio.core.export import check_gguf_exportable
+            from mlxstudio.core.inference import check_gguf_exportable
 
             check_gguf_exportable(fused)
         except errors.UserError as exc:

@@ -1,6 +1,6 @@
 """Which adapter to test and fuse: the one the Train page handed over, any run's final or best adapter, any
 checkpoint, or a folder chosen by hand. Checkpoints become loadable adapter folders through
-:func:`mlxstudio.core.runs.checkpoint_adapter` when picked."""
+:func:`mlxstudio.core.training.runs.checkpoint_adapter` when picked."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
 
-from mlxstudio.core import errors, runs
-from mlxstudio.core.fuse import check_adapter_matches
+from mlxstudio.core import errors
+from mlxstudio.core.inference import check_adapter_matches
+from mlxstudio.core.training import runs
 
 BEST_FILE = "best_adapters.safetensors"
 

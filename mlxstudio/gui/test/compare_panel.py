@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlxstudio.core import events as ev
-from mlxstudio.core.generate import template_supports_thinking
+from mlxstudio.core.inference import template_supports_thinking
 from mlxstudio.gui import icons, settings
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.test.adapter_picker import adapter_problem

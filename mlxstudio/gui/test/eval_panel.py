@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from mlxstudio.core import errors
 from mlxstudio.core import events as ev
-from mlxstudio.core.evaluate import EvalResult, EvalRow, diff_segments, export_results
+from mlxstudio.core.inference import EvalResult, EvalRow, diff_segments, export_results
 from mlxstudio.gui import icons, settings
 from mlxstudio.gui.elided_label import ElidedLabel
 from mlxstudio.gui.qworker import WorkerThread

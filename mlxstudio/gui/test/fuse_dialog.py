@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
-from mlxstudio.core.fuse import check_adapter_matches
+from mlxstudio.core.inference import check_adapter_matches
 from mlxstudio.gui import quitting
 from mlxstudio.gui.qworker import WorkerThread
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
-from mlxstudio.core.training.config import ConfigError, TrainConfig, config_fields
+from mlxstudio.core.training import ConfigError, TrainConfig, config_fields
 from mlxstudio.gui import icons
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -259,7 +259,7 @@ class ConfigForm(QWidget):
 
         Raises :class:`ConfigError` (file:line) for a bad file; the form is unchanged then.
         """
-        from mlxstudio.core.training.config import load_yaml
+        from mlxstudio.core.training import load_yaml
 
         cfg, run, ignored = load_yaml(path)
         self.set_config(cfg)

@@ -1,6 +1,6 @@
 """The Train page's optional "Several processes or computers" section: local ranks, other Macs, test connection.
 
-Thin: parsing, resolving and the ssh check are :mod:`mlxstudio.core.hosts`; the launch is
+Thin: parsing, resolving and the ssh check are :mod:`mlxstudio.core.training.hosts`; the launch is
 :class:`mlxstudio.core.training.distributed.GroupProcess`, supervised by :class:`GroupWorkerThread` exactly like a
 single worker (the live plot shows rank 0's events, which are the group's).
 """
@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
-from mlxstudio.core import hosts as hostlib
-from mlxstudio.core.training.distributed import GroupProcess
-from mlxstudio.core.worker import WorkerProcess
+from mlxstudio.core.runtime import WorkerProcess
+from mlxstudio.core.training import GroupProcess
+from mlxstudio.core.training import hosts as hostlib
 from mlxstudio.gui import icons, quitting, settings
 from mlxstudio.gui.qworker import WorkerThread
 

@@ -1,4 +1,5 @@
-"""The list of past runs (name, date, model, final/best validation loss, status), from :mod:`mlxstudio.core.runs`."""
+"""The list of past runs (name, date, model, final/best validation loss, status), from
+:mod:`mlxstudio.core.training.runs`."""
 
 from __future__ import annotations
 
@@ -17,8 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlxstudio.core import runs
-from mlxstudio.core.runs import RunInfo
+from mlxstudio.core.training import RunInfo, runs
 
 STATUS_TEXT = {
     "created": "not started",

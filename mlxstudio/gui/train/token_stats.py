@@ -60,9 +60,7 @@ def cached(model: Path | None, dataset: Path | None) -> TokenStats | None:
 
 def compute(model: Path, dataset: Path, cancel: Any = None) -> TokenStats | None:
     """Count every training row with the model's tokenizer (slow-ish: imports mlx-lm; call it off the GUI thread)."""
-    from mlxstudio.core.dataset import load_training_data
-    from mlxstudio.core.dataset_io import detect_format
-    from mlxstudio.core.dataset_tokens import count_all, load_tokenizer
+    from mlxstudio.core.data import count_all, detect_format, load_tokenizer, load_training_data
 
     rows = list(load_training_data(dataset).get("train", []))
     fmt = detect_format(rows) if rows else None
@@ -88,7 +86,7 @@ def effective_length(max_seq_length: int, stats: TokenStats | None, pad_multiple
 def measured_peak(model_name: str) -> float | None:
     """Peak memory in bytes of the most recent finished run of ``model_name`` (None when there is none)."""
     with contextlib.suppress(Exception):
-        from mlxstudio.core import runs
+        from mlxstudio.core.training import runs
 
         for run in runs.list_runs():
             res = run.meta.get("result")
