@@ -233,3 +233,23 @@ def test_cli_validates_folders_and_converts(tmp_path: Path, capsys: pytest.Captu
     assert main(["data", "validate", str(qa)]) == 2
     capsys.readouterr()
     assert main(["data", "validate", str(qa), "--prompt-feature", "q", "--completion-feature", "a"]) == 0
+
+
+def test_cli_train_takes_mlx_lm_feature_names(tmp_path: Path, tiny_model: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`--prompt-feature`/`--completion-feature` (and the same keys of an mlx-lm YAML) reach the trainer."""
+    from mlxstudio.cli import main
+
+    data = write_jsonl(tmp_path / "qa.jsonl", [{"question": f"问题 {i}", "answer": f"答案 {i}"} for i in range(6)])
+    common = ["train", "--model", str(tiny_model), "--data", str(data), "--iters", "2", "--batch-size", "2",
+              "--num-layers", "2", "--steps-per-eval", "2", "--val-batches", "1"]
+    assert main([*common, "--adapter-path", str(tmp_path / "a")]) == 2  # unknown fields: refused, with how to map
+    assert "--prompt-feature" in capsys.readouterr().err
+    assert main([*common, "--adapter-path", str(tmp_path / "b"), "--prompt-feature", "question",
+                 "--completion-feature", "answer"]) == 0
+    cfg = tmp_path / "lora.yaml"
+    cfg.write_text("prompt_feature: question\ncompletion_feature: answer\niters: 2\nbatch_size: 2\nnum_layers: 2\n"
+                   "steps_per_eval: 2\nval_batches: 1\n", encoding="utf-8")
+    assert main(["train", "--model", str(tiny_model), "--data", str(data), "--config", str(cfg),
+                 "--adapter-path", str(tmp_path / "c")]) == 0
+    assert (tmp_path / "c" / "adapters.safetensors").is_file()

@@ -474,3 +474,33 @@ def test_killed_while_editing_recovers(qtbot, tmp_path: Path) -> None:
     assert rows[0]["completion"] == "edit 0" and rows[1]["completion"].startswith("edit ")
     assert rows[2] == TRICKY[2]
     page.shutdown()
+
+
+def test_file_menu_downloads_a_dataset_and_opens_its_split(window, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """File → Download Dataset… opens the rows the dialog returns (the dialog itself: test_gui_dataset_download.py);
+    they are in no file yet, so they count as unsaved and Save asks where."""
+    from mlxstudio.core.data import Dataset
+    from mlxstudio.gui.data import dataset_download_dialog
+
+    rows = [{"prompt": "你好", "completion": "您好！"}, {"prompt": "1+1?", "completion": "2"}]
+
+    class FakeDialog:
+        def __init__(self, _parent: object) -> None:
+            self.result_dataset = Dataset("completion", [dict(r) for r in rows])
+
+        def exec(self) -> int:
+            return 1
+
+        def opened_summary(self) -> str:
+            return "train[:2] of tatsu-lab/alpaca (Alpaca → 2 prompt/completion pairs)"
+
+        def deleteLater(self) -> None:
+            pass
+
+    monkeypatch.setattr(dataset_download_dialog, "DatasetDownloadDialog", FakeDialog)
+    _win, page, _state = window
+    assert page.download_action.text() == "Download Dataset…"
+    page.download_action.trigger()
+    assert page.model.rowCount() == 2 and page.model.ds.rows == rows
+    assert page.is_modified()
+    assert "tatsu-lab/alpaca" in page.message.text()

@@ -36,7 +36,10 @@ def setup_app() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def make_icons() -> Any:
+def make_icons(qapp: Any) -> Any:
+    """packaging/make_icons.py. The suite's QApplication exists first: the script would otherwise create a bare
+    QGuiApplication that outlives this module, and every later widget aborts the run ("Cannot create a QWidget
+    without QApplication" — seen when these tests ran before the first GUI test)."""
     sys.path.insert(0, str(PACKAGING))
     try:
         import make_icons

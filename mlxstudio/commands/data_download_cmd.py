@@ -47,23 +47,23 @@ def cmd_download(args: argparse.Namespace, out: Output) -> int:
 
     Exit codes: 0 done, 2 a user-fixable problem (unknown dataset, bad split spec, unreadable file…), 130 cancelled.
     """
-    from mlxstudio.core.data import hub_layout, save_dataset, validate_dataset
+    from mlxstudio.core.data import dataset_splits, load_split, parse_split_spec, save_dataset, validate_dataset
     from mlxstudio.core.hub import download_dataset
 
     token = token_from_env(args.token_env)
     if args.split:
-        hub_layout.parse_split_spec(args.split)  # a typo in the spec is said before the download, not after
+        parse_split_spec(args.split)  # a typo in the spec is said before the download, not after
     with download_session(out) as cancel:
         folder = download_dataset(args.hub, args.dataset_id, name=args.name, token=token, endpoint=args.endpoint,
                                   sink=out.sink, cancel=cancel, refresh=args.refresh)
-    splits = {key: [f.relpath for f in files] for key, files in hub_layout.dataset_splits(folder).items()}
+    splits = {key: [f.relpath for f in files] for key, files in dataset_splits(folder).items()}
     data: dict[str, Any] = {"path": str(folder), "splits": splits}
     lines = [str(folder)] + [f"  {key}: {', '.join(files)}" for key, files in splits.items()]
     spec = args.split or ("train" if args.out else None)
     if spec is None:
         out.result("\n".join(lines), data=data)
         return 0
-    ds = hub_layout.load_split(folder, spec, field_map(args))
+    ds = load_split(folder, spec, field_map(args))
     if ds.conversion is not None:
         out.info(ds.conversion.summary())
     errors = sum(p.severity == "error" for p in validate_dataset(ds))

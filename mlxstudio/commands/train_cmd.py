@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from mlxstudio.commands.data_cmd import add_feature_args, field_map
 from mlxstudio.commands.output import Output
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import UserError
@@ -63,6 +64,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                                         "(default: a new run folder in the app's runs)")
     p.add_argument("--config", "-c", default=None, help="an mlx_lm-style YAML file with training settings")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --adapter-path")
+    add_feature_args(p)
     p.add_argument("--save-config", default=None, metavar="YAML",
                    help="write the merged settings to this YAML file and exit (no training)")
     dist = p.add_argument_group("several processes or machines (mlx.launch, ring backend)")
@@ -107,6 +109,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
         raise UserError("give --model and --data (or model: and data: in the --config file)")
     if not Path(str(data)).exists():
         raise UserError(f"{data}: dataset not found — give a JSONL/CSV file or a folder with train.jsonl")
+    mapping = field_map(args)
+    features = {**run_keys.get("features", {}), **(dict(mapping.fields) if mapping else {})}
     group = group_hosts(args, cfg)
     run_dir = None
     if not adapter_path:
@@ -120,7 +124,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         adapter_path = str(run_dir)
 
     if group is not None:
-        return run_group(args, out, group, str(model), str(data), str(adapter_path), cfg, run_dir)
+        return run_group(args, out, group, str(model), str(data), str(adapter_path), cfg, run_dir, features)
 
     stop = threading.Event()
     result: dict[str, Any] = {}
@@ -145,7 +149,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
             runs.update_run(run_dir, status="running")
         code = execute("train", {"model": str(model), "data": str(data), "adapter_path": str(adapter_path),
-                                 "config": cfg.to_dict(), "resume": bool(args.resume)}, sink, stop.is_set)
+                                 "config": cfg.to_dict(), "resume": bool(args.resume), "features": features},
+                       sink, stop.is_set)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -181,7 +186,7 @@ def group_hosts(args: argparse.Namespace, cfg: TrainConfig) -> list[Any] | None:
 
 
 def run_group(args: argparse.Namespace, out: Output, group: list[Any], model: str, data: str, adapter_path: str,
-              cfg: TrainConfig, run_dir: Path | None) -> int:
+              cfg: TrainConfig, run_dir: Path | None, features: dict[str, str] | None = None) -> int:
     """Train with one rank per host entry through ``mlx.launch``; rank 0's events go to ``out``."""
     import os
     from collections import Counter
@@ -203,7 +208,7 @@ def run_group(args: argparse.Namespace, out: Output, group: list[Any], model: st
     out.info(f"training with {len(names)} ranks ({where}); each takes {cfg.batch_size // len(names)} of the "
              f"{cfg.batch_size} rows of every batch; rank 0 ({names[0]}) writes {adapter_path}")
     params = {"model": model_dir, "data": data_path, "adapter_path": adapter_path, "config": cfg.to_dict(),
-              "resume": bool(args.resume)}
+              "resume": bool(args.resume), "features": features or {}}
     proc = GroupProcess("train", params, group, port=getattr(args, "port", None))
     result: dict[str, Any] = {}
     stopping = threading.Event()

@@ -3,7 +3,8 @@
 Thin: the work is :func:`mlxstudio.core.hub.download.download_model`, run on a :class:`~mlxstudio.gui.jobs.FunctionJob`
 (a QThread with a cancel flag — no MLX involved unless the download is converted). The token and the endpoints live
 in the shared settings (``hub/hf_token``, ``hub/modelscope_endpoint``, ``hub/huggingface_endpoint``); the token is
-never logged or shown.
+never logged or shown. Its pieces — :class:`HubAccess` (those fields), :func:`progress_widgets`, :func:`show_bytes`,
+:func:`folded` — serve the Data page's dataset download too (:mod:`mlxstudio.gui.data.dataset_download_dialog`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,103 @@ def describe_progress(e: ev.DownloadProgress) -> str:
     if eta := format_eta(e.eta):
         parts.append(eta)
     return (f"{e.file} — " if e.file else "") + " · ".join(parts)
+
+
+def show_bytes(bar: QProgressBar, status: QLabel, e: ev.DownloadProgress) -> None:
+    """A progress event on a permille bar (see :func:`progress_widgets`) and a status line."""
+    if e.total > 0:
+        bar.setRange(0, 1000)
+        bar.setValue(round(1000 * e.done / e.total))
+        status.setText(describe_progress(e))
+
+
+def progress_widgets(object_prefix: str, beside: QWidget | None = None) -> tuple[QWidget, QProgressBar, QElidingLabel]:
+    """The progress of a download: a box (hidden) with the bar (permille: byte counts overflow a QProgressBar's int;
+    ``beside`` it, e.g. a Cancel button) over the status line; named ``<prefix>-progress`` and ``<prefix>-status``."""
+    bar = QProgressBar()
+    bar.setObjectName(f"{object_prefix}-progress")
+    bar.setAccessibleName("Download progress")
+    bar.setRange(0, 1000)
+    bar.setTextVisible(True)
+    bar.setFormat("%p%")
+    status = QElidingLabel()
+    status.setObjectName(f"{object_prefix}-status")
+    status.setAccessibleName("Download status")
+    status.setElideMode(Qt.TextElideMode.ElideMiddle)
+    status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(2)
+    row = QHBoxLayout()
+    row.addWidget(bar, 1)
+    if beside is not None:
+        row.addWidget(beside)
+    lay.addLayout(row)
+    lay.addWidget(status)
+    box.setVisible(False)
+    return box, bar, status
+
+
+def folded(object_name: str, rows: list[tuple[str, QWidget]], title: str = "Advanced") -> QCollapsible:
+    """A folded section holding a form of ``(label, field)`` rows (the Advanced part of a download form)."""
+    form = QFormLayout()
+    form.setContentsMargins(0, 0, 0, 0)
+    for label, field in rows:
+        form.addRow(label, field)
+    content = QWidget()
+    content.setLayout(form)
+    section = QCollapsible(title)
+    section.setObjectName(object_name)
+    section.setCollapsedIcon(icons.icon("mdi6.chevron-right"))
+    section.setExpandedIcon(icons.icon("mdi6.chevron-down"))
+    section.addWidget(content)
+    return section
+
+
+class HubAccess:
+    """The token and endpoint fields of a download form, over the shared settings ``hub/hf_token`` and
+    ``hub/<hub>_endpoint`` (the Model page's panel and the Data page's dataset dialog show the same values)."""
+
+    def __init__(self, object_prefix: str, what: str) -> None:
+        self.token = QLineEdit(settings.HF_TOKEN.get())
+        self.token.setObjectName(f"{object_prefix}-token")
+        self.token.setAccessibleName("Hugging Face token")
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText(f"hf_… — only for gated or private {what}")
+        self.token.setToolTip("A Hugging Face access token (huggingface.co → Settings → Access Tokens). Stored in "
+                              "the app's settings, readable only by you; never printed or logged.")
+        self.endpoint = QLineEdit()
+        self.endpoint.setObjectName(f"{object_prefix}-endpoint")
+        self.endpoint.setAccessibleName("Endpoint")
+        self.endpoint.setToolTip("Another server for this hub: a mirror (e.g. https://hf-mirror.com) or a company "
+                                 "hub. Empty: the public hub.")
+
+    def show_hub(self, hub: str) -> None:
+        """Show ``hub``'s endpoint (its public address as the placeholder); the token is for Hugging Face only."""
+        self.endpoint.setText(ENDPOINT_SETTINGS[hub].get())
+        self.endpoint.setPlaceholderText(f"{DEFAULT_ENDPOINTS[hub]} (default)")
+        self.token.setEnabled(hub == "huggingface")
+
+    def store_token(self) -> None:
+        """Keep the token in the settings (whose file is then made readable only by the user)."""
+        s = settings.qsettings()
+        if self.token.text().strip() != settings.HF_TOKEN.get(s):
+            settings.HF_TOKEN.set(self.token.text().strip(), s)
+            s.sync()
+            settings.protect_settings_file()
+
+    def store_endpoint(self, hub: str) -> None:
+        """Keep the endpoint typed for ``hub``."""
+        ENDPOINT_SETTINGS[hub].set(self.endpoint.text().strip().rstrip("/"))
+
+    def token_for(self, hub: str) -> str | None:
+        """The token to send to ``hub`` (None: none typed, or not Hugging Face)."""
+        return (self.token.text().strip() or None) if hub == "huggingface" else None
+
+    def endpoint_url(self) -> str | None:
+        """The endpoint typed (None: the public hub)."""
+        return self.endpoint.text().strip().rstrip("/") or None
 
 
 class DownloadPanel(QWidget):
@@ -135,22 +233,7 @@ class DownloadPanel(QWidget):
         self.hint.setWordWrap(True)
 
         # -- progress -------------------------------------------------------------------------------------------
-        self.bar = QProgressBar()
-        self.bar.setObjectName("download-progress")
-        self.bar.setRange(0, 1000)  # permille: byte counts overflow a QProgressBar's int
-        self.bar.setTextVisible(True)
-        self.bar.setFormat("%p%")
-        self.status = QElidingLabel()
-        self.status.setObjectName("download-status")
-        self.status.setElideMode(Qt.TextElideMode.ElideMiddle)
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.progress_box = QWidget()
-        pl = QVBoxLayout(self.progress_box)
-        pl.setContentsMargins(0, 0, 0, 0)
-        pl.setSpacing(2)
-        pl.addWidget(self.bar)
-        pl.addWidget(self.status)
-        self.progress_box.setVisible(False)
+        self.progress_box, self.bar, self.status = progress_widgets("download")
 
         self.message = MessageBar(self)
         self.message.setObjectName("download-message")
@@ -164,29 +247,10 @@ class DownloadPanel(QWidget):
         self.quantize.setObjectName("download-quantize")
         self.quantize.setToolTip("Runs mlx_lm.convert with 4-bit quantization. Smaller and faster to run; on a Mac, "
                                  "4-bit models train with QLoRA. Models that are already quantized are kept as is.")
-        self.token = QLineEdit(settings.HF_TOKEN.get(s))
-        self.token.setObjectName("download-token")
-        self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("hf_… — only for gated or private Hugging Face models")
-        self.token.setToolTip("A Hugging Face access token (huggingface.co → Settings → Access Tokens). Stored in "
-                              "the app's settings, readable only by you; never printed or logged.")
-        self.endpoint = QLineEdit()
-        self.endpoint.setObjectName("download-endpoint")
-        self.endpoint.setToolTip("Another server for this hub: a mirror (e.g. https://hf-mirror.com) or a company "
-                                 "hub. Empty: the public hub.")
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Name in library:", self.name)
-        form.addRow("", self.quantize)
-        form.addRow("Hugging Face token:", self.token)
-        form.addRow("Endpoint:", self.endpoint)
-        adv = QWidget()
-        adv.setLayout(form)
-        self.advanced = QCollapsible("Advanced")
-        self.advanced.setObjectName("download-advanced")
-        self.advanced.setCollapsedIcon(icons.icon("mdi6.chevron-right"))
-        self.advanced.setExpandedIcon(icons.icon("mdi6.chevron-down"))
-        self.advanced.addWidget(adv)
+        self.access = HubAccess("download", "Hugging Face models")
+        self.token, self.endpoint = self.access.token, self.access.endpoint
+        self.advanced = folded("download-advanced", [("Name in library:", self.name), ("", self.quantize),
+                                                     ("Hugging Face token:", self.token), ("Endpoint:", self.endpoint)])
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -226,9 +290,7 @@ class DownloadPanel(QWidget):
                 continue
             act = menu.addAction(f"{m.model_id}  —  {m.note}")
             act.triggered.connect(lambda _=False, mid=m.model_id: self.model_id.setText(mid))
-        self.endpoint.setText(ENDPOINT_SETTINGS[hub].get())
-        self.endpoint.setPlaceholderText(f"{DEFAULT_ENDPOINTS[hub]} (default)")
-        self.token.setEnabled(hub == "huggingface")
+        self.access.show_hub(hub)
         self._update_hint()
 
     def _update_hint(self, *_: Any) -> None:
@@ -251,15 +313,10 @@ class DownloadPanel(QWidget):
             self.download_button.setText("Resume download" if kept else "Download")
 
     def _store_token(self) -> None:
-        s = settings.qsettings()
-        if self.token.text().strip() != settings.HF_TOKEN.get(s):
-            settings.HF_TOKEN.set(self.token.text().strip(), s)
-            s.sync()
-            settings.protect_settings_file()
+        self.access.store_token()
 
     def _store_endpoint(self) -> None:
-        text = self.endpoint.text().strip().rstrip("/")
-        ENDPOINT_SETTINGS[self.current_hub()].set(text)
+        self.access.store_endpoint(self.current_hub())
 
     def is_busy(self) -> bool:
         """True from Download until the job has finished (its outcome shown)."""
@@ -297,8 +354,7 @@ class DownloadPanel(QWidget):
         if (paths.models_dir() / name).exists():
             self._name_taken(name)
             return
-        token = (self.token.text().strip() or None) if hub == "huggingface" else None
-        endpoint = self.endpoint.text().strip().rstrip("/") or None
+        token, endpoint = self.access.token_for(hub), self.access.endpoint_url()
         quantize = 4 if self.quantize.isChecked() else None
         settings.qsettings().setValue(LAST_MODEL_KEY, model_id)
         self.message.hide()
@@ -329,10 +385,7 @@ class DownloadPanel(QWidget):
 
     def _on_event(self, e: ev.Event) -> None:
         if isinstance(e, ev.DownloadProgress):
-            if e.total > 0:
-                self.bar.setRange(0, 1000)
-                self.bar.setValue(round(1000 * e.done / e.total))
-                self.status.setText(describe_progress(e))
+            show_bytes(self.bar, self.status, e)
             self.progress.emit(e)
         elif isinstance(e, ev.Progress):  # conversion steps
             self.bar.setRange(0, 0)

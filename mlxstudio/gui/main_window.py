@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlxstudio.core import logs
+from mlxstudio.core.data import DATA_SUFFIXES
 from mlxstudio.gui import icons, jobs, quitting, settings
 from mlxstudio.gui.navigator import TITLES, Navigator
 from mlxstudio.gui.state import STEPS, AppState
@@ -57,10 +58,10 @@ PAGES: list[tuple[str, str]] = [
 ]
 """Step id → "module:Class" of its page."""
 
-FILE_ROUTES: dict[str, str] = {".gguf": "model", ".jsonl": "data", ".csv": "data", ".json": "data"}
+FILE_ROUTES: dict[str, str] = {".gguf": "model", **{suffix: "data" for suffix in DATA_SUFFIXES}}
 """Which page opens a dropped / opened file, by extension."""
 
-DATASET_FILTER = "Datasets (*.jsonl *.csv *.json);;All files (*)"
+DATASET_FILTER = f"Datasets ({' '.join('*' + s for s in DATA_SUFFIXES)});;All files (*)"
 GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
 
 DETECT_DELAY_MS = 300
@@ -77,7 +78,9 @@ def route_for(path: Path) -> str | None:
             return "test"
         if (path / "config.json").exists():
             return "model"
-        if (path / "train.jsonl").exists():
+        from mlxstudio.core.data import find_split_files
+
+        if "train" in find_split_files(path):
             return "data"
         return None
     return FILE_ROUTES.get(path.suffix.lower())

@@ -190,5 +190,7 @@ class Dataset:
         return len(self.rows) - 1
 
     def copy(self) -> Dataset:
-        """A deep copy (rows, lines, path)."""
-        return Dataset(self.format, copy.deepcopy(self.rows), self.path, list(self.lines), self.blank_lines)
+        """A deep copy (rows, lines, path, and the conversion: a copy of converted rows must not overwrite their
+        original file either)."""
+        return Dataset(self.format, copy.deepcopy(self.rows), self.path, list(self.lines), self.blank_lines,
+                       self.conversion)

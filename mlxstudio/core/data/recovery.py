@@ -16,6 +16,7 @@ from typing import Any
 
 from mlxstudio.core import paths
 from mlxstudio.core.data.edit import Dataset
+from mlxstudio.core.data.shapes import Conversion
 from mlxstudio.core.fsutil import atomic_write_text
 
 VERSION = 1
@@ -48,7 +49,8 @@ class Recovered:
 def write_recovery(ds: Dataset, name: str = "data-page") -> Path:
     """Write ``ds`` (rows, format, source path and lines) to the recovery file atomically."""
     data: dict[str, Any] = {"version": VERSION, "saved_at": time.time(), "format": ds.format,
-                            "path": str(ds.path) if ds.path else None, "rows": ds.rows, "lines": ds.lines}
+                            "path": str(ds.path) if ds.path else None, "rows": ds.rows, "lines": ds.lines,
+                            "conversion": ds.conversion.to_dict() if ds.conversion else None}
     target = recovery_path(name)
     atomic_write_text(target, json.dumps(data, ensure_ascii=False))
     for stale in target.parent.glob(f".{target.name}.*.tmp"):  # temp files of autosaves killed mid-write
@@ -65,12 +67,20 @@ def read_recovery(name: str = "data-page") -> Recovered | None:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
         ds = Dataset(data["format"], list(data["rows"]), Path(data["path"]) if data.get("path") else None,
-                     list(data.get("lines") or []))
+                     list(data.get("lines") or []), conversion=_conversion(data.get("conversion")))
         return Recovered(ds, float(data.get("saved_at", p.stat().st_mtime)))
     except (OSError, ValueError, KeyError, TypeError):
         with contextlib.suppress(OSError):
             p.replace(p.with_suffix(".broken"))
         return None
+
+
+def _conversion(data: Any) -> Conversion | None:
+    """The conversion of recovered rows (their ``path`` is then the original file, which Save must not overwrite)."""
+    if not isinstance(data, dict):
+        return None
+    return Conversion(str(data["shape"]), str(data["target"]), int(data["rows"]), tuple(data.get("notes") or ()),
+                      tuple(data.get("ignored_keys") or ()))
 
 
 def clear_recovery(name: str = "data-page") -> None:

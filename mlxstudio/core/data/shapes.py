@@ -18,6 +18,9 @@ How the shapes map (the way LLaMA-Factory, whose files these mostly are, reads t
 - **OpenAI content parts** ``{"messages": [{"role", "content": [{"type": "text", "text"}]}]}`` (LLaMA-Factory writes
   ``"value"`` for ``"text"``): the text parts joined. An image, audio or video part stays, and validation says the app
   trains on text only.
+- **A field mapping** (:class:`FieldMap`, the Data page's "Which field is what?", the CLI's ``--*-feature``): the
+  fields named become ours; the fields not named are left out (the summary names them); a mapped system field becomes
+  the chat's first message, so a pair with a system prompt becomes a chat row.
 """
 
 from __future__ import annotations
@@ -260,6 +263,37 @@ def _as_chat(row: dict[str, Any]) -> dict[str, Any]:
                          {"role": "assistant", "content": row.get("completion")}], **rest}
 
 
+OUR_KEYS = ("prompt", "completion", "messages", "text", "tools")
+"""The keys of our rows that training reads (a mapped row keeps these and the fields the person mapped)."""
+
+
+def _mapped(row: dict[str, Any], mapping: FieldMap, tally: _Tally) -> dict[str, Any]:
+    """A row in our shape after the person's mapping: the fields they did not map are left out (and named in the
+    summary); a row that is still in no known shape is kept whole, so validation shows what it holds."""
+    if not any(k in row for k in OUR_KEYS[:4]):
+        return row
+    keep = {*OUR_KEYS, *mapping.fields}
+    tally.ignored.update(str(k) for k in row if k not in keep)
+    return {k: v for k, v in row.items() if k in keep}
+
+
+def _with_system(row: dict[str, Any], tally: _Tally) -> dict[str, Any]:
+    """A mapped system field → the first message of a chat row (a pair with a system prompt becomes a chat)."""
+    rest = {k: v for k, v in row.items() if k != "system"}
+    system = row.get("system")
+    if not isinstance(system, str) or not system.strip():
+        return rest
+    head = {"role": "system", "content": system}
+    if isinstance(rest.get("messages"), list):
+        tally.counts["system"] += 1
+        return {**rest, "messages": [head, *rest["messages"]]}
+    if "prompt" in rest:
+        tally.counts["system"] += 1
+        chat = _as_chat(rest)
+        return {**chat, "messages": [head, *chat["messages"]]}
+    return row
+
+
 def convert_rows(rows: Sequence[dict[str, Any]], row_fmt: Callable[[dict[str, Any]], str | None],
                  file_fmt: Callable[[Sequence[dict[str, Any]]], str | None], mapping: FieldMap | None = None
                  ) -> tuple[list[dict[str, Any]], Conversion | None]:
@@ -272,7 +306,10 @@ def convert_rows(rows: Sequence[dict[str, Any]], row_fmt: Callable[[dict[str, An
     if not shapes and not mapping:
         return list(rows), None
     tally = _Tally()
-    out = [_CONVERTERS[s](r, tally) if (s := row_shape(r)) is not None else r for r in rows]
+    out = [_CONVERTERS[s](r, tally) if (s := row_shape(r)) is not None
+           else _mapped(r, mapping, tally) if mapping and isinstance(r, dict) else r for r in rows]
+    if mapping and "system" in mapping.fields:
+        out = [_with_system(r, tally) if isinstance(r, dict) and "system" in r else r for r in out]
     if any(isinstance(r, dict) and "messages" in r for r in out) and any(
             isinstance(r, dict) and "prompt" in r and "messages" not in r for r in out):
         out = [_as_chat(r) if isinstance(r, dict) else r for r in out]  # one format per file: the richer one

@@ -32,8 +32,11 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "adafactor")
 RUN_KEYS = ("model", "data", "adapter_path", "resume_adapter_file")
 IGNORED_MLX_LM_KEYS = (
     "train", "test", "test_batches", "config", "report_to", "project_name", "trust_remote_code",
-    "clear_cache_threshold", "hf_dataset", "prompt_feature", "completion_feature", "chat_feature", "text_feature",
+    "clear_cache_threshold", "hf_dataset",
 )
+FEATURE_KEYS = {"prompt_feature": "prompt", "completion_feature": "completion", "chat_feature": "messages",
+                "text_feature": "text"}
+"""mlx-lm's field-name keys → what the field is (a :class:`~mlxstudio.core.data.FieldMap`); applied to the data."""
 
 
 class ConfigError(UserError):
@@ -253,7 +256,7 @@ class TrainConfig:
                 schedule = {k: (f"lr_schedule.{k}", v) for k, v in _parse_schedule(value, fail).items()}
             elif key in names:
                 values[key] = (key, value)
-            elif key in RUN_KEYS or key in IGNORED_MLX_LM_KEYS:
+            elif key in RUN_KEYS or key in IGNORED_MLX_LM_KEYS or key in FEATURE_KEYS:
                 if not ignore_run_keys:
                     raise fail(key, "is not a training hyperparameter here (give it on the command line / in the "
                                     "app)")
@@ -334,6 +337,9 @@ def load_yaml(path: str | Path) -> tuple[TrainConfig, dict[str, Any], list[str]]
         raise ConfigError("expected a mapping of settings (key: value) at the top level", p, 1)
     cfg = TrainConfig.from_dict(data, source=p, lines=lines, ignore_run_keys=True)
     run = {k: data[k] for k in RUN_KEYS if data.get(k) is not None}
+    features = {FEATURE_KEYS[k]: str(v) for k, v in data.items() if k in FEATURE_KEYS and v}
+    if features:
+        run["features"] = features
     ignored = [k for k in data if k in IGNORED_MLX_LM_KEYS]
     return cfg, run, ignored
 

@@ -81,12 +81,13 @@ def _float32(model: Any) -> bool:
                if v.dtype in (mx.float32, mx.float16, mx.bfloat16))
 
 
-def _load_rows(data: str | Path | dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def _load_rows(data: str | Path | dict[str, list[dict[str, Any]]],
+               features: dict[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
     if isinstance(data, dict):
         return {k: list(data.get(k) or []) for k in ("train", "valid", "test")}
-    from mlxstudio.core.data.dataset import load_training_data
+    from mlxstudio.core.data import FieldMap, load_training_data
 
-    return load_training_data(data)
+    return load_training_data(data, FieldMap(features) if features else None)
 
 
 def _fingerprint(data: TokenizedSet) -> str:
@@ -133,15 +134,20 @@ def _build_optimizer(cfg: TrainConfig, total_iters: int) -> Any:
 
 def run_training(model: str | Path, data: str | Path | dict[str, list[dict[str, Any]]], adapter_path: str | Path,
                  config: TrainConfig | dict[str, Any] | None = None, sink: ev.Sink = ev.null_sink,
-                 cancel: Callable[[], bool] | threading.Event | None = None, resume: bool = False) -> dict[str, Any]:
+                 cancel: Callable[[], bool] | threading.Event | None = None, resume: bool = False,
+                 features: dict[str, str] | None = None) -> dict[str, Any]:
     """Train an adapter for ``model`` on ``data`` into ``adapter_path``; return a result dict.
 
     ``data``: a dataset folder/file (see ``dataset.load_training_data``) or ``{"train": rows, "valid": rows}``.
+    ``features``: which field of the rows is what, for rows with other names (``{"prompt": "question", …}``;
+    mlx-lm's ``prompt_feature``/``completion_feature``/``chat_feature``/``text_feature``).
     ``resume``: continue from the newest complete checkpoint in ``adapter_path`` exactly where it stopped.
     Raises ``errors.Cancelled`` after a cancel (the adapter and a checkpoint are written first),
     :class:`TrainingDiverged` on a NaN/inf loss, ``UserError`` subclasses for bad input.
     """
-    return _Trainer(model, data, Path(adapter_path), config, sink, _cancel_fn(cancel), resume).run()
+    trainer = _Trainer(model, data, Path(adapter_path), config, sink, _cancel_fn(cancel), resume)
+    trainer.features = features
+    return trainer.run()
 
 
 def train_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], bool]) -> dict[str, Any]:
@@ -151,7 +157,8 @@ def train_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], bool])
     except KeyError as exc:
         raise UserError(f"train job: missing parameter {exc}") from None
     cfg = TrainConfig.from_dict(params.get("config") or {})
-    return run_training(model, data, adapter_path, cfg, sink, cancel, bool(params.get("resume", False)))
+    return run_training(model, data, adapter_path, cfg, sink, cancel, bool(params.get("resume", False)),
+                        features=params.get("features") or None)
 
 
 class _Trainer:
@@ -168,6 +175,7 @@ class _Trainer:
         self.sink, self.cancel, self.resume = sink, cancel, resume
         self.metrics: list[dict[str, Any]] = []
         self.group: Any = None
+        self.features: dict[str, str] | None = None
         self.rank, self.world, self.writer = 0, 1, True  # see run(): a rank of an mlx.launch group (distributed.py)
 
     # -- set-up ------------------------------------------------------------------------------------------------
@@ -198,7 +206,7 @@ class _Trainer:
         if self.cancel():
             raise Cancelled(STOPPED_BEFORE_FIRST_STEP)
 
-        rows = _load_rows(self.data_ref)
+        rows = _load_rows(self.data_ref, self.features)
         if not rows["train"]:
             raise DataError("the training split is empty — add rows to train.jsonl")
         tok = partial(tokenize_rows, tokenizer=tokenizer, mask_prompt=cfg.mask_prompt,

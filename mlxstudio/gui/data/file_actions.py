@@ -1,8 +1,12 @@
 """File actions of the Data page: open a dataset file or split folder, start a new dataset or the seed pairs, save,
 save as, and ask about unsaved edits.
 
+A file in another shape (Alpaca, ShareGPT…) opens converted, and the conversion line above the grid says so; Save
+never overwrites such an original: it asks where, suggesting a new .jsonl next to it. A file whose fields have names
+the reader does not know opens through "Which field is what?" (:mod:`.field_map_dialog`).
+
 A mixin for :class:`~mlxstudio.gui.pages.data_page.DataPage`: it uses the page's ``model``, ``undo``, ``table``,
-``message`` and ``state``, and its ``_refresh_all``, ``_update_title`` and ``_update_status``.
+``message``, ``conversion_bar`` and ``state``, and its ``_refresh_all``, ``_update_title`` and ``_update_status``.
 """
 
 from __future__ import annotations
@@ -14,20 +18,33 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableView, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QTableView, QWidget
 
 from mlxstudio.core import paths
-from mlxstudio.core.data import clear_recovery
-from mlxstudio.core.data.dataset import SPLITS, DataError, Dataset, load_dataset, new_row, save_dataset
-from mlxstudio.core.errors import UserError
+from mlxstudio.core.data import (
+    DATA_SUFFIXES,
+    Dataset,
+    FieldMap,
+    clear_recovery,
+    converted_path,
+    find_split_files,
+    load_dataset,
+    needs_field_map,
+    new_row,
+    peek_fields,
+    save_dataset,
+)
+from mlxstudio.core.errors import DataError, UserError
 from mlxstudio.gui import settings
 from mlxstudio.gui.data.commands import ReplaceAllCommand
+from mlxstudio.gui.data.field_map_dialog import FieldMapDialog, remember_map, remembered_map
 from mlxstudio.gui.data.table_model import DatasetTableModel
 from mlxstudio.gui.model.banners import MessageBar
 from mlxstudio.gui.state import AppState
 
 DATASET_FILTER = "JSON Lines (*.jsonl);;CSV (*.csv)"
-OPEN_FILTER = "Datasets (*.jsonl *.csv *.tsv *.json);;All files (*)"
+OPEN_FILTER = f"Datasets ({' '.join('*' + s for s in DATA_SUFFIXES)});;All files (*)"
+ASK_FIELDS = "Which Field Is What…"
 
 
 def seed_pairs() -> Dataset:
@@ -45,6 +62,7 @@ class FileActions(QWidget):
     undo: QUndoStack
     table: QTableView
     message: MessageBar
+    conversion_bar: MessageBar
     active: bool
     source: Path | None
     split_folder: Path | None
@@ -57,14 +75,18 @@ class FileActions(QWidget):
         def _update_status(self) -> None: ...
 
     # -- opening / new / sample ----------------------------------------------------------------------------------
-    def open_path(self, path: Path) -> bool:
-        """Open a dataset file, or a dataset folder (train/valid/test.jsonl). Returns False when it could not."""
+    def open_path(self, path: Path, mapping: FieldMap | None = None, ask: bool = True) -> bool:
+        """Open a dataset file, or a dataset folder (train/valid/test.jsonl); ``mapping`` says which field is what.
+        A file of unknown fields opens through "Which field is what?" (``ask=False``, e.g. the last file at start:
+        with the choice remembered for its fields, else not at all). Returns False when it could not."""
         path = Path(path)
         if not self.maybe_save("opening another dataset"):
             return False
         try:
-            ds = self._load_folder(path) if path.is_dir() else load_dataset(path)
+            ds = self._load_folder(path) if path.is_dir() else load_dataset(path, mapping)
         except UserError as exc:
+            if mapping is None and not path.is_dir() and needs_field_map(exc):
+                return self._open_unknown_fields(path, exc, ask)
             self.message.show_message(f"{exc}\nNothing was changed.", "error")
             return False
         self._set_dataset(ds, path)
@@ -75,18 +97,84 @@ class FileActions(QWidget):
         self.message.hide()
         return True
 
+    def _open_unknown_fields(self, path: Path, exc: UserError, ask: bool) -> bool:
+        """Ask which field is what (pre-filled with the choice remembered for these fields) and open with it."""
+        try:
+            fields, rows = peek_fields(path)
+        except UserError:
+            fields, rows = [], []
+        if not fields:
+            self.message.show_message(f"{exc}\nNothing was changed.", "error")
+            return False
+        remembered = remembered_map(fields)
+        mapping: FieldMap | None = remembered if not ask else None
+        if ask:
+            dialog = FieldMapDialog(path, fields, rows, remembered, self)
+            try:
+                if dialog.exec() == QDialog.DialogCode.Accepted:
+                    mapping = dialog.field_map()
+            finally:
+                dialog.deleteLater()
+        if not mapping:
+            found = ", ".join(fields[:8]) + (f" and {len(fields) - 8} more" if len(fields) > 8 else "")
+            self.message.show_message(
+                f"{path.name} was not opened: MLX Studio doesn't know its fields ({found}). Say which field is what, "
+                "or rename them to “prompt” + “completion”, “messages” or “text”. Nothing was changed.", "warning",
+                ASK_FIELDS, lambda: self.open_path(path))
+            return False
+        remember_map(fields, mapping)
+        return self.open_path(path, mapping)
+
+    def _show_conversion(self) -> None:
+        """The conversion line above the grid, while the rows on screen were converted from another shape."""
+        conv = self.model.ds.conversion if self.active else None
+        if conv is None:
+            self.conversion_bar.hide()
+            return
+        how = "with" if conv.shape == "mapped" else "as"
+        text = f"Opened {how} {conv.summary()}. The original file stays as it is; Save writes a new .jsonl file."
+        original = self.model.ds.path
+        if conv.shape == "mapped" and original is not None:
+            self.conversion_bar.show_message(text, "info", "Change Fields…", lambda: self.open_path(original))
+        else:
+            self.conversion_bar.show_message(text, "info")
+
     @staticmethod
     def _load_folder(folder: Path) -> Dataset:
-        named = {n: load_dataset(folder / f"{n}.jsonl") for n in SPLITS if (folder / f"{n}.jsonl").exists()}
+        named = {n: load_dataset(f) for n, f in find_split_files(folder).items()}
         if "train" in named and "valid" in named and named["valid"].rows == named["train"].rows:
             del named["valid"]  # saved with "train on every row": valid is a copy of train, not more rows
         parts = list(named.values())
         if not parts:
-            raise DataError("has no train.jsonl, valid.jsonl or test.jsonl — open a dataset file instead", str(folder))
+            raise DataError("has no train, valid or test file (.jsonl, .json, .csv, .parquet) — open a dataset file "
+                            "instead", str(folder))
         fmts = {p.format for p in parts}
-        if len(fmts) > 1:
-            raise DataError(f"the splits use different formats ({', '.join(sorted(fmts))})", str(folder))
+        if len(fmts) > 1:  # true of mlx-lm folders (the tutorial's): they train as they are, one grid cannot hold them
+            raise DataError(f"the splits use different formats ({', '.join(sorted(fmts))}): the folder trains as it "
+                            f"is (choose it on the Train page), but one table cannot show them — open one split file "
+                            f"to edit it", str(folder))
         return Dataset(parts[0].format, [r for p in parts for r in p.rows])
+
+    def download_dataset_dialog(self) -> None:
+        """File → Download Dataset…: a dataset from ModelScope or Hugging Face; the rows of the chosen split open
+        like a converted file (they are in no file of their own yet: Save asks where)."""
+        from mlxstudio.gui.data.dataset_download_dialog import DatasetDownloadDialog
+
+        if not self.maybe_save("opening another dataset"):
+            return
+        dialog = DatasetDownloadDialog(self)
+        try:
+            if not dialog.exec() or dialog.result_dataset is None:
+                return
+            ds, summary = dialog.result_dataset, dialog.opened_summary()
+        finally:
+            dialog.deleteLater()
+        show_page = getattr(self.window(), "show_page", None)
+        if callable(show_page):
+            show_page("data", force=True)
+        self._set_dataset(ds, None)
+        self.undo.resetClean()  # rows in no file yet: closing asks to save them
+        self.message.show_message(f"Opened {summary}. Save As… keeps it as a .jsonl file.", "info")
 
     def _set_dataset(self, ds: Dataset, source: Path | None) -> None:
         self.source = source
@@ -126,13 +214,21 @@ class FileActions(QWidget):
 
     # -- saving ------------------------------------------------------------------------------------------------------
     def save(self) -> bool:
-        """Save to the file the dataset came from (or ask where, for a new dataset or a split folder)."""
-        if self.source is None or self.source.is_dir():
+        """Save to the file the dataset came from (or ask where: for a new dataset, a split folder, or rows converted
+        from another shape, whose original file is never overwritten)."""
+        if self.source is None or self.source.is_dir() or self.model.ds.conversion is not None:
             return self.save_as_dialog()
         return self.save_as(self.source)
 
+    def _suggested_path(self) -> Path:
+        """Where Save As starts: next to the original as a new .jsonl for converted rows, else the file itself."""
+        original = self.model.ds.path or self.source
+        if self.model.ds.conversion is not None and original is not None and not original.is_dir():
+            return converted_path(original)
+        return self.source if self.source and self.source.is_file() else paths.datasets_dir() / "dataset.jsonl"
+
     def save_as_dialog(self) -> bool:
-        start = str(self.source if self.source and self.source.is_file() else paths.datasets_dir() / "dataset.jsonl")
+        start = str(self._suggested_path())
         name, chosen = QFileDialog.getSaveFileName(self, "Save Dataset", start, DATASET_FILTER)
         if not name:
             return False
@@ -143,6 +239,7 @@ class FileActions(QWidget):
 
     def save_as(self, path: Path) -> bool:
         """Write the dataset to ``path`` (.jsonl or .csv) atomically; on failure the edits stay and nothing is lost."""
+        original = self.model.ds.path if self.model.ds.conversion is not None else None
         try:
             save_dataset(self.model.ds, path)
         except UserError as exc:
@@ -153,7 +250,9 @@ class FileActions(QWidget):
         clear_recovery()
         settings.add_recent_file(self.source)
         self.model.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(0, len(self.model.ds) - 1))
-        self.message.show_message(f"Saved {len(self.model.ds)} rows to {path}.", "info")
+        kept = f" {original.name} is unchanged." if original is not None and original != Path(path) else ""
+        self.message.show_message(f"Saved {len(self.model.ds)} rows to {path}.{kept}", "info")
+        self._show_conversion()
         self._update_title()
         self._update_status()
         return True

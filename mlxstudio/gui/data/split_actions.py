@@ -16,8 +16,7 @@ from PySide6.QtGui import QDesktopServices, QUndoStack
 from PySide6.QtWidgets import QWidget
 
 from mlxstudio.core import paths
-from mlxstudio.core.data import clear_recovery
-from mlxstudio.core.data.dataset import SPLITS, Dataset, find_leakage, split_dataset, write_splits
+from mlxstudio.core.data import SPLITS, Dataset, clear_recovery, find_leakage, split_dataset, write_splits
 from mlxstudio.core.errors import UserError
 from mlxstudio.gui.data.split_panel import SplitPanel
 from mlxstudio.gui.data.table_model import DatasetTableModel

@@ -38,8 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlxstudio.core.data import Recovered
-from mlxstudio.core.data.dataset import Dataset
+from mlxstudio.core.data import Dataset, Recovered
 from mlxstudio.gui import icons, settings
 from mlxstudio.gui.data.delegate import MultiLineDelegate
 from mlxstudio.gui.data.file_actions import FileActions
@@ -115,7 +114,10 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
             ("text", "Plain text"))}
         for fmt, act in self.new_actions.items():
             act.triggered.connect(lambda _=False, f=fmt: self.new_dataset(f))
-        self.open_action = A("Open…", self.open_dialog, None, "open", "Open a .jsonl or .csv dataset")
+        self.open_action = A("Open…", self.open_dialog, None, "open",
+                             "Open a dataset: .jsonl, .json, .csv, .tsv or .parquet")
+        self.download_action = A("Download Dataset…", self.download_dataset_dialog, None, "download",
+                                 "Download a dataset from ModelScope or Hugging Face and open a split of it")
         self.save_action = A("Save", self.save, QKeySequence.StandardKey.Save, None, "Save the dataset file")
         self.save_as_action = A("Save As…", self.save_as_dialog, QKeySequence.StandardKey.SaveAs)
         self.sample_action = A("Sample: Seed Pairs", self.load_seed_pairs, None, "demo",
@@ -166,6 +168,8 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
         bar.addWidget(self.find_edit)
 
         self.message = MessageBar(self)
+        self.conversion_bar = MessageBar(self)  # "Opened as Alpaca (…) → 1,000 pairs…" while the rows are converted
+        self.conversion_bar.setObjectName("data-conversion")
         self.summary = QLabel()
         self.summary.setObjectName("data-summary")
 
@@ -230,6 +234,7 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
         lay.setContentsMargins(8, 8, 8, 4)
         lay.addWidget(bar)
         lay.addWidget(self.message)
+        lay.addWidget(self.conversion_bar)
         lay.addWidget(self.stack, 1)
         lay.addWidget(self.summary)
 
@@ -257,7 +262,8 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
         head.setFont(font)
         head.setAlignment(Qt.AlignmentFlag.AlignCenter)
         body = QLabel("Each row is a prompt and the completion the model should learn. Start from the five seed "
-                      "pairs, an empty dataset, or a .jsonl / .csv file (you can also drop a file here).")
+                      "pairs, an empty dataset, or a file: .jsonl, .json, .csv or .parquet, also Alpaca or ShareGPT "
+                      "(you can drop it here).")
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(head)
@@ -314,7 +320,7 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
         file_menu = window.menu("File")
         first = file_menu.actions()[0] if file_menu.actions() else None
         file_menu.insertMenu(first, self.new_menu) if first else file_menu.addMenu(self.new_menu)
-        for act in (self.save_action, self.save_as_action, self.sample_action):
+        for act in (self.download_action, self.save_action, self.save_as_action, self.sample_action):
             file_menu.insertAction(first, act) if first else file_menu.addAction(act)
         if first:
             file_menu.insertSeparator(first)
@@ -343,7 +349,7 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
         self.split_panel.seed.setValue(SEED.get(s))
         last = LAST_PATH.get(s)
         if last and not self.active and self.recovered is None and Path(last).exists():
-            self.open_path(Path(last))
+            self.open_path(Path(last), ask=False)  # no dialog at start (a remembered field mapping applies)
 
     # -- helpers used by the grid actions ------------------------------------------------------------------
     def _ensure_active(self) -> None:
@@ -360,6 +366,7 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
 
     def _dataset_replaced(self) -> None:
         self.stack.setCurrentIndex(1 if self.active else 0)
+        self._show_conversion()
         QTimer.singleShot(0, self._size_columns)
         self.view_timer.start()
 

@@ -263,7 +263,11 @@ class ConfigForm(QWidget):
 
         cfg, run, ignored = load_yaml(path)
         self.set_config(cfg)
+        features = run.pop("features", None)
         notes = [f"{k}: {v} (choose it on the Model/Data pages)" for k, v in run.items()]
+        if features:
+            notes.append("field names " + ", ".join(f"{v} = {k}" for k, v in features.items())
+                         + " (open the dataset on the Data page and choose them in Which field is what?)")
         notes += [f"{k} is not used by the app" for k in ignored]
         return notes
 
