@@ -409,3 +409,28 @@ def test_cli_data_download_errors(dataset_hub: FakeHub, capsys: pytest.CaptureFi
         assert code == 2 and wrong not in err and "Traceback" not in err
         said = "refused access" if hub == "modelscope" else f"accept its license on huggingface.co/datasets/{HF_REPO}"
         assert said in err
+
+
+def test_train_config_with_an_hf_dataset_block_downloads_and_trains(dataset_hub: FakeHub, tmp_path: Path,
+                                                                    tiny_model: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """mlx-lm's hf_dataset block (path, train_split/valid_split slices, *_feature keys) means what it means in mlx-lm:
+    the splits are downloaded with the hub client, selected, and trained; the rows are kept in a split folder."""
+    qa = tmp_path / "qa-layout"
+    write_parquet(qa / "data" / "train-00000-of-00001.parquet",
+                  [{"question": f"问题 {i}", "answer": f"答案 {i}"} for i in range(12)])
+    dataset_hub.add_dataset("mlxstudio-test/qa", qa)
+    monkeypatch.setenv("HF_ENDPOINT", dataset_hub.url)  # how mirror users point mlx-lm and the app elsewhere
+    cfg = tmp_path / "lora.yaml"
+    cfg.write_text("hf_dataset:\n  path: mlxstudio-test/qa\n  train_split: 'train[:8]'\n  valid_split: 'train[-2:]'\n"
+                   "  prompt_feature: question\n  completion_feature: answer\n"
+                   "iters: 2\nbatch_size: 2\nnum_layers: 2\nsteps_per_eval: 2\nval_batches: 1\n", encoding="utf-8")
+    code = cli.main(["train", "--model", str(tiny_model), "--config", str(cfg), "--adapter-path",
+                     str(tmp_path / "run")])
+    assert code == 0
+    folder = paths.datasets_dir() / "hf_dataset-qa"
+    train = load_dataset(folder / "train.jsonl")
+    assert train.rows[0] == {"prompt": "问题 0", "completion": "答案 0"} and len(train) == 8
+    assert [r["prompt"] for r in load_dataset(folder / "valid.jsonl").rows] == ["问题 10", "问题 11"]
+    assert not (folder / "test.jsonl").exists()
+    assert (tmp_path / "run" / "adapters.safetensors").is_file()

@@ -105,12 +105,19 @@ def run(args: argparse.Namespace, out: Output) -> int:
     model = args.model or run_keys.get("model")
     data = args.data or run_keys.get("data")
     adapter_path = args.adapter_path or run_keys.get("adapter_path")
-    if not model or not data:
-        raise UserError("give --model and --data (or model: and data: in the --config file)")
-    if not Path(str(data)).exists():
-        raise UserError(f"{data}: dataset not found — give a JSONL/CSV file or a folder with train.jsonl")
+    hf = run_keys.get("hf_dataset") if not data else None
+    if not model or not (data or hf):
+        raise UserError("give --model and --data (or model: and data: — or an hf_dataset block — in the --config "
+                        "file)")
     mapping = field_map(args)
     features = {**run_keys.get("features", {}), **(dict(mapping.fields) if mapping else {})}
+    if hf is not None:
+        from mlxstudio.commands.hf_dataset import materialize
+
+        data = str(materialize(hf, out.sink, features=features))
+        features = {}  # applied: the folder holds our rows
+    if not Path(str(data)).exists():
+        raise UserError(f"{data}: dataset not found — give a JSONL/CSV file or a folder with train.jsonl")
     group = group_hosts(args, cfg)
     run_dir = None
     if not adapter_path:

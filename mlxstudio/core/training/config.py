@@ -29,10 +29,10 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "adafactor")
 # mlx_lm YAML keys that are not hyperparameters of the run (where the model/data are, what else to do).
 # ``model``/``data``/``adapter_path``/``resume_adapter_file`` are returned to the caller by :func:`load_yaml`;
 # the others are accepted and ignored (each one is named in the returned ``ignored`` list).
-RUN_KEYS = ("model", "data", "adapter_path", "resume_adapter_file")
+RUN_KEYS = ("model", "data", "adapter_path", "resume_adapter_file", "hf_dataset")
 IGNORED_MLX_LM_KEYS = (
     "train", "test", "test_batches", "config", "report_to", "project_name", "trust_remote_code",
-    "clear_cache_threshold", "hf_dataset",
+    "clear_cache_threshold",
 )
 FEATURE_KEYS = {"prompt_feature": "prompt", "completion_feature": "completion", "chat_feature": "messages",
                 "text_feature": "text"}

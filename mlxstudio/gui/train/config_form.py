@@ -264,7 +264,12 @@ class ConfigForm(QWidget):
         cfg, run, ignored = load_yaml(path)
         self.set_config(cfg)
         features = run.pop("features", None)
+        hf = run.pop("hf_dataset", None)
         notes = [f"{k}: {v} (choose it on the Model/Data pages)" for k, v in run.items()]
+        if hf:
+            names = ", ".join(str(e.get("path")) for e in (hf if isinstance(hf, list) else [hf]) if isinstance(e, dict))
+            notes.append(f"hf_dataset {names}: download it on the Data page (File → Download Dataset…) and choose "
+                         f"its split there (mlxstudio-cli train --config downloads it itself)")
         if features:
             notes.append("field names " + ", ".join(f"{v} = {k}" for k, v in features.items())
                          + " (open the dataset on the Data page and choose them in Which field is what?)")
