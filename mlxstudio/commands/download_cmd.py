@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--quantize", type=int, default=None, choices=(4, 8), metavar="BITS",
                    help="convert to a 4- or 8-bit MLX model with mlx_lm.convert after downloading")
     p.add_argument("--group-size", type=int, default=64, help="quantization group size (default 64)")
+    p.add_argument("--fresh", action="store_true",
+                   help="download even when a complete copy is already on this computer (the library, or the "
+                        "Hugging Face / ModelScope cache, which is otherwise linked into the library)")
     p.set_defaults(func=run_download)
 
     c = sub.add_parser(
@@ -136,7 +139,8 @@ def run_download(args: argparse.Namespace, out: Output) -> int:
     token = token_from_env(args.token_env)
     with download_session(out) as cancel:
         path = download_model(args.hub, args.model_id, name=args.name, token=token, endpoint=args.endpoint,
-                              sink=out.sink, cancel=cancel, quantize=args.quantize, group_size=args.group_size)
+                              sink=out.sink, cancel=cancel, quantize=args.quantize, group_size=args.group_size,
+                              use_local=not args.fresh)
     out.result(str(path), data={"path": str(path), "name": path.name})
     return 0
 

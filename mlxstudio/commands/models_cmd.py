@@ -1,4 +1,5 @@
-"""``mlxstudio-cli demo-model | import-gguf | models list|show|delete``: the model library from the command line."""
+"""``mlxstudio-cli demo-model | import-gguf | models list|show|delete|add|found``: the model library from the command
+line (``add`` and ``found`` are :mod:`mlxstudio.commands.models_add_cmd`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from mlxstudio.core.errors import ModelError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add ``demo-model``, ``import-gguf`` and ``models list|show|delete``."""
+    """Add ``demo-model``, ``import-gguf`` and ``models list|show|delete|add|found``."""
     # --json/--quiet may come before or after the command; SUPPRESS keeps a value given earlier on the command line
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     g.add_argument("--force", action="store_true", help="replace an existing model of that name")
     g.set_defaults(func=cmd_import_gguf)
 
-    m = sub.add_parser("models", parents=[common], help="list, show or delete the models in the library")
+    m = sub.add_parser("models", parents=[common], help="list, show, add or delete the models in the library")
     msub = m.add_subparsers(dest="models_command", metavar="ACTION")
     m.set_defaults(func=lambda args, out: (m.print_help(), 2)[1])
     ls = msub.add_parser("list", parents=[common], help="the models in the library (broken ones with the problem)")
@@ -48,6 +49,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     de.add_argument("name", metavar="NAME")
     de.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     de.set_defaults(func=cmd_delete)
+    from mlxstudio.commands import models_add_cmd
+
+    models_add_cmd.register(msub, common)
 
 
 def human_size(n: float) -> str:
@@ -104,7 +108,8 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
         return 0
     if not models:
         out.info(f"the model library ({paths.models_dir()}) is empty: `mlxstudio-cli demo-model` installs the demo "
-                 "model, `mlxstudio-cli import-gguf FILE` imports a .gguf file.")
+                 "model, `mlxstudio-cli import-gguf FILE` imports a .gguf file, `mlxstudio-cli models add FOLDER` "
+                 "adds a model folder you already have (`models found` lists those on this computer).")
         return 0
     rows = [("NAME", "ARCH", "PARAMS", "QUANT", "SIZE", "SOURCE")]
     for m in models:

@@ -42,6 +42,9 @@ NAMES: dict[str, str] = {
     "open": "mdi6.folder-open-outline",
     "close": "mdi6.close",
     "library": "mdi6.bookshelf",
+    "add-folder": "mdi6.folder-plus-outline",
+    "add": "mdi6.plus",
+    "found": "mdi6.magnify",
     "app": "mdi6.tune-variant",
 }
 """Semantic icon names → qtawesome names."""

@@ -385,6 +385,8 @@ class MainWindow(QMainWindow):
         self.import_gguf_action = self.action("Import GGUF…", self.import_gguf_dialog, None, "import")
         file_menu.addAction(self.open_dataset_action)
         file_menu.addAction(self.import_gguf_action)
+        self.add_folder_action = self.action("Add Model Folder…", self.add_model_folder_dialog, None, "add-folder")
+        file_menu.addAction(self.add_folder_action)
         self.recent_menu = file_menu.addMenu("Open Recent")
         self.recent_menu.setObjectName("menu-recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -456,8 +458,8 @@ class MainWindow(QMainWindow):
         path = Path(path)
         step = route_for(path)
         if step is None:
-            self.status.showMessage(f"MLX Studio can't open {path.name}: use a .gguf model, or a .jsonl/.csv "
-                                    "dataset.", 8000)
+            self.status.showMessage(f"MLX Studio can't open {path.name}: use a .gguf model, or a dataset "
+                                    "(.jsonl, .json, .csv, .tsv, .parquet).", 8000)
             return False
         page = self.page(step)
         opener = getattr(page, "open_path", None)
@@ -481,6 +483,13 @@ class MainWindow(QMainWindow):
         name, _ = QFileDialog.getOpenFileName(self, "Open Dataset", start, DATASET_FILTER)
         if name:
             self.open_path(Path(name))
+
+    def add_model_folder_dialog(self) -> None:
+        """File → Add Model Folder…: the Model page's "Add Folder…" (a folder you already have, into the library)."""
+        self.show_page("model", force=True)
+        adder = getattr(self.page("model"), "add_folder_dialog", None)
+        if callable(adder):
+            adder()
 
     def import_gguf_dialog(self) -> None:
         """File → Import GGUF…: the Model page's importer (file dialog, progress, cancel)."""

@@ -327,13 +327,17 @@ def provenance(hub: str, got: Fetched, endpoint: str | None) -> dict[str, Any]:
 
 def download_model(hub: str, model_id: str, name: str | None = None, token: str | None = None,
                    endpoint: str | None = None, sink: ev.Sink = ev.null_sink, cancel: CancelCheck = None, *,
-                   quantize: int | None = None, group_size: int = 64) -> Path:
+                   quantize: int | None = None, group_size: int = 64, use_local: bool = True) -> Path:
     """Download ``model_id`` from ``hub`` ("modelscope" | "huggingface") into the library and return its folder.
 
     ``name``: the library name (default: the part of the id after the slash). ``token``: an access token for gated
     or private models (never stored). ``endpoint``: another server (a mirror, or a test server); default
     ``MODELSCOPE_ENDPOINT`` / ``HF_ENDPOINT`` or the public hub. ``quantize``: 4 or 8 to convert the download to a
     quantized MLX model with ``mlx_lm.convert`` (skipped for a model that is already quantized).
+
+    ``use_local``: a complete copy already on this computer is used instead of downloading — the library's model
+    of that name when it came from ``model_id``, else one in the Hugging Face / ModelScope cache (linked into the
+    library, :func:`~mlxstudio.core.models.add.add_model_folder`).
 
     Raises :class:`~mlxstudio.core.errors.Cancelled` when cancelled (the partial download is kept for a resume),
     a :class:`~mlxstudio.core.hub.common.HubError` / ``UserError`` with one sentence saying what to do otherwise.
@@ -342,6 +346,13 @@ def download_model(hub: str, model_id: str, name: str | None = None, token: str 
     model_id = hc.check_model_id(model_id)
     name = hc.library_name(model_id, name)
     target = paths.models_dir() / name
+    if use_local:
+        local = _already_here(model_id, name, target, sink, cancel, quantize)
+        if local is not None:
+            sink(ev.Finished(job="download", message=f"{model_id} is in the library as {local.name} (no download "
+                             "needed).", result={"path": str(local), "name": local.name, "hub": hub,
+                                                 "model_id": model_id, "local": True}))
+            return local
     if target.exists():
         raise ModelExists(f"The library already has a model named {name!r} — delete it first or choose another "
                           "name.")
@@ -349,6 +360,34 @@ def download_model(hub: str, model_id: str, name: str | None = None, token: str 
     return run_guarded(hub, model_id, staging, token, sink, cancel,
                        lambda: _download(hub, model_id, name, target, staging, token, endpoint, sink, cancel,
                                          quantize, group_size))
+
+
+def _already_here(model_id: str, name: str, target: Path, sink: ev.Sink, cancel: CancelCheck,
+                  quantize: int | None) -> Path | None:
+    """A complete copy of ``model_id`` already on disk, put in the library as ``name`` when needed; else None."""
+    from mlxstudio.core.errors import ModelError
+    from mlxstudio.core.models.library import read_source
+
+    if target.exists():
+        src = read_source(target)
+        same = str(src.get("model_id") or src.get("repo_id") or "").lower() == model_id.lower()
+        with contextlib.suppress(ModelError):
+            if same and (quantize is None or src.get("quantization")):
+                check_model_folder(target)
+                sink(ev.Log(f"{model_id} is already in the library as {name}."))
+                return target
+        return None
+    from mlxstudio.core.models.discover import find_local_copy
+
+    found = find_local_copy(model_id)
+    if found is None:
+        return None
+    sink(ev.Log(f"{model_id} is already on this computer ({found.store_label}: {found.path}) — using it instead "
+                "of downloading."))
+    from mlxstudio.core.models.add import add_model_folder
+
+    return add_model_folder(found.path, name=name, repo_id=model_id, quantize=quantize,
+                            source=f"{found.store}: {model_id}", sink=sink, cancel=cancel)
 
 
 def _download(hub: str, model_id: str, name: str, target: Path, staging: Path, token: str | None,

@@ -202,7 +202,7 @@ def _dir_size(model_dir: Path) -> int:
     for root, _dirs, files in os.walk(model_dir):
         for f in files:
             with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(root, f)).st_size
+                total += os.stat(os.path.join(root, f)).st_size  # follows links (HF cache, linked models)
     return total
 
 
@@ -438,9 +438,11 @@ def estimate_training_memory(info: ModelInfo, batch_size: int, max_seq_length: i
     ``T = batch_size x max_seq_length`` tokens, ``n`` adapted blocks and ``b`` = 4 bytes per value in float32 (2 in
     float16/bfloat16):
 
-    - **weights**: float32 (4 bytes/parameter) when the model is dequantized for training (the CPU backend does this
-      for quantized models; ``dequantize=None`` asks :mod:`~mlxstudio.core.runtime.backend`, no MLX import), otherwise
-      the weights' size on disk (QLoRA on Metal keeps them 4-bit packed, float16 stays 2 bytes);
+    - **weights**: float32 (4 bytes/parameter) when the model trains in float32 — ``dequantize``: the CPU backend
+      dequantizes quantized models and widens bfloat16/float16 ones to float32 (``training.loading``), so a bf16
+      checkpoint needs twice its size on disk there; ``dequantize=None`` asks :mod:`~mlxstudio.core.runtime.backend`
+      (no MLX import); a float32 checkpoint always counts 4 bytes — otherwise the weights' size on disk (QLoRA on
+      Metal/CUDA keeps them 4-bit packed, bfloat16 stays 2 bytes);
     - **LoRA state**: rank x (in + out) parameters for each of the 7 linear layers of each adapted block, 16 bytes
       each (float32 weight, gradient, two Adam moments);
     - **activations**: ``T x n x (8 hidden + 5 ffn) x b`` plus the attention probabilities
@@ -451,7 +453,8 @@ def estimate_training_memory(info: ModelInfo, batch_size: int, max_seq_length: i
       ``trained_tokens x vocab x 4 bytes x 4.5`` (logits, softmax and their gradients);
     - **frozen-layer cache**: ``dataset_tokens x hidden x 4`` bytes up to 768 MB when fewer blocks are adapted than
       the model has (the engine computes the lower blocks once per row when training several epochs);
-    - and at least the loading peak (1.37 x the float32 weights while a quantized model is dequantized). The one-batch
+    - and at least the loading peak (1.37 x the float32 weights while a quantized model is dequantized; a widened
+      bf16 model's peak is its float32 weights). The one-batch
       full-loss check before training (``T x vocab x 4 x 2.2`` bytes above the weights) stays below the step's head.
 
     Measured peaks (``mx.get_peak_memory()`` of fresh processes running the engine: CPU backend, float32, rank 8 on
@@ -463,7 +466,9 @@ def estimate_training_memory(info: ModelInfo, batch_size: int, max_seq_length: i
     text 4 x 512 0.095 vs 0.098, 8 x 1024 0.64 vs 0.66. So 1.05-1.36x (1.7x with gradient checkpointing on masked
     prompts: the head's share is smaller than assumed); with ``trained_tokens=batch_size`` it stayed below every
     measured peak (0.53-0.95x: the least a run can need). The process adds 0.1-0.15 GB (Python, libraries) to MLX's
-    peak. Stock mlx-lm, which projects every position, peaked at 4.35 GB for 4 x 512.
+    peak. Stock mlx-lm, which projects every position, peaked at 4.35 GB for 4 x 512. Qwen3-0.6B (bf16 checkpoint,
+    widened to float32 on the CPU), seed pairs at batch 4: 2.85 GB measured vs 2.99 GB (48-token rows, half trained);
+    counted in bf16, as before, it said 1.69 GB.
     """
     cfg = info.config.get("text_config", info.config)
     hidden = info.hidden_size or int(cfg.get("hidden_size") or 0)
@@ -475,8 +480,10 @@ def estimate_training_memory(info: ModelInfo, batch_size: int, max_seq_length: i
     if dequantize is None:
         from mlxstudio.core.runtime.backend import guess_backend_name
 
-        dequantize = info.bits is not None and guess_backend_name() == "CPU"
-    b = 4 if dequantize or info.dtype == "float32" else 2
+        dequantize = guess_backend_name() == "CPU"  # the CPU backend trains every model in float32
+    if info.bits is None and info.dtype == "float32":
+        dequantize = True  # already float32: 4 bytes a parameter whatever the backend
+    b = 4 if dequantize else 2
     if dequantize:
         weights = info.parameters * 4
     else:
@@ -493,7 +500,7 @@ def estimate_training_memory(info: ModelInfo, batch_size: int, max_seq_length: i
     if 0 < adapted < layers_total and dataset_tokens > 0:
         cache = min(dataset_tokens * hidden * 4, PREFIX_CACHE_BUDGET)
     step = weights + lora + cache + activations + attention + head
-    loading = int(weights * LOAD_FACTOR) if dequantize else weights
+    loading = int(weights * LOAD_FACTOR) if dequantize and info.bits is not None else weights
     return int(max(step, loading))
 
 

@@ -37,10 +37,14 @@ class DeleteAction(QWidget):
 
     def delete_model(self, info: Any) -> bool:
         """Delete ``info``'s folder from the library after a confirmation."""
+        from mlxstudio.core.models import read_source
+
+        origin = read_source(Path(info.path))
+        what = (f"Only its links are removed: the files stay in {origin.get('added_from')}."
+                if origin.get("mode") == "link" else f"Its folder {info.path} is removed. This can't be undone.")
         answer = QMessageBox.question(
             self, "Delete model?",
-            f"Delete “{info.name}” ({human_size(info.size_bytes)}) from the library?\n\n"
-            f"Its folder {info.path} is removed. This can't be undone.",
+            f"Delete “{info.name}” ({human_size(info.size_bytes)}) from the library?\n\n{what}",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )

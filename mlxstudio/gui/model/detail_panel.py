@@ -53,6 +53,8 @@ class DetailPanel(QWidget):
 
     use_requested = Signal(object)
     delete_requested = Signal(object)
+    add_requested = Signal(object)
+    """[Add to Library] for a model folder used outside the library."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,8 +87,13 @@ class DetailPanel(QWidget):
         self.delete_button = QPushButton(icons.icon("delete"), "Delete…")
         self.delete_button.setObjectName("delete-model")
         self.delete_button.clicked.connect(lambda: self.info is not None and self.delete_requested.emit(self.info))
+        self.add_button = QPushButton(icons.icon("add-folder"), "Add to Library")
+        self.add_button.setObjectName("detail-add-to-library")
+        self.add_button.setToolTip("Link this folder into the library (no second copy), so it stays in the list.")
+        self.add_button.clicked.connect(lambda: self.info is not None and self.add_requested.emit(self.info))
         buttons = QHBoxLayout()
         buttons.addWidget(self.use_button)
+        buttons.addWidget(self.add_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
 
@@ -190,6 +197,11 @@ class DetailPanel(QWidget):
             self.problem.hide()
         self.use_button.setEnabled(not problem and not active)
         self.use_button.setText("In use" if active else "Use this model")
+        from mlxstudio.gui.model.add_folder import in_library
+
+        inside = in_library(info.path)
+        self.add_button.setVisible(not inside)  # a folder used where it is: add it, never delete it from here
+        self.delete_button.setVisible(inside)
         while self.facts.count():
             item = self.facts.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -199,8 +211,13 @@ class DetailPanel(QWidget):
         chat = "Yes" if info.has_chat_template else "No"
         chat_tip = ("Chat-format data is formatted with the model's own template." if info.has_chat_template
                     else "Without a chat template, use completion or plain-text data.")
+        from mlxstudio.core.models import read_source
+
+        origin = read_source(Path(info.path))
+        linked = [("Files in", f"{origin.get('added_from')} (linked, not copied)")] if origin.get("mode") == "link" \
+            else []
         for row, (label, value) in enumerate([("Architecture", info.architecture or "—"),
-                                              ("Source", info.source or "—"), ("Chat template", chat),
+                                              ("Source", info.source or "—"), *linked, ("Chat template", chat),
                                               *config_summary(info.config or {})]):
             v = QLabel(value)
             v.setWordWrap(True)

@@ -1,4 +1,5 @@
-"""What the Model page shows when the library is empty: three ways to get a model, the quickest first."""
+"""What the Model page shows when the library is empty: the ways to get a model, the quickest first — including the
+model someone already has (a folder, or one found on this computer)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from mlxstudio.gui import icons
 
 
 class EmptyLibrary(QWidget):
-    """"Your model library is empty" with [Install the demo model] and [Import GGUF…] (download is below)."""
+    """"Your model library is empty" with [Install the demo model], [Add Folder…], [Import GGUF…] and [Find Models on
+    This Computer] (download is below)."""
 
     demo_clicked = Signal()
     import_clicked = Signal()
+    add_folder_clicked = Signal()
+    found_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,8 +31,9 @@ class EmptyLibrary(QWidget):
         head.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text = QLabel(
             "Start with the demo model (SmolLM2-135M-Instruct, 98 MB): it trains in minutes, even without a GPU. "
-            "You can also import a GGUF file — or drop one onto this window — or download a model from "
-            "ModelScope or Hugging Face below."
+            "Already have a model? Add its folder (what `modelscope download` or Hugging Face wrote), import a "
+            "GGUF file — or drop either onto this window — or look for the models already on this computer. "
+            "Or download one from ModelScope or Hugging Face below."
         )
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -40,10 +45,17 @@ class EmptyLibrary(QWidget):
         self.import_button = QPushButton(icons.icon("import"), "Import GGUF…")
         self.import_button.setObjectName("empty-import-gguf")
         self.import_button.clicked.connect(self.import_clicked)
+        self.add_folder_button = QPushButton(icons.icon("add-folder"), "Add Folder…")
+        self.add_folder_button.setObjectName("empty-add-folder")
+        self.add_folder_button.clicked.connect(self.add_folder_clicked)
+        self.found_button = QPushButton(icons.icon("found"), "Find Models on This Computer")
+        self.found_button.setObjectName("empty-find-models")
+        self.found_button.setToolTip("Look in the Hugging Face and ModelScope caches, LM Studio and Ollama")
+        self.found_button.clicked.connect(self.found_clicked)
         row = QHBoxLayout()
         row.addStretch(1)
-        row.addWidget(self.demo_button)
-        row.addWidget(self.import_button)
+        for button in (self.demo_button, self.add_folder_button, self.import_button, self.found_button):
+            row.addWidget(button)
         row.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addStretch(1)
@@ -60,5 +72,5 @@ class EmptyLibrary(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         """Disable the buttons while an import runs."""
-        self.demo_button.setEnabled(not busy)
-        self.import_button.setEnabled(not busy)
+        for button in (self.demo_button, self.import_button, self.add_folder_button):
+            button.setEnabled(not busy)

@@ -4,7 +4,8 @@ A mixin for :class:`~mlxstudio.gui.pages.model_page.ModelPage`: each import is a
 :class:`~mlxstudio.gui.jobs.FunctionJob` shown in the page's busy strip (progress + Cancel); when it ends the library
 is listed again, the new model selected (and chosen when none was) and :attr:`ImportJobs.job_finished` emitted. It
 uses the page's ``state``, ``message``, ``busy``, ``import_button``, ``demo_button``, ``empty``, ``refresh``,
-``_info_for``, ``use_model`` and ``_publish_step``.
+``_info_for``, ``use_model`` and ``_publish_step`` (and disables ``add_folder_button`` and the ``found`` panel's
+buttons while a job runs; adding a folder, :mod:`.add_folder`, runs as one of these jobs).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from mlxstudio.gui import jobs
 from mlxstudio.gui.main_window import show_log
 from mlxstudio.gui.model.banners import BusyStrip, MessageBar
 from mlxstudio.gui.model.empty_state import EmptyLibrary
+from mlxstudio.gui.model.found_panel import FoundPanel
 from mlxstudio.gui.state import AppState
 
 GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
@@ -40,6 +42,8 @@ class ImportJobs(QWidget):
     message: MessageBar
     busy: BusyStrip
     import_button: QPushButton
+    add_folder_button: QPushButton
+    found: FoundPanel
     demo_button: QPushButton
     empty: EmptyLibrary
     job: jobs.FunctionJob | None
@@ -174,5 +178,7 @@ class ImportJobs(QWidget):
 
     def _set_busy(self, busy: bool) -> None:
         self.import_button.setEnabled(not busy)
+        self.add_folder_button.setEnabled(not busy)
+        self.found.set_busy(busy)
         self.demo_button.setEnabled(not busy)
         self.empty.set_busy(busy)

@@ -1,11 +1,13 @@
-"""Step 1 — Model: the local library, import a GGUF, install the demo model, download from a hub; choose one.
+"""Step 1 — Model: the local library, add a folder or import a GGUF, the models already on this computer, install the
+demo model, download from a hub; choose one.
 
 A thin page: listing, inspecting, importing and deleting models is :mod:`mlxstudio.core.models` (the library, GGUF
 import, the demo model); downloads are the download panel's. Imports run on a background thread
 (:class:`mlxstudio.gui.jobs.FunctionJob`) with a progress strip and Cancel, so the window never freezes. Choosing a
 model sets :meth:`AppState.set_model` and the step's summary ("SmolLM2-135M-Instruct · 4-bit · 98 MB"); the window
-remembers it across restarts. The page builds its widgets and wires them; the imports, deleting, the step summary and
-the download box are mixins in :mod:`mlxstudio.gui.model` (``import_jobs``, ``delete_action``, ``step_summary``,
+remembers it across restarts. The page builds its widgets and wires them; the imports, adding a folder (and a folder
+used outside the library), "Found on this computer", deleting, the step summary and the download box are mixins in
+:mod:`mlxstudio.gui.model` (``import_jobs``, ``add_folder``, ``found_models``, ``delete_action``, ``step_summary``,
 ``download_hookup``).
 """
 
@@ -39,24 +41,28 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from mlxstudio.core import logs, paths
 from mlxstudio.gui import icons, jobs, quitting, settings
+from mlxstudio.gui.model.add_folder import AddFolder
 from mlxstudio.gui.model.banners import BusyStrip, MessageBar
 from mlxstudio.gui.model.delete_action import DeleteAction
 from mlxstudio.gui.model.detail_panel import DetailPanel
 from mlxstudio.gui.model.download_hookup import DownloadHookup
 from mlxstudio.gui.model.empty_state import EmptyLibrary
+from mlxstudio.gui.model.found_models import FOUND_TAB, FoundModels
+from mlxstudio.gui.model.found_panel import FoundPanel
 from mlxstudio.gui.model.import_jobs import ImportJobs
 from mlxstudio.gui.model.library_model import PATH_ROLE, SORT_ROLE, SOURCE_COLUMN, LibraryModel
 from mlxstudio.gui.model.step_summary import StepSummary
 from mlxstudio.gui.state import AppState
 
 
-class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
+class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup, StepSummary):
     """The Model page (see the module docstring)."""
 
     library_changed = Signal()
@@ -79,9 +85,14 @@ class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setWeight(QFont.Weight.DemiBold)
         title.setFont(font)
-        subtitle = QLabel("Choose the model to fine-tune: install the demo model, import a GGUF file, or download "
-                          "one from a hub.")
+        subtitle = QLabel("Choose the model to fine-tune: add a model folder you already have, import a GGUF file, "
+                          "install the demo model, or download one from a hub.")
         subtitle.setWordWrap(True)
+        self.add_folder_button = QPushButton(icons.icon("add-folder"), "Add Folder…")
+        self.add_folder_button.setObjectName("add-folder")
+        self.add_folder_button.setToolTip("Add a model folder you already have (e.g. from `modelscope download "
+                                          "--local_dir`): linked into the library, no second copy.")
+        self.add_folder_button.clicked.connect(self.add_folder_dialog)
         self.import_button = QPushButton(icons.icon("import"), "Import GGUF…")
         self.import_button.setObjectName("import-gguf")
         self.import_button.clicked.connect(self.import_gguf_dialog)
@@ -98,6 +109,7 @@ class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
         texts.addWidget(subtitle)
         head.addLayout(texts, 1)
         head.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignBottom)
+        head.addWidget(self.add_folder_button, 0, Qt.AlignmentFlag.AlignBottom)
         head.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
         head.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignBottom)
 
@@ -138,6 +150,7 @@ class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
         self.detail = DetailPanel()
         self.detail.use_requested.connect(self.use_model)
         self.detail.delete_requested.connect(self.delete_model)
+        self.detail.add_requested.connect(lambda info: self.add_folder(Path(info.path)))
         self.library_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.library_splitter.setObjectName("library-splitter")
         self.library_splitter.addWidget(self.table)
@@ -150,9 +163,21 @@ class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
         self.empty = EmptyLibrary()
         self.empty.demo_clicked.connect(self.install_demo)
         self.empty.import_clicked.connect(self.import_gguf_dialog)
+        self.empty.add_folder_clicked.connect(self.add_folder_dialog)
+        self.empty.found_clicked.connect(self.show_found)
         self.library_stack = QStackedWidget()
         self.library_stack.addWidget(self.empty)
         self.library_stack.addWidget(self.library_splitter)
+        self.found = FoundPanel()
+        self.found.add_requested.connect(self.add_found)
+        self.found.rescan_requested.connect(self.scan_found)
+        self.job_finished.connect(self._after_job)
+        self.library_tabs = QTabWidget()
+        self.library_tabs.setObjectName("library-tabs")
+        self.library_tabs.setDocumentMode(True)
+        self.library_tabs.addTab(self.library_stack, icons.icon("library"), "Library")
+        self.library_tabs.addTab(self.found, icons.icon("found"), FOUND_TAB)
+        self.library_tabs.currentChanged.connect(self._tab_changed)
 
         self.download_box = QGroupBox("Download from a hub")
         self.download_box.setObjectName("download-box")
@@ -160,7 +185,7 @@ class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("model-splitter")
-        self.splitter.addWidget(self.library_stack)
+        self.splitter.addWidget(self.library_tabs)
         self.splitter.addWidget(self.download_box)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
@@ -217,6 +242,7 @@ class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
             from mlxstudio.core import models
 
             infos = models.list_models()
+            infos += self.outside_rows(infos)  # a folder in use where it is: a row with details too
         except Exception as exc:
             logs.log_exception(exc)
             self.model.set_models([])
@@ -376,28 +402,7 @@ class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
             logs.get_logger("mlxstudio.gui").info("could not inspect %s: %s", path, exc)
             return None
 
-    # -- page protocol -----------------------------------------------------------------------------------------
-    def open_path(self, path: Path) -> bool:
-        """A dropped / opened file: a .gguf is imported; a model folder becomes the active model."""
-        path = Path(path)
-        if path.is_file() and path.suffix.lower() == ".gguf":
-            return self.import_gguf(path)
-        if path.is_dir():
-            try:
-                from mlxstudio.core import models
-
-                models.validate_model_dir(path)
-                info = models.inspect_model(path)
-            except Exception as exc:
-                self.message.show_message(f"{path.name} is not a usable model folder: {exc}", "error")
-                return False
-            self._active_info = info
-            self.use_model(info)
-            self.message.show_message(f"Using the model folder {path} (it stays where it is, outside the library).",
-                                      "info")
-            return True
-        return False
-
+    # -- page protocol (open_path: add_folder.AddFolder) -------------------------------------------------------
     def can_close(self) -> bool:
         """Closing during an import or a download asks first (an import is cancelled, nothing half-done is kept;
         a download keeps what arrived and resumes next time)."""
@@ -420,6 +425,7 @@ class ModelPage(ImportJobs, DeleteAction, DownloadHookup, StepSummary):
     def shutdown(self) -> None:
         """Cancel and wait for a running import (and the token count of the memory estimate)."""
         self.token_stats.shutdown()
+        self.stop_found_scan()
         if self.job is not None:
             self.job.cancel()
             quitting.stop_thread(self.job, 30_000)  # an import step that cannot stop in time is kept, not destroyed
