@@ -253,3 +253,28 @@ def test_cli_train_takes_mlx_lm_feature_names(tmp_path: Path, tiny_model: Path,
     assert main(["train", "--model", str(tiny_model), "--data", str(data), "--config", str(cfg),
                  "--adapter-path", str(tmp_path / "c")]) == 0
     assert (tmp_path / "c" / "adapters.safetensors").is_file()
+
+
+def test_preference_and_kto_data_say_what_is_trained(tmp_path: Path) -> None:
+    """dpo_zh_demo.json / kto_en_demo.json (LLaMA-Factory) and TRL's prompt/chosen/rejected: recognised, and the
+    summary says what supervised fine-tuning makes of them — the chosen answers; KTO rows labelled false left out."""
+    dpo = [{"conversations": [{"from": "system", "value": "你是助手。"},
+                              {"from": "human", "value": "构建一个逻辑推理链。"}],
+            "chosen": {"from": "gpt", "value": "前提：所有人都是会死的。"},
+            "rejected": {"from": "gpt", "value": "鲸鱼有脊椎。"}}]
+    ds = load_dataset(write_json(tmp_path / "dpo_zh_demo.json", dpo))
+    assert ds.rows == [{"messages": [{"role": "system", "content": "你是助手。"},
+                                     {"role": "user", "content": "构建一个逻辑推理链。"},
+                                     {"role": "assistant", "content": "前提：所有人都是会死的。"}]}]
+    assert ds.conversion is not None and "the rejected one left out" in ds.conversion.summary()
+    trl = [{"prompt": "1+1?", "chosen": "2", "rejected": "3"}]
+    assert load_dataset(write_jsonl(tmp_path / "trl.jsonl", trl)).rows == [{"prompt": "1+1?", "completion": "2"}]
+    kto = [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "label": True},
+           {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Go away."}],
+            "label": False},
+           {"messages": [{"role": "user", "content": "bye"}, {"role": "assistant", "content": "Bye!"}], "label": True}]
+    ds = load_dataset(write_json(tmp_path / "kto_en_demo.json", kto))
+    assert [r["messages"][1]["content"] for r in ds.rows] == ["Hello!", "Bye!"]
+    assert len(ds.lines) == 2 and ds.lines[1] is not None and ds.lines[1] > ds.lines[0]
+    assert ds.conversion is not None
+    assert "1 row labelled false (an answer to avoid) left out" in ds.conversion.summary()

@@ -144,12 +144,20 @@ def parse_file(path: Path, name: str | None = None, mapping: FieldMap | None = N
                                 f"system,user,assistant or text (or Alpaca's instruction,input,output); or say which "
                                 f"column is what (Data page: Which field is what?; CLI: --prompt-feature, "
                                 f"--completion-feature, --text-feature)", name, parsed.header_line)
-            return ParsedFile(converted, parsed.lines, fmt, parsed.blank_lines, conversion)
+            return ParsedFile(converted, _kept(parsed.lines, conversion), fmt, parsed.blank_lines, conversion)
         else:
             whole = _json_array(text, name)
             rows, lines, blank = whole if whole is not None else _jsonl_rows(text, name)
     converted, conversion = convert_rows(rows, row_format, detect_format, mapping)
-    return ParsedFile(converted, lines, _file_format(converted, name, blank), blank, conversion)
+    return ParsedFile(converted, _kept(lines, conversion), _file_format(converted, name, blank), blank, conversion)
+
+
+def _kept(lines: list[int | None], conversion: Conversion | None) -> list[int | None]:
+    """The line numbers of the rows a conversion kept (it may leave rows out: KTO rows labelled false)."""
+    if conversion is None or not conversion.dropped:
+        return lines
+    gone = set(conversion.dropped)
+    return [n for i, n in enumerate(lines) if i not in gone]
 
 
 def _parquet_rows(path: Path, name: str) -> tuple[list[dict[str, Any]], list[int | None], int]:

@@ -37,6 +37,8 @@ SHAPE_LABELS = {
     "sharegpt": "ShareGPT (conversations from/value)",
     "openai": "OpenAI messages with content parts",
     "mapped": "fields mapped by you",
+    "preference": "preference pairs (chosen/rejected)",
+    "kto": "KTO rows (messages + label)",
 }
 TARGET_NOUNS = {"completion": ("prompt/completion pair", "prompt/completion pairs"), "chat": ("chat row", "chat rows"),
                 "text": ("text row", "text rows")}
@@ -75,6 +77,8 @@ class Conversion:
     rows: int
     notes: tuple[str, ...] = ()
     ignored_keys: tuple[str, ...] = ()
+    dropped: tuple[int, ...] = ()
+    """Indices of the source rows left out (KTO rows labelled false): the reader drops their line numbers too."""
 
     @property
     def label(self) -> str:
@@ -100,9 +104,15 @@ def _is_turn_list(value: Any) -> bool:
 
 
 def row_shape(row: Any) -> str | None:
-    """The foreign shape a row is in ("alpaca", "sharegpt", "openai"), or None (ours, or unknown)."""
+    """The foreign shape a row is in ("alpaca", "sharegpt", "openai", "preference", "kto"), or None (ours, or
+    unknown)."""
     if not isinstance(row, dict):
         return None
+    if "chosen" in row and "rejected" in row:
+        return "preference"
+    if isinstance(row.get("label"), bool) and (_is_turn_list(row.get("messages")) or
+                                               _is_turn_list(row.get("conversations"))):
+        return "kto"
     if "instruction" in row and "output" in row and "prompt" not in row and "messages" not in row:
         return "alpaca"
     conv = row.get("conversations")
@@ -238,7 +248,55 @@ def _openai(row: dict[str, Any], tally: _Tally) -> dict[str, Any]:
     return {**row, "messages": messages}
 
 
-_CONVERTERS = {"alpaca": _alpaca, "sharegpt": _sharegpt, "openai": _openai}
+def _turns(row: dict[str, Any], tally: _Tally) -> list[dict[str, Any]]:
+    """The conversation of a row in any of the chat shapes, as our messages (ShareGPT turns converted)."""
+    if _is_turn_list(row.get("conversations")) or (
+            _is_turn_list(row.get("messages")) and any("from" in m for m in row["messages"])):
+        return list(_sharegpt({k: v for k, v in row.items() if k != "tools"}, tally)["messages"])
+    if _is_turn_list(row.get("messages")):
+        return [{**m, "content": _joined_parts(m.get("content"))} for m in row["messages"]]
+    return []
+
+
+def _preference(row: dict[str, Any], tally: _Tally) -> dict[str, Any]:
+    """DPO/ORPO data (LLaMA-Factory's chosen/rejected turns, TRL's prompt/chosen/rejected): supervised fine-tuning
+    learns the chosen answer; the rejected one is left out (said in the summary)."""
+    tally.counts["rejected"] += 1
+    chosen = row.get("chosen")
+    if isinstance(row.get("prompt"), str) and isinstance(chosen, str):
+        return {"prompt": row["prompt"], "completion": chosen}
+    if "instruction" in row and isinstance(chosen, str):
+        return _alpaca({**{k: v for k, v in row.items() if k not in ("chosen", "rejected")}, "output": chosen},
+                       tally)
+    messages = _turns(row, tally)
+    if not messages and isinstance(row.get("prompt"), list):
+        messages = _turns({"messages": row["prompt"]}, tally)
+    elif not messages and isinstance(row.get("prompt"), str):
+        messages = [{"role": "user", "content": row["prompt"]}]
+    answers = chosen if isinstance(chosen, list) else [chosen]
+    for a in answers:
+        if isinstance(a, dict):
+            messages.append({"role": SHAREGPT_ROLES.get(str(a.get("from", a.get("role", "assistant"))).lower(),
+                                                         "assistant"),
+                             "content": _joined_parts(a.get("value", a.get("content")))})
+        elif isinstance(a, str):
+            messages.append({"role": "assistant", "content": a})
+    tally.ignored.update(k for k in row if k not in ("conversations", "messages", "prompt", "chosen", "rejected",
+                                                     "system", "instruction", "input"))
+    return {"messages": messages}
+
+
+def _kto(row: dict[str, Any], tally: _Tally) -> dict[str, Any] | None:
+    """KTO data (messages + a true/false label): the rows labelled false are answers the model should NOT give;
+    supervised fine-tuning would teach them, so they are left out (counted in the summary)."""
+    if row["label"] is False:
+        tally.counts["undesirable"] += 1
+        return None
+    return {"messages": _turns(row, tally)}
+
+
+_CONVERTERS: dict[str, Callable[[dict[str, Any], _Tally], dict[str, Any] | None]] = {
+    "alpaca": _alpaca, "sharegpt": _sharegpt, "openai": _openai, "preference": _preference, "kto": _kto}
 _NOTES = {  # tally key → (one, many): what the conversion line says
     "system": ("row with a system prompt", "rows with a system prompt"),
     "history": ("row with history (earlier turns)", "rows with history (earlier turns)"),
@@ -246,6 +304,10 @@ _NOTES = {  # tally key → (one, many): what the conversion line says
     "tool calls": ("tool call", "tool calls"),
     "not json": ("function call that is not JSON, kept as text", "function calls that are not JSON, kept as text"),
     "parts joined": ("message of text parts joined", "messages of text parts joined"),
+    "rejected": ("preference pair: trained on the chosen answer, the rejected one left out",
+                 "preference pairs: trained on the chosen answers, the rejected ones left out"),
+    "undesirable": ("row labelled false (an answer to avoid) left out: not trainable here",
+                    "rows labelled false (answers to avoid) left out: not trainable here"),
     "non-text": ("message with an image/audio part (text only: see Problems)",
                  "messages with an image/audio part (text only: see Problems)"),
 }
@@ -306,8 +368,10 @@ def convert_rows(rows: Sequence[dict[str, Any]], row_fmt: Callable[[dict[str, An
     if not shapes and not mapping:
         return list(rows), None
     tally = _Tally()
-    out = [_CONVERTERS[s](r, tally) if (s := row_shape(r)) is not None
-           else _mapped(r, mapping, tally) if mapping and isinstance(r, dict) else r for r in rows]
+    converted = [_CONVERTERS[s](r, tally) if (s := row_shape(r)) is not None
+                 else _mapped(r, mapping, tally) if mapping and isinstance(r, dict) else r for r in rows]
+    dropped = tuple(i for i, r in enumerate(converted) if r is None)
+    out = [r for r in converted if r is not None]
     if mapping and "system" in mapping.fields:
         out = [_with_system(r, tally) if isinstance(r, dict) and "system" in r else r for r in out]
     if any(isinstance(r, dict) and "messages" in r for r in out) and any(
@@ -322,4 +386,4 @@ def convert_rows(rows: Sequence[dict[str, Any]], row_fmt: Callable[[dict[str, An
     mixed = sum(1 for r in out if not isinstance(r, dict) or row_fmt(r) is None)
     if mixed:
         notes += (_count(mixed, "row in no known shape (see Problems)", "rows in no known shape (see Problems)"),)
-    return out, Conversion(shape, target, len(out), notes, tuple(sorted(tally.ignored)))
+    return out, Conversion(shape, target, len(out), notes, tuple(sorted(tally.ignored)), dropped)
