@@ -158,6 +158,9 @@ def test_csv_and_parquet_alpaca(tmp_path: Path) -> None:
     assert ds.rows == [{"prompt": "你好", "completion": "您好！"},
                        {"prompt": "翻译\n早上好", "completion": "Good morning"}]
     assert ds.lines == [2, 3]
+    tsv = tmp_path / "alpaca.tsv"  # tab-separated, with Alpaca's header (not one of ours: the separator is sniffed)
+    tsv.write_text("instruction\tinput\toutput\n你好\t\t您好！\n", encoding="utf-8")
+    assert load_dataset(tsv).rows == [{"prompt": "你好", "completion": "您好！"}]
     pq.write_table(pa.Table.from_pylist(IDENTITY), tmp_path / "train-00000-of-00001.parquet")
     ds = load_dataset(tmp_path / "train-00000-of-00001.parquet")
     assert ds.format == "completion" and len(ds) == 3 and ds.lines == [None, None, None]

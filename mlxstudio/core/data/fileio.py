@@ -315,10 +315,13 @@ def _header_format(header: list[str]) -> str | None:
 
 
 def _sniff_delimiter(first_line: str) -> str:
+    """The separator of a header line: the one that makes a known header, else the most frequent of , ; tab."""
     for delim in (",", ";", "\t"):
         if _header_format(first_line.split(delim)) is not None and (delim == "," or "," not in first_line):
             return delim
-    return ","
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
 
 
 def parse_csv_text(text: str, name: str, raw: bool = False) -> ParsedFile:
