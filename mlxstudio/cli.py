@@ -20,7 +20,7 @@ from mlxstudio.core import errors
 from mlxstudio.core.logs import log_exception
 
 COMMAND_MODULES = ("models_cmd", "data_cmd", "generate_cmd", "train_cmd", "fuse_cmd", "demo_cmd", "desktop_cmd",
-                   "download_cmd")
+                   "download_cmd", "serve_cmd")
 
 
 def _output_options(default: object) -> argparse.ArgumentParser:

@@ -3,6 +3,8 @@
 - No flag: open the window (``mlxstudio.gui.app.main``). macOS's ``-psn_…`` launch argument is dropped.
 - ``--mlxstudio-worker [args]``: run one worker job (``mlxstudio.core.runtime.worker.main``) — how the app starts its
   training/fuse/generate worker with the bundle's own interpreter (see ``mlxstudio/core/runtime/bundle.py``).
+- ``--mlxstudio-serve [args]``: run the OpenAI-compatible server (``mlxstudio.core.inference.serve_main.main``) —
+  the Serve panel's process, with the bundle's own interpreter.
 - ``--mlxstudio-selftest``: print a JSON report (versions, backend, a matmul on the default device, a tiny model
   through tokenizer + chat template + generation + a LoRA step, every packaged resource, a worker process round
   trip) and exit 0 if all is well — run it on a freshly built app:
@@ -20,6 +22,7 @@ from typing import Any
 
 WORKER_FLAG = "--mlxstudio-worker"  # == mlxstudio.core.runtime.bundle.WORKER_FLAG (kept literal: nothing imported yet)
 SELFTEST_FLAG = "--mlxstudio-selftest"
+SERVE_FLAG = "--mlxstudio-serve"  # == mlxstudio.core.runtime.bundle.SERVE_FLAG
 
 
 def clean_argv(argv: list[str]) -> list[str]:
@@ -162,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         from mlxstudio.core.runtime import worker
 
         return worker.main(args[1:])
+    if args[:1] == [SERVE_FLAG]:
+        from mlxstudio.core.inference import serve_main
+
+        serve_main.main(args[1:])
+        return 0
     if args[:1] == [SELFTEST_FLAG]:
         report = selftest()
         print(json.dumps(report, indent=2, default=str))

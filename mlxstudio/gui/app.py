@@ -47,7 +47,8 @@ def strip_macos_args(argv: list[str]) -> list[str]:
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     """Our own options and files; unknown options (Qt's, like ``-style``) are returned for QApplication."""
     parser = argparse.ArgumentParser(prog="mlxstudio", description="Open the MLX Studio window.")
-    parser.add_argument("files", nargs="*", type=Path, help="datasets (.jsonl/.csv) or models (.gguf) to open")
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="datasets (.jsonl, .json, .csv, .tsv, .parquet) or models (.gguf) to open")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     return parser.parse_known_args(strip_macos_args(argv))
 

@@ -57,6 +57,10 @@ class FunctionJob(QThread):
     def start(self, *args: Any, **kwargs: Any) -> None:
         """Start the thread (and register the job as running)."""
         _running.add(self)
+        if self.name.startswith("Download"):  # a model or dataset download: keep the computer awake, notify
+            from mlxstudio.gui import activity
+
+            activity.job_started(self, "download")
         super().start(*args, **kwargs)
 
     def cancel(self) -> None:

@@ -126,6 +126,14 @@ def show_log() -> None:
         QMessageBox.information(None, "Log file", f"The log file is at\n{path}")
 
 
+def show_crash_logs() -> None:
+    """Help → Show Crash Logs: open the folder with the crash log (native crashes) and the workers' logs."""
+    folder = logs.crash_log_file().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+        QMessageBox.information(None, "Crash logs", f"The crash logs are in\n{folder}")
+
+
 class MainWindow(QMainWindow):
     """The MLX Studio window. ``state`` is shared with every page."""
 
@@ -405,6 +413,9 @@ class MainWindow(QMainWindow):
 
         self.minimize_action = self.action("Minimize", self.showMinimized, "Ctrl+M")
         window_menu.addAction(self.minimize_action)
+        self.zoom_action = self.action("Zoom", lambda: self.showNormal() if self.isMaximized()
+                                       else self.showMaximized())
+        window_menu.addAction(self.zoom_action)
         window_menu.addSeparator()
         group = QActionGroup(self)
         group.setExclusive(True)
@@ -418,6 +429,8 @@ class MainWindow(QMainWindow):
 
         self.show_log_action = self.action("Show Log", show_log, None, "log")
         help_menu.addAction(self.show_log_action)
+        self.crash_logs_action = self.action("Show Crash Logs", show_crash_logs, None, "reveal")
+        help_menu.addAction(self.crash_logs_action)
         help_menu.addSeparator()
         self.about_action = self.action("About MLX Studio", self.show_about, None, "about",
                                         QAction.MenuRole.AboutRole)

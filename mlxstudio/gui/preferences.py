@@ -1,7 +1,8 @@
-"""Preferences… (Cmd+,): Hugging Face token, hub endpoints, default hub; the library folder is shown.
+"""Preferences… (Cmd+,): Hugging Face token, hub endpoints, default hub, notifications; the library folder is shown.
 
 Values live in the shared settings store (:mod:`mlxstudio.gui.settings`): ``hub/hf_token``, ``hub/default``,
-``hub/modelscope_endpoint``, ``hub/huggingface_endpoint`` — the download panel reads the same keys.
+``hub/modelscope_endpoint``, ``hub/huggingface_endpoint`` — the download panel reads the same keys — and
+``app/notifications`` (:mod:`mlxstudio.gui.notify`).
 The token is never logged; the settings file is made readable by its owner only.
 """
 
@@ -12,6 +13,7 @@ from urllib.parse import urlparse
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -97,6 +99,18 @@ class PreferencesDialog(QDialog):
         note.setEnabled(False)
         lib_form.addRow(note)
 
+        notify_box = QGroupBox("Notifications")
+        notify_lay = QVBoxLayout(notify_box)
+        self.notifications = QCheckBox("Notify me when a long job ends while MLX Studio is in the background")
+        self.notifications.setChecked(settings.NOTIFICATIONS.get(s))
+        self.notifications.setToolTip("A desktop notification (Notification Center on macOS) and a badge on the "
+                                      "app icon")
+        notify_note = QLabel("Training, downloads, fusing and evaluations. The computer stays awake while they run.")
+        notify_note.setWordWrap(True)
+        notify_note.setEnabled(False)
+        notify_lay.addWidget(self.notifications)
+        notify_lay.addWidget(notify_note)
+
         self.error = QLabel()
         self.error.setObjectName("preferences-error")
         self.error.setWordWrap(True)
@@ -107,6 +121,7 @@ class PreferencesDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(hub_box)
         lay.addWidget(lib_box)
+        lay.addWidget(notify_box)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
         self.setMinimumWidth(560)
@@ -126,6 +141,7 @@ class PreferencesDialog(QDialog):
         settings.HF_TOKEN.set(self.token.text().strip(), s)
         settings.MODELSCOPE_ENDPOINT.set(self.ms_endpoint.text().strip().rstrip("/"), s)
         settings.HUGGINGFACE_ENDPOINT.set(self.hf_endpoint.text().strip().rstrip("/"), s)
+        settings.NOTIFICATIONS.set(self.notifications.isChecked(), s)
         s.sync()
         settings.protect_settings_file()
 

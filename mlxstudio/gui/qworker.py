@@ -27,7 +27,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 from mlxstudio.core import events as ev
 from mlxstudio.core import logs
 from mlxstudio.core.runtime import WorkerProcess
-from mlxstudio.gui import quitting
+from mlxstudio.gui import activity, quitting
 
 DEFAULT_KILL_TIMEOUT = 20.0
 """Seconds a worker gets to stop gracefully (finish its step, write the adapter) before it is killed."""
@@ -79,6 +79,7 @@ class WorkerThread(QThread):
         """Start supervising (the worker process starts on the thread). Registers the quit hook once per app."""
         _live.add(self)
         _install_quit_hook()
+        activity.job_started(self, self.job)  # training, fuse…: keep the computer awake, notify when it ends
         super().start(*args, **kwargs)
 
     def stop(self, timeout: float | None = None) -> None:

@@ -98,6 +98,7 @@ HF_TOKEN = Setting("hub/hf_token", "", "Hugging Face access token (for gated or 
 DEFAULT_HUB = Setting("hub/default", "modelscope", "The hub the download panel starts with.")
 MODELSCOPE_ENDPOINT = Setting("hub/modelscope_endpoint", "", "ModelScope endpoint URL (empty: the public hub).")
 HUGGINGFACE_ENDPOINT = Setting("hub/huggingface_endpoint", "", "Hugging Face endpoint URL (empty: the public hub).")
+NOTIFICATIONS = Setting("app/notifications", True, "Notify when a run ends while the window is in the back.")
 
 MAX_RECENT = 10
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 WORKER_FLAG = "--mlxstudio-worker"
 """First argument that makes the app's executable run one worker job instead of opening the window."""
+SERVE_FLAG = "--mlxstudio-serve"
+"""First argument that makes the app's executable run the model server (the Serve panel) instead of the window."""
 
 
 def is_frozen() -> bool:

@@ -1,5 +1,7 @@
 """Fuse & Test page: prove the fine-tune worked (base | tuned side by side, batch evaluation), then ship it
-(fuse into the library, export a model folder, a GGUF + Ollama Modelfile, or the adapter alone).
+(fuse into the library, export a model folder, a GGUF + Ollama Modelfile, or the adapter alone; serve it as an
+OpenAI-compatible API (:mod:`~mlxstudio.gui.test.serve_panel`); hand it to LM Studio or Ollama
+(:mod:`~mlxstudio.gui.test.handoff_actions`)).
 
 The page is thin: generation, evaluation, fusing and exports run in the engine's worker process
 (:class:`~mlxstudio.gui.qworker.WorkerThread`); the logic lives in :mod:`mlxstudio.core`.
@@ -36,6 +38,8 @@ from mlxstudio.gui.test.adapter_picker import AdapterPicker, adapter_problem
 from mlxstudio.gui.test.compare_panel import ComparePanel
 from mlxstudio.gui.test.eval_panel import EvalPanel
 from mlxstudio.gui.test.fuse_dialog import FuseDialog
+from mlxstudio.gui.test.handoff_actions import Handoff
+from mlxstudio.gui.test.serve_panel import ServePanel
 
 EXPORT_WHAT = {"folder": "the model folder", "gguf": "the GGUF + Modelfile", "adapter": "the adapter"}
 """How the status line names each export kind."""
@@ -81,7 +85,23 @@ class TestPage(QWidget):
         self.export_folder_action = menu.addAction("MLX model folder with model card…", self.export_folder_dialog)
         self.export_gguf_action = menu.addAction("GGUF + Ollama Modelfile…", self.export_gguf_dialog)
         self.export_adapter_action = menu.addAction("Adapter only (zip)…", self.export_adapter_dialog)
+        menu.addSeparator()
+        self.handoff = Handoff(self._need_fused, self)
+        self.handoff.message.connect(self._message)
+        self.handoff.busy_changed.connect(lambda _b: self._update_exports())
+        self.lmstudio_action = menu.addAction("Open in LM Studio", self.handoff.open_in_lmstudio)
+        self.ollama_action = menu.addAction("Create in Ollama…", self.handoff.create_in_ollama)
         self.export_button.setMenu(menu)
+        self.serve_button = QToolButton()
+        self.serve_button.setText("Serve")
+        self.serve_button.setIcon(icons.icon("mdi6.server-network"))
+        self.serve_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.serve_button.setCheckable(True)
+        self.serve_button.setToolTip("Serve the model as an OpenAI-compatible API on this computer")
+        self.serve = ServePanel()
+        self.serve.hide()
+        self.serve.message.connect(self._message)
+        self.serve_button.toggled.connect(lambda on: self.serve.setVisible(on or self.serve.server is not None))
 
         head = QHBoxLayout()
         model_caption = QLabel("Model")
@@ -95,6 +115,7 @@ class TestPage(QWidget):
         head.addWidget(self.picker, 1)
         head.addWidget(self.fuse_button)
         head.addWidget(self.export_button)
+        head.addWidget(self.serve_button)
 
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -113,6 +134,7 @@ class TestPage(QWidget):
 
         self.compare = ComparePanel()
         self.compare.message.connect(self._message)
+        self.compare.thinking.toggled.connect(lambda _on: self._update_serve())
         self.evaluation = EvalPanel()
         self.evaluation.message.connect(self._message)
         self.evaluation.result_ready.connect(self._eval_done)
@@ -131,6 +153,7 @@ class TestPage(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(head)
         lay.addLayout(status_row)
+        lay.addWidget(self.serve)
         lay.addWidget(self.empty, 1)
         lay.addWidget(self.splitter, 1)
 
@@ -174,6 +197,7 @@ class TestPage(QWidget):
             self.empty.setText('<p style="font-size: 15px">Choose a model first (<a href="model">step 1, Model</a>), '
                                'train an adapter (<a href="train">step 3, Train</a>), then compare them here.</p>')
         self.compare.set_sources(model, adapter, self.fused)
+        self._update_serve()
         self.evaluation.set_sources(model, adapter, self.state.dataset)
         can_fuse = has_model and adapter is not None
         self.fuse_button.setEnabled(can_fuse)
@@ -192,6 +216,14 @@ class TestPage(QWidget):
             self._message('No adapter yet: the base model answers alone. <a href="train">Train one</a> to compare.')
         elif has_model:
             self._message("")
+
+    def _update_serve(self) -> None:
+        """The Serve panel follows the page's model, adapter, fused model and Thinking switch."""
+        adapter = self.adapter if self.adapter is not None and (self.adapter / "adapters.safetensors").is_file() \
+            else None
+        thinking = self.compare.thinking
+        self.serve.set_sources(self.state.model, adapter, self.fused,
+                               thinking.isChecked() if thinking.isEnabled() else None)
 
     def _load_dataset_prompts(self) -> None:
         items: list[tuple[str, str]] = []
@@ -313,10 +345,12 @@ class TestPage(QWidget):
     def _update_exports(self) -> None:
         """Export button and File-menu exports: enabled only when they can work — a model folder or GGUF needs a
         model and an adapter with weights (it is fused first), the adapter export an adapter; none while one runs."""
-        idle = self.export_worker is None
+        idle = self.export_worker is None and not self.handoff.busy
         model_ok, adapter_ok = (idle and ok for ok in self._exportable)
         self.export_button.setEnabled(model_ok)
         self.export_adapter_action.setEnabled(adapter_ok)
+        self.lmstudio_action.setEnabled(model_ok)
+        self.ollama_action.setEnabled(model_ok)
         for kind, ok in (("folder", model_ok), ("gguf", model_ok), ("adapter", adapter_ok)):
             if kind in self.menu_actions:
                 self.menu_actions[kind].setEnabled(ok)
@@ -339,9 +373,11 @@ class TestPage(QWidget):
         return True  # generation/evaluation can stop at any time; nothing is lost
 
     def shutdown(self) -> None:
-        """Stop running workers (generation, evaluation, export)."""
+        """Stop running workers (generation, evaluation, export, hand-offs) and the server."""
         self.compare.shutdown()
         self.evaluation.shutdown()
+        self.serve.shutdown()
+        self.handoff.shutdown()
         if self.export_worker is not None:
             self.export_worker.stop_and_wait(3.0)
 
