@@ -73,9 +73,10 @@ def add_feature_args(p: argparse.ArgumentParser) -> None:
 
 def field_map(args: argparse.Namespace) -> dsm.FieldMap | None:
     """The mapping the ``--*-feature`` options give (None: none given)."""
-    names = {"prompt": "prompt_feature", "completion": "completion_feature", "text": "text_feature",
-             "messages": "chat_feature", "system": "system_feature"}
-    fields = {k: getattr(args, a) for k, a in names.items() if getattr(args, a, None)}
+    from mlxstudio.core.training.config import FEATURE_KEYS  # mlx-lm's key → what the field is
+
+    names = {**FEATURE_KEYS, "system_feature": "system"}  # --system-feature: ours, mlx-lm has none
+    fields = {feature: getattr(args, key) for key, feature in names.items() if getattr(args, key, None)}
     return dsm.FieldMap(fields) if fields else None
 
 

@@ -26,6 +26,11 @@ class DataError(UserError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class UnknownFieldsError(DataError):
+    """A dataset file whose rows (or CSV header) have no field of a known format: saying which field is what (a
+    :class:`~mlxstudio.core.data.FieldMap`) would open it."""
+
+
 class ModelError(UserError):
     """A model folder or file is unusable (missing files, unknown architecture, unsupported quantization…)."""
 

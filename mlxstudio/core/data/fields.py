@@ -29,12 +29,10 @@ from mlxstudio.core.data.fileio import (
 )
 from mlxstudio.core.data.shapes import FEATURES, FieldMap, convert_rows
 from mlxstudio.core.data.validate import validate_rows
-from mlxstudio.core.errors import DataError, UserError
+from mlxstudio.core.errors import UnknownFieldsError, UserError
 
 PEEK_ROWS = 50
 """How many rows :func:`peek_fields` returns (their fields are the ones offered; the first few are previewed)."""
-UNKNOWN_FIELDS = ("no row has the fields of a known format", "unknown column names")
-"""What the reader's DataError says when a mapping would help (see :func:`needs_field_map`)."""
 GUESSES: dict[str, tuple[str, ...]] = {  # feature → common field names, best first
     "messages": ("messages", "conversations", "conversation", "dialog", "dialogue", "dialogs", "chat", "turns"),
     "prompt": ("prompt", "question", "query", "instruction", "input", "ask", "q", "problem", "user", "human"),
@@ -49,7 +47,7 @@ FEATURE_LABELS = {"prompt": "prompt", "completion": "completion", "system": "sys
 
 def needs_field_map(exc: UserError) -> bool:
     """Whether opening failed only because no field has a name the reader knows (a mapping would open the file)."""
-    return isinstance(exc, DataError) and any(marker in str(exc) for marker in UNKNOWN_FIELDS)
+    return isinstance(exc, UnknownFieldsError)
 
 
 def peek_fields(path: str | Path, limit: int = PEEK_ROWS) -> tuple[list[str], list[dict[str, Any]]]:

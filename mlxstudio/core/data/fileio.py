@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mlxstudio.core.data.shapes import Conversion, FieldMap, convert_rows
-from mlxstudio.core.errors import DataError
+from mlxstudio.core.errors import DataError, UnknownFieldsError
 from mlxstudio.core.fsutil import atomic_open
 
 FORMATS = ("completion", "chat", "text")
@@ -140,7 +140,7 @@ def parse_file(path: Path, name: str | None = None, mapping: FieldMap | None = N
             fmt = detect_format(converted)
             if fmt is None:
                 cols = ", ".join(repr(k) for k in parsed.rows[0])
-                raise DataError(f"unknown column names {cols} — the header must be prompt,completion or "
+                raise UnknownFieldsError(f"unknown column names {cols} — the header must be prompt,completion or "
                                 f"system,user,assistant or text (or Alpaca's instruction,input,output); or say which "
                                 f"column is what (Data page: Which field is what?; CLI: --prompt-feature, "
                                 f"--completion-feature, --text-feature)", name, parsed.header_line)
@@ -295,7 +295,8 @@ def _file_format(rows: list[dict[str, Any]], name: str, blank: int) -> str:
     fmt = detect_format(rows)
     if fmt is None:
         keys = sorted({str(k) for r in rows[:50] for k in r})[:8]
-        raise DataError(f"no row has the fields of a known format (found: {', '.join(keys) or 'none'}) — say which "
+        found = ", ".join(keys) or "none"
+        raise UnknownFieldsError(f"no row has the fields of a known format (found: {found}) — say which "
                         f"field is the prompt, the completion, the messages or the text (Data page: Which field is "
                         f"what?; CLI: --prompt-feature/--completion-feature/--chat-feature/--text-feature), or rename "
                         f"them to \"prompt\"+\"completion\", \"messages\" or \"text\"", name, None)
@@ -352,7 +353,8 @@ def parse_csv_text(text: str, name: str, raw: bool = False) -> ParsedFile:
                 if fmt is None and raw:
                     fmt = "raw"
                 if fmt is None:
-                    raise DataError(f"unknown column names {', '.join(repr(c) for c in record)} — the header must be "
+                    cols = ", ".join(repr(c) for c in record)
+                    raise UnknownFieldsError(f"unknown column names {cols} — the header must be "
                                     f"prompt,completion or system,user,assistant or text", name, line_start)
                 dup = [c for c, n in Counter(header).items() if n > 1 and c]
                 if dup:
