@@ -210,7 +210,26 @@ def patch_py2app_for_namespace_packages() -> None:
     build_app.py2app.get_bootstrap = get_bootstrap
 
 
+TRANSLATIONS = ROOT / "mlxstudio" / "resources" / "i18n"
+"""The window's Qt translations: each ``mlxstudio_<lang>.ts`` is compiled to the ``.qm`` the app loads (the
+``mlxstudio`` package is copied unzipped, so the ``.qm`` files travel with it into the bundle)."""
+
+
+def build_translations(folder: Path = TRANSLATIONS) -> list[Path]:
+    """Compile every ``.ts`` in ``folder`` with PySide6's lrelease; returns the ``.qm`` files written."""
+    import subprocess
+
+    lrelease = Path(sys.executable).with_name("pyside6-lrelease")
+    out = []
+    for ts in sorted(folder.glob("*.ts")):
+        qm = ts.with_suffix(".qm")
+        subprocess.run([str(lrelease), "-silent", str(ts), "-qm", str(qm)], check=True)
+        out.append(qm)
+    return out
+
+
 def _main() -> None:
+    build_translations()  # the .qm files are build output (not in git)
     if sys.platform != "darwin":
         print("note: py2app builds the .app only on macOS; on this system it will stop with an error.", file=sys.stderr)
     if not ICON_FILE.is_file():  # the .icns is generated (packaging/make_icns.sh); make it now if it is missing

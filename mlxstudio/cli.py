@@ -16,31 +16,41 @@ from collections.abc import Sequence
 
 from mlxstudio import __version__
 from mlxstudio.commands.output import Output
-from mlxstudio.core import errors
+from mlxstudio.core import errors, i18n
+from mlxstudio.core.i18n import _
 from mlxstudio.core.logs import log_exception
 
 COMMAND_MODULES = ("models_cmd", "data_cmd", "generate_cmd", "train_cmd", "fuse_cmd", "demo_cmd", "desktop_cmd",
                    "download_cmd", "serve_cmd")
 
 
+def _argparse_in_language() -> None:
+    """argparse's own words ("usage:", "options", its error lines) through the core catalog: Python ships no Chinese
+    catalog for them. argparse looks its ``_``/``ngettext`` up at call time, so this covers every parser."""
+    setattr(argparse, "_", i18n.gettext)  # noqa: B010 — typeshed does not declare argparse's gettext alias
+    setattr(argparse, "ngettext", i18n.ngettext)  # noqa: B010
+
+
 def _output_options(default: object) -> argparse.ArgumentParser:
     """``--quiet`` / ``--json``, accepted before and after the subcommand."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--quiet", "-q", action="store_true", default=default, help="print only results and errors")
+    common.add_argument("--quiet", "-q", action="store_true", default=default, help=_("print only results and errors"))
     common.add_argument("--json", action="store_true", default=default,
-                        help="print machine-readable events as JSON lines")
+                        help=_("print machine-readable events as JSON lines"))
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
+    _argparse_in_language()
     parser = argparse.ArgumentParser(
         prog="mlxstudio-cli",
-        description="MLX Studio without the window: models, datasets, training, fusing and testing.",
+        description=_("MLX Studio without the window: models, datasets, training, fusing and testing."),
         parents=[_output_options(default=False)],
     )
     # The same flags after the subcommand; SUPPRESS keeps a subcommand from resetting `--json SUB` to False.
     common = _output_options(default=argparse.SUPPRESS)
-    parser.add_argument("--version", action="version", version=f"mlxstudio {__version__}")
+    parser.add_argument("--version", action="version", version=f"mlxstudio {__version__}",
+                        help=_("show program's version number and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"mlxstudio.commands.{name}")
@@ -58,10 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, out) or 0)
     except errors.Cancelled as exc:
-        out.error(f"cancelled{': ' + str(exc) if str(exc) else ''}")
+        out.error(_("cancelled: {reason}").format(reason=exc) if str(exc) else _("cancelled"))
         return 130
     except KeyboardInterrupt:
-        out.error("cancelled (Ctrl+C)")
+        out.error(_("cancelled (Ctrl+C)"))
         return 130
     except errors.UserError as exc:
         out.error(str(exc))
@@ -72,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             out.error(str(disk))
             return 2
         log_file = log_exception(exc)
-        out.error(f"internal error: {exc.__class__.__name__}: {exc} (details in {log_file})")
+        out.error(_("internal error: {name}: {exc} (details in {log_file})").format(
+            name=exc.__class__.__name__, exc=exc, log_file=log_file))
         return 3
     finally:
         out.close()

@@ -45,6 +45,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("mlxstudio-home")
     monkeypatch.setenv("MLXSTUDIO_HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("MLXSTUDIO_LANG", "en")  # tests match English messages; a test opts in with setenv("zh_CN")
     for var in ("HF_HUB_CACHE", "MODELSCOPE_CACHE", "OLLAMA_MODELS"):  # never the real model stores (discover.py)
         monkeypatch.setenv(var, str(home / "stores" / var.lower()))
     return home

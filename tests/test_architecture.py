@@ -32,7 +32,7 @@ def test_every_package_says_what_it_owns_and_exposes_its_surface(name: str) -> N
 
 def test_the_core_top_level_is_only_the_shared_pieces() -> None:
     modules = sorted(p.stem for p in (ROOT / "mlxstudio" / "core").glob("*.py") if p.stem != "__init__")
-    assert modules == ["demo", "errors", "events", "fsutil", "logs", "paths", "resources"]
+    assert modules == ["demo", "errors", "events", "fsutil", "i18n", "logs", "paths", "resources"]
 
 
 def test_no_page_file_over_500_lines() -> None:

@@ -28,3 +28,21 @@ def test_blas_can_be_switched_off() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**__import__("os").environ, "MLXSTUDIO_BLAS": "off"}).stdout
     assert "off" in out
+
+
+def test_cuda_wheel_is_recognised_without_importing_mlx(monkeypatch) -> None:
+    """mlx-cuda-13 puts its libraries inside ``mlx/`` (no module of its own): the guess asks for the distribution."""
+    import importlib.metadata
+
+    real = importlib.metadata.distribution
+
+    def fake(name: str):  # type: ignore[no-untyped-def]
+        if name == "mlx-cuda-13":
+            return real("mlx")
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(backend.sys, "platform", "linux")
+    monkeypatch.setattr(importlib.metadata, "distribution", fake)
+    assert backend.guess_backend_name() == "CUDA"
+    info = backend.BackendInfo("CUDA", "", "bfloat16", True, "CUDA: QLoRA on quantized models.")
+    assert info.summary() == "CUDA"

@@ -166,15 +166,15 @@ def test_unpermute_undoes_llama_cpp_permute() -> None:
 
 
 # -- unusable files ----------------------------------------------------------------------------------------------
-def test_k_quant_is_refused_naming_the_type(tmp_path: Path) -> None:
-    src = tmp_path / "kquant.gguf"
-    # one Q4_K tensor (144 bytes per 256 weights), as in a Q4_K_M file
+def test_undequantizable_type_is_refused_naming_it(tmp_path: Path) -> None:
+    src = tmp_path / "q8k.gguf"
+    # one Q8_K tensor (292 bytes per 256 weights: llama.cpp's internal type, which gguf-py cannot dequantize)
     write_tiny_gguf(src, drop=("blk.0.attn_v.weight",),
-                    extra_tensors={"blk.0.attn_v.weight": (np.zeros((32, 144), np.uint8), "Q4_K")})
-    with pytest.raises(ModelError, match=r"Q4_K") as exc:
+                    extra_tensors={"blk.0.attn_v.weight": (np.zeros((32, 292), np.uint8), "Q8_K")})
+    with pytest.raises(ModelError, match=r"\(llama\).*Q8_K × 1") as exc:
         import_gguf(src, dest_root=tmp_path / "lib")
     msg = str(exc.value)
-    assert "Q8_0" in msg and "hub" in msg
+    assert "Q4_K_M" in msg and "hub" in msg
     assert not (tmp_path / "lib").exists() or not list((tmp_path / "lib").iterdir())
 
 

@@ -91,3 +91,23 @@ def test_validate_and_total_iters() -> None:
     with pytest.raises(ConfigError, match="num_layers: must be -1"):
         TrainConfig(num_layers=0).validate()
     assert dataclasses.replace(TrainConfig(), num_layers=-1).validate().num_layers == -1
+
+
+def test_keys_full_test_and_resume_adapter_file_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("fine_tune_type: full\nlora_parameters:\n  keys: [self_attn.q_proj, self_attn.v_proj]\n"
+                    "test: true\ntest_batches: 3\nresume_adapter_file: Runs/A/adapters.safetensors\n"
+                    "optimizer: muon\n")
+    cfg, _run, _ignored = load_yaml(path)
+    assert (cfg.fine_tune_type, cfg.lora_keys, cfg.test, cfg.test_batches, cfg.optimizer) == (
+        "full", ["self_attn.q_proj", "self_attn.v_proj"], True, 3, "muon")
+    assert cfg.resume_adapter_file == "Runs/A/adapters.safetensors"  # a path keeps its case
+    assert cfg.mask_prompt is False  # not in the file: mlx-lm's default
+    d = cfg.to_dict()
+    assert d["lora_parameters"]["keys"] == ["self_attn.q_proj", "self_attn.v_proj"]
+    assert TrainConfig.from_dict(d) == cfg
+    assert "keys" not in TrainConfig().to_dict()["lora_parameters"]  # absent = every linear layer, as in mlx-lm
+    assert TrainConfig().to_dict()["resume_adapter_file"] is None
+    path.write_text("iters: 3\nlora_parameters:\n  keys: 5\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml:3: lora_parameters\.keys: expected a list of layer names"):
+        load_yaml(path)

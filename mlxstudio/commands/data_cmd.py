@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlxstudio.commands.output import Output
 from mlxstudio.core import data as dsm
 from mlxstudio.core.errors import DataError
+from mlxstudio.core.i18n import N_, _, ngettext
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -19,38 +20,39 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     # --json/--quiet may come before or after the action; SUPPRESS keeps a value given earlier on the command line
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
-                        help="print only results and errors")
+                        help=_("print only results and errors"))
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="print the result (problems, counts) as JSON")
-    data = sub.add_parser("data", help="check, split and measure dataset files (.jsonl / .csv)", parents=[common])
+                        help=_("print the result (problems, counts) as JSON"))
+    data = sub.add_parser("data", help=_("check, split and measure dataset files (.jsonl / .csv)"), parents=[common])
     dsub = data.add_subparsers(dest="data_command", metavar="ACTION")
     data.set_defaults(func=lambda args, out: (data.print_help(), 2)[1])
 
-    v = dsub.add_parser("validate", parents=[common], help="check every row; exit 0 clean (warnings allowed), "
-                                                           "1 errors found, 2 a file is unusable")
+    v = dsub.add_parser("validate", parents=[common], help=_("check every row; exit 0 clean (warnings allowed), "
+                                                             "1 errors found, 2 a file is unusable"))
     v.add_argument("files", nargs="+", metavar="FILE", type=Path,
-                   help="dataset files, or folders (their train/valid/test files, or every dataset file in them)")
+                   help=_("dataset files, or folders (their train/valid/test files, or every dataset file in them)"))
     _length_args(v)
     add_feature_args(v)
     v.set_defaults(func=cmd_validate)
 
-    c = dsub.add_parser("convert", parents=[common], help="write a file in another shape (Alpaca, ShareGPT, Parquet…) "
-                                                          "as mlx-lm JSONL; the original stays as it is")
+    c = dsub.add_parser("convert", parents=[common],
+                        help=_("write a file in another shape (Alpaca, ShareGPT, Parquet…) as mlx-lm JSONL; the "
+                               "original stays as it is"))
     c.add_argument("file", metavar="FILE", type=Path)
-    c.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl", help="where to write the rows")
+    c.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl", help=_("where to write the rows"))
     add_feature_args(c)
     c.set_defaults(func=cmd_convert)
 
-    s = dsub.add_parser("split", parents=[common], help="split a file into train/valid/test .jsonl in a folder")
+    s = dsub.add_parser("split", parents=[common], help=_("split a file into train/valid/test .jsonl in a folder"))
     s.add_argument("file", metavar="FILE", type=Path)
-    s.add_argument("--valid-fraction", type=float, default=0.1, help="share of rows for validation (default 0.1)")
-    s.add_argument("--test-fraction", type=float, default=0.1, help="share of rows for testing (default 0.1)")
-    s.add_argument("--seed", type=int, default=0, help="shuffle seed; same seed → same split (default 0)")
-    s.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for train/valid/test.jsonl")
+    s.add_argument("--valid-fraction", type=float, default=0.1, help=_("share of rows for validation (default 0.1)"))
+    s.add_argument("--test-fraction", type=float, default=0.1, help=_("share of rows for testing (default 0.1)"))
+    s.add_argument("--seed", type=int, default=0, help=_("shuffle seed; same seed → same split (default 0)"))
+    s.add_argument("--out", type=Path, required=True, metavar="DIR", help=_("folder for train/valid/test.jsonl"))
     add_feature_args(s)
     s.set_defaults(func=cmd_split)
 
-    st = dsub.add_parser("stats", parents=[common], help="rows, format and lengths (tokens with --model)")
+    st = dsub.add_parser("stats", parents=[common], help=_("rows, format and lengths (tokens with --model)"))
     st.add_argument("file", metavar="FILE", type=Path)
     _length_args(st)
     add_feature_args(st)
@@ -63,12 +65,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def add_feature_args(p: argparse.ArgumentParser) -> None:
     """mlx-lm's field-name options: which field of the rows is the prompt, the completion, the text, the chat."""
-    g = p.add_argument_group("fields (for rows with other names; mlx-lm's options)")
-    g.add_argument("--prompt-feature", metavar="FIELD", help="the field that holds the prompt")
-    g.add_argument("--completion-feature", metavar="FIELD", help="the field that holds the completion")
-    g.add_argument("--text-feature", metavar="FIELD", help="the field that holds the text")
-    g.add_argument("--chat-feature", metavar="FIELD", help="the field that holds the list of chat messages")
-    g.add_argument("--system-feature", metavar="FIELD", help="the field that holds a system prompt")
+    g = p.add_argument_group(_("fields (for rows with other names; mlx-lm's options)"))
+    g.add_argument("--prompt-feature", metavar="FIELD", help=_("the field that holds the prompt"))
+    g.add_argument("--completion-feature", metavar="FIELD", help=_("the field that holds the completion"))
+    g.add_argument("--text-feature", metavar="FIELD", help=_("the field that holds the text"))
+    g.add_argument("--chat-feature", metavar="FIELD", help=_("the field that holds the list of chat messages"))
+    g.add_argument("--system-feature", metavar="FIELD", help=_("the field that holds a system prompt"))
 
 
 def field_map(args: argparse.Namespace) -> dsm.FieldMap | None:
@@ -94,38 +96,56 @@ def _expand(paths: list[Path]) -> list[Path]:
     return out
 
 
+_COUNTED = {"row": (N_("{n} row"), N_("{n} rows")), "error": (N_("{n} error"), N_("{n} errors")),
+            "warning": (N_("{n} warning"), N_("{n} warnings"))}
+
+
 def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    one, many = _COUNTED[word]
+    return ngettext(one, many, count).format(n=count)
 
 
 def _length_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=None, help="count tokens with this model's tokenizer (library name or folder)")
+    p.add_argument("--model", default=None, help=_("count tokens with this model's tokenizer (library name or folder)"))
     p.add_argument("--max-seq-length", type=int, default=None,
-                   help="warn about rows longer than this many tokens (needs --model)")
-    p.add_argument("--max-chars", type=int, default=None, help="warn about rows longer than this many characters")
-    p.add_argument("--no-mask-prompt", action="store_true", help="count as if the prompt is trained too")
+                   help=_("warn about rows longer than this many tokens (needs --model)"))
+    p.add_argument("--max-chars", type=int, default=None, help=_("warn about rows longer than this many characters"))
+    p.add_argument("--no-mask-prompt", action="store_true", help=_("count as if the prompt is trained too"))
+    p.add_argument("--reasoning", choices=dsm.REASONING_MODES, default="auto",
+                   help=_("with --model and a chat template with a thinking block (Qwen3): count the rows as "
+                          "`train --reasoning` renders them (default: auto, by the rows)"))
 
 
-def _token_counts(ds: dsm.Dataset, args: argparse.Namespace) -> tuple[list[int], list[int]] | None:
+class _Counts(NamedTuple):
+    totals: list[int]
+    prompts: list[int]  # masked prompt tokens
+    trained: list[int]  # the targets the trainer trains (after cutting to --max-seq-length)
+    reasoning: str | None  # the reasoning setting the rows were rendered with (None: no thinking switch)
+
+
+def _token_counts(ds: dsm.Dataset, args: argparse.Namespace) -> _Counts | None:
+    """Every row's tokens exactly as the trainer renders them: the reasoning setting resolved as ``train`` resolves
+    it, then ``encode_row`` (through ``count_tokens``), the function ``training.batching.tokenize_rows`` uses."""
     if not args.model:
         return None
-    from mlxstudio.core.data import count_tokens, load_tokenizer
+    from mlxstudio.core.data import count_tokens, load_tokenizer, resolve_reasoning
     from mlxstudio.core.models import resolve_model
 
     tokenizer = load_tokenizer(resolve_model(args.model))
-    totals: list[int] = []
-    prompts: list[int] = []
+    reasoning = resolve_reasoning(args.reasoning, tokenizer, ds.rows)
+    counts = _Counts([], [], [], reasoning)
     for row in ds.rows:
-        c = count_tokens(tokenizer, row, ds.format, mask_prompt=not args.no_mask_prompt)
-        totals.append(c.total)
-        prompts.append(c.offset)
-    return totals, prompts
+        c = count_tokens(tokenizer, row, ds.format, mask_prompt=not args.no_mask_prompt, reasoning=reasoning)
+        counts.totals.append(c.total)
+        counts.prompts.append(c.offset)
+        counts.trained.append(c.trained(args.max_seq_length))
+    return counts
 
 
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
     """Validate each file; print ``file:line: message`` per problem and a summary per file."""
     if args.max_seq_length and not args.model:
-        out.info("note: --max-seq-length counts tokens, which needs --model; rows are not checked for length")
+        out.info(_("note: --max-seq-length counts tokens, which needs --model; rows are not checked for length"))
     worst = 0
     report: list[dict[str, Any]] = []
     mapping = field_map(args)
@@ -133,7 +153,7 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
         name = str(path)
         try:
             if path.is_dir():
-                raise DataError("is a folder with no dataset file in it (train.jsonl, .json, .csv, .parquet…)", name)
+                raise DataError(_("is a folder with no dataset file in it (train.jsonl, .json, .csv, .parquet…)"), name)
             ds = dsm.load_dataset(path, mapping)
         except DataError as exc:
             worst = 2
@@ -142,11 +162,11 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
                                          "message": exc.detail}]})
             if not out.json_mode:
                 print(f"{exc}", flush=True)
-                out.info(f"{name}: unusable — fix the problem above and run again")
+                out.info(_("{name}: unusable — fix the problem above and run again").format(name=name))
             continue
         counts = _token_counts(ds, args)
-        problems = dsm.validate_dataset(ds, args.max_seq_length, token_counts=counts[0] if counts else None,
-                                        prompt_token_counts=counts[1] if counts else None,
+        problems = dsm.validate_dataset(ds, args.max_seq_length, token_counts=counts.totals if counts else None,
+                                        prompt_token_counts=counts.prompts if counts else None,
                                         max_chars=args.max_chars)
         errors = sum(p.severity == "error" for p in problems)
         warnings = len(problems) - errors
@@ -160,9 +180,10 @@ def cmd_validate(args: argparse.Namespace, out: Output) -> int:
                 out.info(f"{name}: {ds.conversion.summary()}")
             for p in problems:
                 print(p.format(name), flush=True)
-            blank = f", {ds.blank_lines} blank lines skipped" if ds.blank_lines else ""
-            out.info(f"{name}: {_n(len(ds), 'row')} ({ds.format}), {_n(errors, 'error')}, {_n(warnings, 'warning')}"
-                     f"{blank}")
+            blank = _(", {n} blank lines skipped").format(n=ds.blank_lines) if ds.blank_lines else ""
+            out.info(_("{name}: {rows} ({format}), {errors}, {warnings}{blank}").format(
+                name=name, rows=_n(len(ds), "row"), format=ds.format, errors=_n(errors, "error"),
+                warnings=_n(warnings, "warning"), blank=blank))
     if out.json_mode:
         out.result(data={"files": report, "exit_code": worst})
     return worst
@@ -172,20 +193,21 @@ def cmd_convert(args: argparse.Namespace, out: Output) -> int:
     """Read any supported file and write its rows as mlx-lm JSONL (atomic; refuses to overwrite the input)."""
     ds = dsm.load_dataset(args.file, field_map(args))
     if args.out.suffix.lower() != ".jsonl":
-        raise DataError("the converted rows are written as JSONL — give the output a .jsonl name", str(args.out))
+        raise DataError(_("the converted rows are written as JSONL — give the output a .jsonl name"), str(args.out))
     if args.out.exists() and args.out.resolve() == args.file.resolve():
-        raise DataError("is the file being converted — write the rows to a new file", str(args.out))
+        raise DataError(_("is the file being converted — write the rows to a new file"), str(args.out))
     ds.conversion, conversion = None, ds.conversion  # the rows are ours now: written to a new file
     written = dsm.save_dataset(ds, args.out)
     problems = dsm.validate_dataset(ds)
     errors = sum(p.severity == "error" for p in problems)
-    what = conversion.summary() if conversion else f"already in mlx-lm's {ds.format} format"
+    what = conversion.summary() if conversion else _("already in mlx-lm's {format} format").format(format=ds.format)
     if out.json_mode:
         out.result(data={"file": str(args.file), "out": str(written), "rows": len(ds), "format": ds.format,
                          "conversion": conversion.to_dict() if conversion else None, "errors": errors})
     else:
-        out.result(f"{written}: {_n(len(ds), 'row')} ({ds.format}) — {what}"
-                   + (f"; {_n(errors, 'error')} left: run `mlxstudio-cli data validate {written}`" if errors else ""))
+        left = _("; {errors} left: run `mlxstudio-cli data validate {file}`").format(
+            errors=_n(errors, "error"), file=written) if errors else ""
+        out.result(f"{written}: {_n(len(ds), 'row')} ({ds.format}) — {what}{left}")
     return 1 if errors else 0
 
 
@@ -202,7 +224,7 @@ def cmd_split(args: argparse.Namespace, out: Output) -> int:
         else:
             for p in errors:
                 print(p.format(str(args.file)), flush=True)
-        out.error(f"{args.file}: {len(errors)} errors — fix them first; nothing was written")
+        out.error(_("{file}: {n} errors — fix them first; nothing was written").format(file=args.file, n=len(errors)))
         return 1
     splits = dsm.split_dataset(ds, args.valid_fraction, args.test_fraction, args.seed)
     leaks = dsm.find_leakage(splits)
@@ -216,8 +238,8 @@ def cmd_split(args: argparse.Namespace, out: Output) -> int:
             out.info(p.format(str(args.file)))
         for p in leaks:
             out.info(p.format())
-        out.result(f"{args.out}: train {counts['train']}, valid {counts['valid']}, test {counts['test']} rows "
-                   f"(seed {args.seed})")
+        out.result(_("{out}: train {train}, valid {valid}, test {test} rows (seed {seed})").format(
+            out=args.out, train=counts["train"], valid=counts["valid"], test=counts["test"], seed=args.seed))
     return 0
 
 
@@ -231,12 +253,15 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
              f"characters per row: min {st.min_chars}, mean {st.mean_chars:.0f}, max {st.max_chars}"]
     counts = _token_counts(ds, args)
     if counts:
-        totals, prompts = counts
-        trained = [t - p for t, p in zip(totals, prompts, strict=True)]
+        totals, trained = counts.totals, counts.trained
         data["tokens"] = {"min": min(totals), "mean": round(sum(totals) / len(totals), 1), "max": max(totals),
                           "total": sum(totals), "trained": sum(trained)}
         lines.append(f"tokens per row: min {min(totals)}, mean {sum(totals) / len(totals):.0f}, max {max(totals)}; "
                      f"{sum(totals)} in total, {sum(trained)} trained")
+        if counts.reasoning:
+            data["reasoning"] = counts.reasoning
+            lines.append(_("reasoning: {mode} (rendered as `train --reasoning {mode}` trains them)").format(
+                mode=counts.reasoning))
         if args.max_seq_length:
             over = sum(t > args.max_seq_length for t in totals)
             data["truncated_rows"] = over

@@ -13,27 +13,28 @@ from typing import Any
 from mlxstudio.commands.data_cmd import add_feature_args, field_map
 from mlxstudio.commands.download_cmd import add_hub_arguments, download_session, token_from_env
 from mlxstudio.commands.output import Output
+from mlxstudio.core.i18n import N_, _
 
 
 def register(dsub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``data download`` to the actions of ``data``."""
     d = dsub.add_parser(
-        "download", parents=[common], help="download a dataset from ModelScope or Hugging Face",
-        description="Download the data files of a dataset repository (.parquet, .jsonl, .json, .csv, .tsv and its "
-                    "README, nothing else) with the real hub client into the app's datasets folder, and list its "
-                    "splits. With --out, write the rows of --split as one JSONL file. Ctrl+C stops it; running the "
-                    "same command again resumes (a finished download is reused). Example: mlxstudio-cli data "
-                    "download tatsu-lab/alpaca --hub huggingface --split 'train[:1000]' --out alpaca.jsonl")
-    d.add_argument("dataset_id", metavar="REPO", help="owner/name, e.g. tatsu-lab/alpaca")
+        "download", parents=[common], help=_("download a dataset from ModelScope or Hugging Face"),
+        description=_("Download the data files of a dataset repository (.parquet, .jsonl, .json, .csv, .tsv and its "
+                      "README, nothing else) with the real hub client into the app's datasets folder, and list its "
+                      "splits. With --out, write the rows of --split as one JSONL file. Ctrl+C stops it; running the "
+                      "same command again resumes (a finished download is reused). Example: mlxstudio-cli data "
+                      "download tatsu-lab/alpaca --hub huggingface --split 'train[:1000]' --out alpaca.jsonl"))
+    d.add_argument("dataset_id", metavar="REPO", help=_("owner/name, e.g. tatsu-lab/alpaca"))
     d.add_argument("--name", default=None,
-                   help="folder name in the datasets folder (default: the part of the id after the slash)")
-    add_hub_arguments(d, "datasets")
+                   help=_("folder name in the datasets folder (default: the part of the id after the slash)"))
+    add_hub_arguments(d, N_("datasets"))
     d.add_argument("--split", default=None, metavar="SPEC",
-                   help="the rows to select, in mlx-lm's syntax: train, train[:1000], train[10:20], train[-10%%:], "
-                        "train+validation (default with --out: train); without --out, only counted")
+                   help=_("the rows to select, in mlx-lm's syntax: train, train[:1000], train[10:20], train[-10%%:], "
+                          "train+validation (default with --out: train); without --out, only counted"))
     d.add_argument("--out", type=Path, default=None, metavar="FILE",
-                   help="write the selected rows to this .jsonl (or .csv) file")
-    d.add_argument("--refresh", action="store_true", help="download again, even when it was downloaded before")
+                   help=_("write the selected rows to this .jsonl (or .csv) file"))
+    d.add_argument("--refresh", action="store_true", help=_("download again, even when it was downloaded before"))
     add_feature_args(d)
     d.set_defaults(func=cmd_download)
 
@@ -74,7 +75,7 @@ def cmd_download(args: argparse.Namespace, out: Output) -> int:
         data["out"] = str(args.out)
         selected += f", written to {args.out}"
     if errors:
-        out.info(f"note: the rows of {spec} have {_n(errors, 'error')} — `mlxstudio-cli data validate "
-                 f"{args.out or '<file>'}` lists them")
+        out.info(_("note: the rows of {spec} have {n} — `mlxstudio-cli data validate "
+                   "{out}` lists them").format(spec=spec, n=_n(errors, 'error'), out=args.out or '<file>'))
     out.result("\n".join([*lines, selected]), data=data)
     return 0

@@ -6,17 +6,19 @@ import argparse
 import shutil
 
 from mlxstudio.commands.output import Output
+from mlxstudio.core.i18n import _
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the ``demo`` subcommand."""
-    p = sub.add_parser("demo", parents=[common], help="train the seed pairs on the demo model and compare answers",
-                       description="Install the embedded demo model (SmolLM2-135M-Instruct), fine-tune it on the five "
-                                   "seed pairs (LoRA), fuse the adapter and print base vs tuned answers with timings. "
-                                   "Exit 0 when the tuned model answers more seed prompts than the base model, else 1.")
-    p.add_argument("--model", default=None, help="use this model instead of the demo model (library name or folder)")
-    p.add_argument("--iters", type=int, default=None, help="training iterations (default 60)")
-    p.add_argument("--max-tokens", type=int, default=32, help="maximum tokens per answer")
+    p = sub.add_parser("demo", parents=[common], help=_("train the seed pairs on the demo model and compare answers"),
+                       description=_("Install the embedded demo model (SmolLM2-135M-Instruct), fine-tune it on the "
+                                     "five seed pairs (LoRA), fuse the adapter and print base vs tuned answers with "
+                                     "timings. Exit 0 when the tuned model answers more seed prompts than the base "
+                                     "model, else 1."))
+    p.add_argument("--model", default=None, help=_("use this model instead of the demo model (library name or folder)"))
+    p.add_argument("--iters", type=int, default=None, help=_("training iterations (default 60)"))
+    p.add_argument("--max-tokens", type=int, default=32, help=_("maximum tokens per answer"))
     p.set_defaults(func=run)
 
 

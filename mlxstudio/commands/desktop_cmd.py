@@ -23,6 +23,7 @@ from mlxstudio.commands.output import Output
 from mlxstudio.core import resources
 from mlxstudio.core.errors import UserError
 from mlxstudio.core.fsutil import atomic_write_bytes, atomic_write_text
+from mlxstudio.core.i18n import _, ngettext
 
 DESKTOP_ID = "mlxstudio"
 DESKTOP_TEMPLATE = "linux/mlxstudio.desktop"
@@ -33,16 +34,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     # --json/--quiet may come before or after the command; SUPPRESS keeps a value given earlier on the command line
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
-                        help="print only results and errors")
+                        help=_("print only results and errors"))
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="print the result (files written) as JSON")
+                        help=_("print the result (files written) as JSON"))
     p = sub.add_parser("install-desktop", parents=[common],
-                       help="add MLX Studio to the Linux application menu (per user; --uninstall removes it)")
-    p.add_argument("--uninstall", action="store_true", help="remove the menu entry and icons instead")
+                       help=_("add MLX Studio to the Linux application menu (per user; --uninstall removes it)"))
+    p.add_argument("--uninstall", action="store_true", help=_("remove the menu entry and icons instead"))
     p.add_argument("--data-home", type=Path, default=None, metavar="DIR",
-                   help="where applications/ and icons/ go (default: $XDG_DATA_HOME or ~/.local/share)")
+                   help=_("where applications/ and icons/ go (default: $XDG_DATA_HOME or ~/.local/share)"))
     p.add_argument("--exec", dest="exec_path", type=Path, default=None, metavar="PATH",
-                   help="the launcher to run (default: the 'mlxstudio' script installed next to this Python)")
+                   help=_("the launcher to run (default: the 'mlxstudio' script installed next to this Python)"))
     p.set_defaults(func=cmd_install_desktop)
 
 
@@ -61,8 +62,8 @@ def find_launcher() -> Path:
     found = shutil.which("mlxstudio")
     if found:
         return Path(found).absolute()
-    raise UserError("cannot find the 'mlxstudio' launcher next to this Python or on PATH; install MLX Studio with "
-                    "pip (e.g. `make setup` or `pip install .`) or pass --exec /path/to/mlxstudio")
+    raise UserError(_("cannot find the 'mlxstudio' launcher next to this Python or on PATH; install MLX Studio with "
+                      "pip (e.g. `make setup` or `pip install .`) or pass --exec /path/to/mlxstudio"))
 
 
 def _exec_quote(path: Path) -> str:
@@ -116,7 +117,8 @@ def install_desktop(home: Path | None = None, launcher: Path | None = None) -> d
     home = home or data_home()
     launcher = (launcher or find_launcher()).absolute()
     if not launcher.is_file():
-        raise UserError(f"--exec {launcher}: no such file; give the path of the installed 'mlxstudio' launcher")
+        raise UserError(_("--exec {launcher}: no such file; give the path of the installed 'mlxstudio' launcher")
+            .format(launcher=launcher))
     desktop = home / "applications" / f"{DESKTOP_ID}.desktop"
     desktop.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(desktop, render_desktop_entry(launcher))
@@ -144,14 +146,16 @@ def uninstall_desktop(home: Path | None = None) -> dict[str, Any]:
 def cmd_install_desktop(args: argparse.Namespace, out: Output) -> int:
     """``install-desktop`` / ``install-desktop --uninstall``."""
     if sys.platform == "darwin":
-        raise UserError("install-desktop is for Linux desktops; on macOS build and use MLX Studio.app "
-                        "(packaging/README.md)")
+        raise UserError(_("install-desktop is for Linux desktops; on macOS build and use MLX Studio.app "
+                          "(packaging/README.md)"))
     if args.uninstall:
         result = uninstall_desktop(args.data_home)
         n = len(result["removed"])
-        out.result(f"removed {n} file{'' if n == 1 else 's'}" if n else "nothing to remove", data=result)
+        out.result(ngettext("removed {n} file", "removed {n} files", n).format(n=n) if n else _("nothing to remove"),
+                   data=result)
         return 0
     result = install_desktop(args.data_home, args.exec_path)
-    out.result(f"installed {result['desktop_file']} (runs {result['exec']}) and {len(result['icons'])} icons",
+    out.result(_("installed {result} (runs {result2}) and {n} icons").format(
+        result=result['desktop_file'], result2=result['exec'], n=len(result['icons'])),
                data=result)
     return 0

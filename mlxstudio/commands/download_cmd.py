@@ -15,52 +15,53 @@ from typing import Any
 from mlxstudio.commands.output import Output
 from mlxstudio.core import errors
 from mlxstudio.core import events as ev
+from mlxstudio.core.i18n import N_, _
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the ``download`` and ``convert`` subcommands."""
     p = sub.add_parser(
-        "download", parents=[common], help="download a model from ModelScope or Hugging Face",
-        description="Download a model into the library with the real hub client: only the files a model needs, "
-                    "verified, moved into the library when complete. Ctrl+C stops it; running the same command "
-                    "again resumes. Example: mlxstudio-cli download Qwen/Qwen3-0.6B")
-    p.add_argument("model_id", metavar="MODEL_ID", help="owner/name, e.g. Qwen/Qwen3-0.6B or "
-                                                       "mlx-community/Qwen3-0.6B-4bit")
-    p.add_argument("--name", default=None, help="name in the library (default: the part of the id after the slash)")
-    add_hub_arguments(p, "models")
+        "download", parents=[common], help=_("download a model from ModelScope or Hugging Face"),
+        description=_("Download a model into the library with the real hub client: only the files a model needs, "
+                      "verified, moved into the library when complete. Ctrl+C stops it; running the same command "
+                      "again resumes. Example: mlxstudio-cli download Qwen/Qwen3-0.6B"))
+    p.add_argument("model_id", metavar="MODEL_ID", help=_("owner/name, e.g. Qwen/Qwen3-0.6B or "
+                                                         "mlx-community/Qwen3-0.6B-4bit"))
+    p.add_argument("--name", default=None, help=_("name in the library (default: the part of the id after the slash)"))
+    add_hub_arguments(p, N_("models"))
     p.add_argument("--quantize", type=int, default=None, choices=(4, 8), metavar="BITS",
-                   help="convert to a 4- or 8-bit MLX model with mlx_lm.convert after downloading")
-    p.add_argument("--group-size", type=int, default=64, help="quantization group size (default 64)")
+                   help=_("convert to a 4- or 8-bit MLX model with mlx_lm.convert after downloading"))
+    p.add_argument("--group-size", type=int, default=64, help=_("quantization group size (default 64)"))
     p.add_argument("--fresh", action="store_true",
-                   help="download even when a complete copy is already on this computer (the library, or the "
-                        "Hugging Face / ModelScope cache, which is otherwise linked into the library)")
+                   help=_("download even when a complete copy is already on this computer (the library, or the "
+                          "Hugging Face / ModelScope cache, which is otherwise linked into the library)"))
     p.set_defaults(func=run_download)
 
     c = sub.add_parser(
-        "convert", parents=[common], help="convert/quantize a model folder with mlx_lm.convert",
-        description="Convert a Hugging Face-format model (or any float model) to MLX format with mlx_lm.convert, "
-                    "optionally quantized, into the library or a folder.")
-    c.add_argument("model", metavar="MODEL", help="library model name or model folder")
+        "convert", parents=[common], help=_("convert/quantize a model folder with mlx_lm.convert"),
+        description=_("Convert a Hugging Face-format model (or any float model) to MLX format with mlx_lm.convert, "
+                      "optionally quantized, into the library or a folder."))
+    c.add_argument("model", metavar="MODEL", help=_("library model name or model folder"))
     c.add_argument("--quantize", type=int, default=4, choices=(0, 2, 3, 4, 5, 6, 8), metavar="BITS",
-                   help="bits per weight (default 4; 0 = keep float weights)")
-    c.add_argument("--group-size", type=int, default=64, help="quantization group size (default 64)")
+                   help=_("bits per weight (default 4; 0 = keep float weights)"))
+    c.add_argument("--group-size", type=int, default=64, help=_("quantization group size (default 64)"))
     c.add_argument("--dtype", default=None, choices=("float16", "bfloat16", "float32"),
-                   help="float type of the non-quantized weights (default: the model's own)")
+                   help=_("float type of the non-quantized weights (default: the model's own)"))
     target = c.add_mutually_exclusive_group()
-    target.add_argument("--name", default=None, help="library name (default: <model>-<bits>bit)")
-    target.add_argument("--save-path", default=None, help="write to this folder instead of the library")
+    target.add_argument("--name", default=None, help=_("library name (default: <model>-<bits>bit)"))
+    target.add_argument("--save-path", default=None, help=_("write to this folder instead of the library"))
     c.set_defaults(func=run_convert)
 
 
 def add_hub_arguments(p: argparse.ArgumentParser, what: str) -> None:
     """``--hub``, ``--endpoint`` and ``--token-env`` (for the downloads of models and of datasets)."""
     p.add_argument("--hub", default="modelscope", choices=("modelscope", "huggingface", "ms", "hf"),
-                   help="where to download from (default: modelscope)")
+                   help=_("where to download from (default: modelscope)"))
     p.add_argument("--endpoint", default=None, metavar="URL",
-                   help="another server (mirror); default MODELSCOPE_ENDPOINT / HF_ENDPOINT or the public hub")
+                   help=_("another server (mirror); default MODELSCOPE_ENDPOINT / HF_ENDPOINT or the public hub"))
     p.add_argument("--token-env", default=None, metavar="VAR",
-                   help=f"read an access token from this environment variable (gated or private {what}); the "
-                        "Hugging Face client also reads HF_TOKEN by itself")
+                   help=_("read an access token from this environment variable (gated or private {what}); the "
+                          "Hugging Face client also reads HF_TOKEN by itself").format(what=_(what)))
 
 
 class _DropClientBars(io.TextIOBase):
@@ -117,7 +118,8 @@ def token_from_env(var: str | None) -> str | None:
         return None
     token = os.environ.get(var)
     if not token:
-        raise errors.UserError(f"the environment variable {var} is not set — export your token in it first")
+        raise errors.UserError(_("the environment variable {var} is not set — export your token in it first").format(
+            var=var))
     return token
 
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 import argparse
 
 from mlxstudio.commands.output import Output
+from mlxstudio.core.i18n import _
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the ``fuse`` subcommand."""
-    p = sub.add_parser("fuse", parents=[common], help="fuse an adapter into its base model",
-                       description="Fuse a LoRA/DoRA adapter into the base model (mlx-lm's fuse) and save the result. "
-                                   "A mismatched adapter is refused before any work.")
-    p.add_argument("--model", required=True, help="library model name or model folder")
-    p.add_argument("--adapter-path", required=True, help="adapter folder (adapters.safetensors + adapter_config.json)")
+    p = sub.add_parser("fuse", parents=[common], help=_("fuse an adapter into its base model"),
+                       description=_("Fuse a LoRA/DoRA adapter into the base model (mlx-lm's fuse) and save the "
+                                     "result. A mismatched adapter is refused before any work."))
+    p.add_argument("--model", required=True, help=_("library model name or model folder"))
+    p.add_argument("--adapter-path", required=True,
+                   help=_("adapter folder (adapters.safetensors + adapter_config.json)"))
     target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--save-path", default=None, help="folder to write the fused model to")
-    target.add_argument("--name", default=None, help="save into the model library under this name")
-    p.add_argument("--dequantize", action="store_true", help="store float weights (needed for GGUF export)")
+    target.add_argument("--save-path", default=None, help=_("folder to write the fused model to"))
+    target.add_argument("--name", default=None, help=_("save into the model library under this name"))
+    p.add_argument("--dequantize", action="store_true", help=_("store float weights (needed for GGUF export)"))
     p.set_defaults(func=run)
 
 

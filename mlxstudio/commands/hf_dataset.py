@@ -24,6 +24,7 @@ from typing import Any
 from mlxstudio.core import events as ev
 from mlxstudio.core import paths
 from mlxstudio.core.errors import UserError
+from mlxstudio.core.i18n import _
 from mlxstudio.core.training.config import FEATURE_KEYS
 
 DEFAULT_SPLITS = {"train": "train[:80%]", "valid": "train[-10%:]"}
@@ -36,8 +37,8 @@ def entries(block: Any) -> list[dict[str, Any]]:
     out = []
     for i, item in enumerate(items, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("path"), str) or not item["path"].strip():
-            raise UserError(f"hf_dataset entry {i}: needs a path (a Hugging Face dataset id such as "
-                            f"tatsu-lab/alpaca)")
+            raise UserError(_("hf_dataset entry {i}: needs a path (a Hugging Face dataset id such as "
+                              "tatsu-lab/alpaca)").format(i=i))
         out.append(item)
     return out
 
@@ -74,8 +75,9 @@ def materialize(block: Any, sink: ev.Sink = ev.null_sink, cancel: Any = None,
             continue
         formats = {p.format for p in parts}
         if len(formats) > 1:
-            raise UserError(f"hf_dataset: the {split} rows of the datasets are in different formats "
-                            f"({', '.join(sorted(formats))}) — train them one at a time")
+            raise UserError(_("hf_dataset: the {split} rows of the datasets are in different formats "
+                              "({join}) — train them one at a time").format(
+                                  split=split, join=', '.join(sorted(formats))))
         save_dataset(Dataset(parts[0].format, [r for p in parts for r in p.rows]), target)
         sink(ev.Log(f"hf_dataset: {split} — {sum(len(p) for p in parts):,} rows → {target}"))
     return dest

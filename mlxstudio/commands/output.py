@@ -12,6 +12,14 @@ from typing import Any
 from tqdm import tqdm
 
 from mlxstudio.core import events as ev
+from mlxstudio.core.i18n import N_, _
+
+_LEVELS = {"warning": N_("warning"), "error": N_("error")}
+_JOBS = {"download": N_("download"), "import": N_("import"), "convert": N_("convert"), "export": N_("export"),
+         "generate": N_("generate"), "fuse": N_("fuse"), "evaluate": N_("evaluate"), "add-model": N_("add-model"),
+         "tokenize": N_("tokenize"), "prepare": N_("prepare"), "demo": N_("demo")}
+"""A job's name on its progress bar."""
+"""A log line's level as its prefix says it (``info`` lines have none)."""
 
 
 class Output:
@@ -36,21 +44,27 @@ class Output:
         elif isinstance(event, ev.TrainReport):
             self._close_bars()
             total = f"/{event.total_iterations}" if event.total_iterations else ""
-            self.info(f"iter {event.iteration}{total}  loss {event.train_loss:.3f}  lr {event.learning_rate:.2e}  "
-                      f"{event.tokens_per_second:.0f} tok/s  peak {event.peak_memory:.2f} GB")
+            self.info(_("iter {iteration}{total}  loss {train_loss:.3f}  lr {learning_rate:.2e}  "
+                        "{tokens_per_second:.0f} tok/s  peak {peak_memory:.2f} GB").format(
+                            iteration=event.iteration, total=total, train_loss=event.train_loss,
+                            learning_rate=event.learning_rate, tokens_per_second=event.tokens_per_second,
+                            peak_memory=event.peak_memory))
         elif isinstance(event, ev.ValReport):
-            self.info(f"iter {event.iteration}  val loss {event.val_loss:.3f}  ({event.val_time:.1f} s)")
+            self.info(_("iter {iteration}  val loss {val_loss:.3f}  ({val_time:.1f} s)").format(
+                iteration=event.iteration, val_loss=event.val_loss, val_time=event.val_time))
         elif isinstance(event, ev.CheckpointSaved):
-            self.info(f"iter {event.iteration}  checkpoint saved: {event.path}")
+            self.info(_("iter {iteration}  checkpoint saved: {path}").format(
+                iteration=event.iteration, path=event.path))
         elif isinstance(event, ev.Log):
-            self.info(event.message if event.level == "info" else f"{event.level}: {event.message}")
+            self.info(event.message if event.level == "info" else f"{_(_LEVELS.get(event.level, event.level))}: "
+                                                                  f"{event.message}")
         elif isinstance(event, ev.Finished):
             self._close_bars()
             if event.message:
                 self.info(event.message)
         elif isinstance(event, ev.Cancelled):
             self._close_bars()
-            self.info(f"cancelled. {event.message}".strip())
+            self.info(_("cancelled. {message}").format(message=event.message).strip())
         elif isinstance(event, ev.Failed):
             self._close_bars()
             self.error(event.message)
@@ -59,7 +73,8 @@ class Output:
         bar = self._bars.get(job)
         if bar is None:
             scale = unit == "B"
-            bar = tqdm(total=total, desc=job, unit=unit or "it", unit_scale=scale, unit_divisor=1024 if scale else 1000,
+            bar = tqdm(total=total, desc=_(_JOBS.get(job, job)), unit=unit or "it", unit_scale=scale,
+                       unit_divisor=1024 if scale else 1000,
                        file=sys.stderr, leave=False, dynamic_ncols=True)
             self._bars[job] = bar
         if total is not None and bar.total != total:
@@ -92,7 +107,7 @@ class Output:
         if self.json_mode:
             print(ev.to_json(ev.Failed(job="cli", message=text)), flush=True)
         else:
-            print(f"error: {text}", file=sys.stderr, flush=True)
+            print(_("error: {message}").format(message=text), file=sys.stderr, flush=True)
 
     def close(self) -> None:
         self._close_bars()

@@ -7,23 +7,24 @@ import contextlib
 import signal
 
 from mlxstudio.commands.output import Output
+from mlxstudio.core.i18n import _
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the ``serve`` subcommand."""
-    p = sub.add_parser("serve", parents=[common], help="serve a model (+ adapter) over an OpenAI-compatible API",
-                       description="Start mlx-lm's OpenAI-compatible server for the model (with the adapter) on "
-                                   "127.0.0.1 — only this computer can reach it. Prints the URL, the model name and "
-                                   "a curl example once the model is loaded; Ctrl+C stops it.")
-    p.add_argument("--model", required=True, help="library model name or model folder (a fused model works too)")
-    p.add_argument("--adapter-path", default=None, help="LoRA adapter folder (adapters.safetensors + config)")
-    p.add_argument("--port", type=int, default=None, help="port (default: 8080, or the next free one)")
-    p.add_argument("--max-tokens", type=int, default=None, help="default answer length when a request sets none")
+    p = sub.add_parser("serve", parents=[common], help=_("serve a model (+ adapter) over an OpenAI-compatible API"),
+                       description=_("Start mlx-lm's OpenAI-compatible server for the model (with the adapter) on "
+                                     "127.0.0.1 — only this computer can reach it. Prints the URL, the model name and "
+                                     "a curl example once the model is loaded; Ctrl+C stops it."))
+    p.add_argument("--model", required=True, help=_("library model name or model folder (a fused model works too)"))
+    p.add_argument("--adapter-path", default=None, help=_("LoRA adapter folder (adapters.safetensors + config)"))
+    p.add_argument("--port", type=int, default=None, help=_("port (default: 8080, or the next free one)"))
+    p.add_argument("--max-tokens", type=int, default=None, help=_("default answer length when a request sets none"))
     thinking = p.add_mutually_exclusive_group()
     thinking.add_argument("--thinking", dest="enable_thinking", action="store_const", const=True, default=None,
-                          help="turn thinking on (chat templates with a thinking switch, e.g. Qwen3)")
+                          help=_("turn thinking on (chat templates with a thinking switch, e.g. Qwen3)"))
     thinking.add_argument("--no-thinking", dest="enable_thinking", action="store_const", const=False,
-                          help="turn thinking off")
+                          help=_("turn thinking off"))
     p.set_defaults(func=run)
 
 
@@ -35,13 +36,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
                            max_tokens=args.max_tokens)
 
     def ready(info: ServeInfo) -> None:
-        text = (f"Serving on {info.api_base} (OpenAI-compatible; only this computer can reach it)\n"
-                f"model name: {info.model_id}\n\n{info.curl}\n\nCtrl+C stops the server.")
+        text = _("Serving on {api_base} (OpenAI-compatible; only this computer can reach it)\n"
+                 "model name: {model_id}\n\n{curl}\n\nCtrl+C stops the server.").format(
+                     api_base=info.api_base, model_id=info.model_id, curl=info.curl)
         out.result(text, data={"url": info.base_url, "api_base": info.api_base, "model": info.model_id,
                                "listed_id": server.listed_id, "port": info.port, "pid": server.pid,
                                "log": str(server.log_path)})
 
-    out.info(f"loading {args.model}" + (f" + {args.adapter_path}" if args.adapter_path else ""))
+    out.info(_("loading {model}").format(model=args.model) + (f" + {args.adapter_path}" if args.adapter_path else ""))
 
     def terminate(*_: object) -> None:
         raise KeyboardInterrupt  # SIGTERM (a service manager, `kill`) stops the server as Ctrl+C does
@@ -51,9 +53,10 @@ def run(args: argparse.Namespace, out: Output) -> int:
     try:
         code = serve_forever(server, ready)
     except KeyboardInterrupt:
-        out.info("server stopped")
+        out.info(_("server stopped"))
         return 0
     if code:
-        out.error(f"the server ended with exit code {code}; its log: {server.log_path}\n{server.log_tail(8)}")
+        out.error(_("the server ended with exit code {code}; its log: {log_path}\n{log_tail}").format(
+            code=code, log_path=server.log_path, log_tail=server.log_tail(8)))
         return 3
     return 0

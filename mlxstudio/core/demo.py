@@ -19,6 +19,7 @@ from typing import Any
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
 from mlxstudio.core.events import CancelCheck, is_cancelled
+from mlxstudio.core.i18n import _
 from mlxstudio.core.inference.evaluate import contains_match, exact_match
 from mlxstudio.core.inference.generate import Generator
 
@@ -86,9 +87,9 @@ class DemoResult:
 
     def summary_line(self) -> str:
         n = len(self.rows)
-        return (f"tuned model right on {sum(r.tuned_ok for r in self.rows)}/{n} "
-                f"({sum(r.tuned_exact for r in self.rows)}/{n} exact), base model on "
-                f"{sum(r.base_ok for r in self.rows)}/{n}")
+        return _("tuned model right on {tuned}/{n} ({exact}/{n} exact), base model on {base}/{n}").format(
+            tuned=sum(r.tuned_ok for r in self.rows), exact=sum(r.tuned_exact for r in self.rows),
+            base=sum(r.base_ok for r in self.rows), n=n)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -105,7 +106,7 @@ def _answers(gen: Generator, rows: list[dict[str, str]], max_tokens: int, cancel
         out.append(gen.generate(row["prompt"], max_tokens=max_tokens, cancel=cancel).strip())
         st = gen.last_stats
         if st.finish_reason == "cancelled":
-            raise errors.Cancelled("demo stopped")
+            raise errors.Cancelled(_("demo stopped"))
         tokens += st.generation_tokens
         seconds += st.generation_tokens / st.tokens_per_second if st.tokens_per_second else 0.0
     return out, (tokens / seconds if seconds else 0.0)
@@ -124,7 +125,7 @@ def run_demo(model: str | Path | None = None, iters: int | None = None, max_toke
         from mlxstudio.core.training.config import TrainConfig
         from mlxstudio.core.training.engine import run_training
     except ImportError as exc:  # pragma: no cover - only while the training engine is being built
-        raise errors.UserError(f"the training engine is not available in this build ({exc})") from exc
+        raise errors.UserError(_("the training engine is not available in this build ({exc})").format(exc=exc)) from exc
 
     result = DemoResult()
     rows = seed_rows()
@@ -132,7 +133,7 @@ def run_demo(model: str | Path | None = None, iters: int | None = None, max_toke
     if model is None:
         from mlxstudio.core.models.demo_model import install_demo_model
 
-        sink(ev.Log("installing the demo model (SmolLM2-135M-Instruct, 4-bit) into the library"))
+        sink(ev.Log(_("installing the demo model (SmolLM2-135M-Instruct, 4-bit) into the library")))
         model_path = Path(install_demo_model(sink=sink, cancel=lambda: is_cancelled(cancel)))
     else:
         from mlxstudio.core.models.library import resolve_model_path
@@ -143,13 +144,13 @@ def run_demo(model: str | Path | None = None, iters: int | None = None, max_toke
     result.timings["load"] = time.perf_counter() - tic
 
     tic = time.perf_counter()
-    sink(ev.Log("base model answers the seed prompts"))
+    sink(ev.Log(_("base model answers the seed prompts")))
     base_answers, result.base_tokens_per_second = _answers(base, rows, max_tokens, cancel, sink, "base")
     gen_time = time.perf_counter() - tic
     del base
 
     if is_cancelled(cancel):
-        raise errors.Cancelled("demo stopped")
+        raise errors.Cancelled(_("demo stopped"))
     root = Path(work_dir) if work_dir else None
     run_dir = (root / "adapter") if root else paths.runs_dir() / DEMO_RUN_NAME
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -157,9 +158,11 @@ def run_demo(model: str | Path | None = None, iters: int | None = None, max_toke
     if iters is not None:
         settings["iters"] = int(iters)
     config = TrainConfig(**settings)
-    sink(ev.Log(f"training a LoRA adapter on the {len(rows)} seed pairs: {config.iters} iterations, rank "
-                f"{config.rank}, {config.num_layers} layers, learning rate {config.learning_rate:g}, "
-                f"batch {config.batch_size}"))
+    sink(ev.Log(_("training a LoRA adapter on the {n} seed pairs: {iters} iterations, rank "
+                  "{rank}, {num_layers} layers, learning rate {learning_rate:g}, "
+                  "batch {batch_size}").format(
+                      n=len(rows), iters=config.iters, rank=config.rank, num_layers=config.num_layers,
+                      learning_rate=config.learning_rate, batch_size=config.batch_size)))
 
     def train_sink(event: ev.Event) -> None:
         if not isinstance(event, ev.Finished | ev.Cancelled):  # the demo emits its own final event
@@ -186,7 +189,7 @@ def run_demo(model: str | Path | None = None, iters: int | None = None, max_toke
     tic = time.perf_counter()
     tuned = Generator(fused)
     result.timings["load"] += tuned.load_time
-    sink(ev.Log("fused model answers the seed prompts"))
+    sink(ev.Log(_("fused model answers the seed prompts")))
     tuned_answers, result.tuned_tokens_per_second = _answers(tuned, rows, max_tokens, cancel, sink, "tuned")
     result.timings["generate"] = gen_time + time.perf_counter() - tic - tuned.load_time
     result.rows = [DemoRow(r["prompt"], r["completion"], b, t) for r, b, t in zip(rows, base_answers, tuned_answers,
@@ -303,20 +306,23 @@ def format_table(headers: list[str], rows: list[list[str]], max_width: int = 100
 def format_result(result: DemoResult, max_width: int = 100) -> str:
     """The demo's report: the answers table, the summary line, timings and speeds."""
     table = format_table(
-        ["prompt", "expected", "base answer", "tuned answer", ""],
-        [[r.prompt, r.expected, r.base or "(empty)", r.tuned or "(empty)", "✓" if r.tuned_ok else "✗"]
+        [_("prompt"), _("expected"), _("base answer"), _("tuned answer"), ""],
+        [[r.prompt, r.expected, r.base or _("(empty)"), r.tuned or _("(empty)"), "✓" if r.tuned_ok else "✗"]
          for r in result.rows],
         max_width=max_width)
     t = result.timings
-    loss = f", final loss {result.final_loss:.3f}" if result.final_loss is not None else ""
+    loss = _(", final loss {loss:.3f}").format(loss=result.final_loss) if result.final_loss is not None else ""
     lines = [
         table,
         result.summary_line(),
-        (f"time: load {t.get('load', 0):.1f} s · train {t.get('train', 0):.1f} s ({result.iterations} it{loss}) · "
-         f"fuse {t.get('fuse', 0):.1f} s · generate {t.get('generate', 0):.1f} s · total {t.get('total', 0):.1f} s"),
-        (f"speed: training {result.train_tokens_per_second:.0f} tok/s · generation base "
-         f"{result.base_tokens_per_second:.1f} tok/s, tuned {result.tuned_tokens_per_second:.1f} tok/s"),
-        f"fused model: {result.fused_path}",
+        _("time: load {load:.1f} s · train {train:.1f} s ({iters} it{loss}) · fuse {fuse:.1f} s · generate "
+          "{generate:.1f} s · total {total:.1f} s").format(
+              load=t.get("load", 0), train=t.get("train", 0), iters=result.iterations, loss=loss,
+              fuse=t.get("fuse", 0), generate=t.get("generate", 0), total=t.get("total", 0)),
+        _("speed: training {train:.0f} tok/s · generation base {base:.1f} tok/s, tuned {tuned:.1f} tok/s").format(
+            train=result.train_tokens_per_second, base=result.base_tokens_per_second,
+            tuned=result.tuned_tokens_per_second),
+        _("fused model: {path}").format(path=result.fused_path),
     ]
     return "\n".join(lines)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 
+from mlxstudio.core.i18n import N_, _
+
 
 class UserError(Exception):
     """A problem with the user's input (a file, a model, a setting) that they can fix.
@@ -43,13 +45,15 @@ class DiskError(UserError):
     """Writing a file failed for a reason the user can fix: the disk is full or read-only, no permission."""
 
 
-_SPACE = "free some disk space or choose a folder on another disk, then try again"
-_ACCESS = "choose another folder (or fix this one's permissions), then try again"
+_SPACE = N_("free some disk space or choose a folder on another disk, then try again")
+_ACCESS = N_("choose another folder (or fix this one's permissions), then try again")
 _DISK_REASONS = {
-    errno.ENOSPC: ("the disk is full", _SPACE), getattr(errno, "EDQUOT", -1): ("the disk quota is used up", _SPACE),
-    errno.EFBIG: ("the file is too large for this disk", _SPACE), errno.EROFS: ("the disk is read-only", _ACCESS),
-    errno.EACCES: ("permission denied", _ACCESS), errno.EPERM: ("permission denied", _ACCESS),
-    errno.ENOTDIR: ("a file is in the way of a folder", _ACCESS),
+    errno.ENOSPC: (N_("the disk is full"), _SPACE),
+    getattr(errno, "EDQUOT", -1): (N_("the disk quota is used up"), _SPACE),
+    errno.EFBIG: (N_("the file is too large for this disk"), _SPACE),
+    errno.EROFS: (N_("the disk is read-only"), _ACCESS),
+    errno.EACCES: (N_("permission denied"), _ACCESS), errno.EPERM: (N_("permission denied"), _ACCESS),
+    errno.ENOTDIR: (N_("a file is in the way of a folder"), _ACCESS),
 }
 
 
@@ -63,8 +67,9 @@ def disk_error(exc: BaseException) -> DiskError | None:
     if isinstance(exc, OSError) and exc.errno in _DISK_REASONS:
         reason, todo = _DISK_REASONS[exc.errno]
         where = f"{exc.filename}: " if exc.filename else ""
-        return DiskError(f"{where}{reason} ({exc.strerror or exc}) — {todo}; files saved before are intact")
+        return DiskError(_("{where}{reason} ({error}) — {todo}; files saved before are intact").format(
+            where=where, reason=_(reason), error=exc.strerror or exc, todo=_(todo)))
     if isinstance(exc, RuntimeError) and str(exc).startswith("[write]"):
-        return DiskError(f"could not write a file, the disk is probably full ({exc}) — {_SPACE}; files saved before "
-                         "are intact")
+        return DiskError(_("could not write a file, the disk is probably full ({error}) — {todo}; files saved "
+                           "before are intact").format(error=exc, todo=_(_SPACE)))
     return None

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QHBoxLayo
 from mlxstudio.core import logs, paths
 from mlxstudio.core.runtime import backend
 from mlxstudio.gui import icons
+from mlxstudio.gui.i18n import translate
 
 
 def package_version(*names: str) -> str:
@@ -27,7 +28,7 @@ def package_version(*names: str) -> str:
             return metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    return "not installed"
+    return translate("about", "not installed")
 
 
 def version_rows() -> list[tuple[str, str]]:
@@ -35,17 +36,18 @@ def version_rows() -> list[tuple[str, str]]:
     mlx_extra = ""
     if sys.platform == "darwin":
         metal = package_version("mlx-metal")
-        mlx_extra = f" (mlx-metal {metal})" if metal != "not installed" else ""
+        mlx_extra = translate("about", " (mlx-metal {metal})").format(metal=metal) if metal != "not installed" else ""
     else:
         cpu = package_version("mlx-cpu")
-        mlx_extra = f" (mlx-cpu {cpu})" if cpu != "not installed" else ""
+        mlx_extra = translate("about", " (mlx-cpu {cpu})").format(cpu=cpu) if cpu != "not installed" else ""
     return [
-        ("MLX Studio", package_version("mlxstudio")),
+        (translate("about", "MLX Studio"), package_version("mlxstudio")),
         ("mlx", package_version("mlx") + mlx_extra),
         ("mlx-lm", package_version("mlx-lm", "mlx_lm")),
-        ("Qt", f"{qVersion()} (PySide6 {pyside_version})"),
-        ("Python", platform.python_version()),
-        ("System", f"{platform.system()} {platform.release()} ({platform.machine()})"),
+        (translate("about", "Qt"), translate("about", "{qVersion} (PySide6 {pyside_version})").format(
+            qVersion=qVersion(), pyside_version=pyside_version)),
+        (translate("about", "Python"), platform.python_version()),
+        (translate("about", "System"), f"{platform.system()} {platform.release()} ({platform.machine()})"),
     ]
 
 
@@ -55,13 +57,13 @@ class AboutDialog(QDialog):
     def __init__(self, info: backend.BackendInfo | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("about-dialog")
-        self.setWindowTitle("About MLX Studio")
-        self.backend_text = f"{backend.guess_backend_name()} (checking…)"
+        self.setWindowTitle(self.tr("About MLX Studio"))
+        self.backend_text = self.tr("{name} (checking…)").format(name=backend.guess_backend_name())
         logo = QLabel()
         logo.setPixmap(icons.app_icon().pixmap(64, 64))
         logo.setAlignment(Qt.AlignmentFlag.AlignTop)
-        title = QLabel("<b style='font-size:large'>MLX Studio</b><br>"
-                       "Fine-tune a small language model on your own machine.")
+        title = QLabel(self.tr("<b style='font-size:large'>MLX Studio</b><br>"
+                       "Fine-tune a small language model on your own machine."))
         title.setWordWrap(True)
         self.details = QLabel()
         self.details.setObjectName("about-details")
@@ -71,7 +73,7 @@ class AboutDialog(QDialog):
         head.addWidget(logo)
         head.addWidget(title, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        copy = buttons.addButton("Copy Versions", QDialogButtonBox.ButtonRole.ActionRole)
+        copy = buttons.addButton(self.tr("Copy Versions"), QDialogButtonBox.ButtonRole.ActionRole)
         copy.clicked.connect(self.copy_to_clipboard)
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
@@ -84,8 +86,8 @@ class AboutDialog(QDialog):
 
     def rows(self) -> list[tuple[str, str]]:
         """Everything the dialog lists, as (label, value)."""
-        return [*version_rows(), ("Compute backend", self.backend_text),
-                ("Library", str(paths.models_dir())), ("Log file", str(logs.log_file()))]
+        return [*version_rows(), (self.tr("Compute backend"), self.backend_text),
+                (self.tr("Library"), str(paths.models_dir())), (self.tr("Log file"), str(logs.log_file()))]
 
     def set_backend(self, info: backend.BackendInfo | None) -> None:
         """Show the detected backend (called when the background detection finishes)."""

@@ -19,9 +19,13 @@ from PySide6.QtWidgets import QApplication
 from mlxstudio.core import events as ev
 from mlxstudio.core.runtime.awake import KeepAwake
 from mlxstudio.gui import notify
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 
-JOB_TITLES: dict[str, str] = {"train": "Training", "download": "The download", "fuse": "Fusing",
-                              "evaluate": "The evaluation", "export": "The export"}
+JOB_TITLES: dict[str, str] = {"train": QT_TRANSLATE_NOOP("activity", "Training"),
+                              "download": QT_TRANSLATE_NOOP("activity", "The download"),
+                              "fuse": QT_TRANSLATE_NOOP("activity", "Fusing"),
+                              "evaluate": QT_TRANSLATE_NOOP("activity", "The evaluation"),
+                              "export": QT_TRANSLATE_NOOP("activity", "The export")}
 """Job kind → how a notification names it. Only these keep the computer awake and notify."""
 
 make_keep_awake: Callable[[str], KeepAwake] = KeepAwake
@@ -48,7 +52,8 @@ def job_started(thread: QThread, kind: str) -> None:
         return
     _running[id(thread)] = kind
     if _awake is None:
-        _awake = make_keep_awake(f"{JOB_TITLES[kind]} in MLX Studio")
+        _awake = make_keep_awake(translate("activity", "{job} in MLX Studio").format(
+            job=translate("activity", JOB_TITLES[kind])))
         _awake.hold()
     thread.finished.connect(lambda: _job_ended(thread, kind))
 
@@ -62,7 +67,10 @@ def _job_ended(thread: QThread, kind: str) -> None:
     if not shiboken6.isValid(thread) or not _window_open():
         return
     state, message = outcome(thread)
-    title = f"{JOB_TITLES[kind]} {state}"
+    states = {"finished": translate("activity", "finished"), "failed": translate("activity", "failed"),
+              "stopped": translate("activity", "stopped")}
+    title = translate("activity", "{job} {state}").format(job=translate("activity", JOB_TITLES[kind]),
+                                                          state=states.get(state, state))
     notify.notifier().notify(title, message or title, failed=state == "failed")
 
 
@@ -79,7 +87,8 @@ def outcome(thread: Any) -> tuple[str, str]:
         return "failed", str(thread.error)
     flag = getattr(thread, "cancel_flag", None)
     if flag is not None and flag.is_set():
-        return "stopped", f"{getattr(thread, 'name', 'the job')} was cancelled"
+        return "stopped", translate("activity", "{name} was cancelled").format(
+            name=getattr(thread, "name", None) or translate("activity", "the job"))
     return "finished", str(getattr(thread, "name", ""))
 
 

@@ -35,6 +35,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mlxstudio.core import logs
+from mlxstudio.gui.i18n import translate
 
 APP_NAME = "MLX Studio"
 
@@ -80,8 +81,9 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
     exc.__traceback__ = tb
     path = logs.log_exception(exc)
     if QApplication.instance() is not None and not os.environ.get("MLXSTUDIO_STARTUP_PROBE"):
-        QMessageBox.warning(None, "Something went wrong",
-                            f"{exc}\n\nMLX Studio keeps running. The details are in the log:\n{path}")
+        QMessageBox.warning(None, translate("app", "Something went wrong"),
+                            translate("app", "{exc}\n\nMLX Studio keeps running. The details are in the log:\n"
+                                      "{path}").format(exc=exc, path=path))
 
 
 def _qt_message(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
@@ -162,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("mlxstudio")
     sys.excepthook = _excepthook
 
-    from mlxstudio.gui import collector, jobs, quitting, qworker
+    from mlxstudio.gui import collector, i18n, jobs, quitting, qworker
 
+    i18n.install(app)  # the Preferences language (or the system's), before any widget is built
     collector.install(app)  # before any worker thread: cyclic garbage is collected on this (the GUI) thread only
     from mlxstudio.gui.main_window import MainWindow
     from mlxstudio.gui.state import AppState

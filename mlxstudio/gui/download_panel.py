@@ -33,10 +33,12 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible, QElidingLabel
 
 from mlxstudio.core import events as ev
+from mlxstudio.core import i18n as core_i18n
 from mlxstudio.core import paths
 from mlxstudio.core.fsutil import human_bytes
 from mlxstudio.core.hub import HUB_LABELS
 from mlxstudio.gui import icons, quitting, settings
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.jobs import FunctionJob
 from mlxstudio.gui.model.banners import MessageBar
 
@@ -51,11 +53,11 @@ def format_eta(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return ""
     if seconds < 60:
-        return f"{max(1, round(seconds))} s left"
+        return translate("download_panel", "{max} s left").format(max=max(1, round(seconds)))
     if seconds < 3600:
-        return f"about {round(seconds / 60)} min left"
+        return translate("download_panel", "about {value} min left").format(value=round(seconds / 60))
     h, m = divmod(round(seconds / 60), 60)
-    return f"about {h} h {m} min left"
+    return translate("download_panel", "about {h} h {m} min left").format(h=h, m=m)
 
 
 def describe_progress(e: ev.DownloadProgress) -> str:
@@ -81,13 +83,13 @@ def progress_widgets(object_prefix: str, beside: QWidget | None = None) -> tuple
     ``beside`` it, e.g. a Cancel button) over the status line; named ``<prefix>-progress`` and ``<prefix>-status``."""
     bar = QProgressBar()
     bar.setObjectName(f"{object_prefix}-progress")
-    bar.setAccessibleName("Download progress")
+    bar.setAccessibleName(translate("download_panel", "Download progress"))
     bar.setRange(0, 1000)
     bar.setTextVisible(True)
     bar.setFormat("%p%")
     status = QElidingLabel()
     status.setObjectName(f"{object_prefix}-status")
-    status.setAccessibleName("Download status")
+    status.setAccessibleName(translate("download_panel", "Download status"))
     status.setElideMode(Qt.TextElideMode.ElideMiddle)
     status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     box = QWidget()
@@ -104,7 +106,7 @@ def progress_widgets(object_prefix: str, beside: QWidget | None = None) -> tuple
     return box, bar, status
 
 
-def folded(object_name: str, rows: list[tuple[str, QWidget]], title: str = "Advanced") -> QCollapsible:
+def folded(object_name: str, rows: list[tuple[str, QWidget]], title: str | None = None) -> QCollapsible:
     """A folded section holding a form of ``(label, field)`` rows (the Advanced part of a download form)."""
     form = QFormLayout()
     form.setContentsMargins(0, 0, 0, 0)
@@ -112,7 +114,7 @@ def folded(object_name: str, rows: list[tuple[str, QWidget]], title: str = "Adva
         form.addRow(label, field)
     content = QWidget()
     content.setLayout(form)
-    section = QCollapsible(title)
+    section = QCollapsible(translate("download_panel", "Advanced") if title is None else title)
     section.setObjectName(object_name)
     section.setCollapsedIcon(icons.icon("mdi6.chevron-right"))
     section.setExpandedIcon(icons.icon("mdi6.chevron-down"))
@@ -127,21 +129,24 @@ class HubAccess:
     def __init__(self, object_prefix: str, what: str) -> None:
         self.token = QLineEdit(settings.HF_TOKEN.get())
         self.token.setObjectName(f"{object_prefix}-token")
-        self.token.setAccessibleName("Hugging Face token")
+        self.token.setAccessibleName(translate("HubAccess", "Hugging Face token"))
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText(f"hf_… — only for gated or private {what}")
-        self.token.setToolTip("A Hugging Face access token (huggingface.co → Settings → Access Tokens). Stored in "
-                              "the app's settings, readable only by you; never printed or logged.")
+        self.token.setPlaceholderText(translate("HubAccess", "hf_… — only for gated or private {what}").format(
+            what=what))
+        self.token.setToolTip(
+            translate("HubAccess", "A Hugging Face access token (huggingface.co → Settings → Access Tokens). Stored in "
+                              "the app's settings, readable only by you; never printed or logged."))
         self.endpoint = QLineEdit()
         self.endpoint.setObjectName(f"{object_prefix}-endpoint")
-        self.endpoint.setAccessibleName("Endpoint")
-        self.endpoint.setToolTip("Another server for this hub: a mirror (e.g. https://hf-mirror.com) or a company "
-                                 "hub. Empty: the public hub.")
+        self.endpoint.setAccessibleName(translate("HubAccess", "Endpoint"))
+        self.endpoint.setToolTip(
+            translate("HubAccess", "Another server for this hub: a mirror (e.g. https://hf-mirror.com) or a company "
+                                 "hub. Empty: the public hub."))
 
     def show_hub(self, hub: str) -> None:
         """Show ``hub``'s endpoint (its public address as the placeholder); the token is for Hugging Face only."""
         self.endpoint.setText(ENDPOINT_SETTINGS[hub].get())
-        self.endpoint.setPlaceholderText(f"{DEFAULT_ENDPOINTS[hub]} (default)")
+        self.endpoint.setPlaceholderText(translate("HubAccess", "{url} (default)").format(url=DEFAULT_ENDPOINTS[hub]))
         self.token.setEnabled(hub == "huggingface")
 
     def store_token(self) -> None:
@@ -194,13 +199,14 @@ class DownloadPanel(QWidget):
         for key, label in HUB_CHOICES:
             self.hub.addItem(label, key)
         self.hub.setCurrentIndex(max(0, self.hub.findData(settings.DEFAULT_HUB.get(s))))
-        self.hub.setToolTip("Where to download from. ModelScope is fast in China; Hugging Face hosts the "
-                            "ready-made MLX models of mlx-community.")
+        self.hub.setToolTip(self.tr("Where to download from. ModelScope is fast in China; Hugging Face hosts the "
+                            "ready-made MLX models of mlx-community."))
         self.model_id = QLineEdit()
         self.model_id.setObjectName("download-model-id")
-        self.model_id.setPlaceholderText("owner/name, e.g. Qwen/Qwen3-0.6B")
+        self.model_id.setPlaceholderText(self.tr("owner/name, e.g. Qwen/Qwen3-0.6B"))
         self.model_id.setClearButtonEnabled(True)
-        self.model_id.setToolTip("The model's id on the hub (owner/name). Pick a suggestion with the ▾ button.")
+        self.model_id.setToolTip(
+            self.tr("The model's id on the hub (owner/name). Pick a suggestion with the ▾ button."))
         self._completions = QStringListModel(self)
         completer = QCompleter(self._completions, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -209,15 +215,15 @@ class DownloadPanel(QWidget):
         self.suggest = QToolButton()
         self.suggest.setObjectName("download-suggestions")
         self.suggest.setIcon(icons.icon("mdi6.lightbulb-on-outline"))
-        self.suggest.setToolTip("Known small models that work well here")
+        self.suggest.setToolTip(self.tr("Known small models that work well here"))
         self.suggest.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.suggest.setMenu(QMenu(self.suggest))
-        self.download_button = QPushButton(icons.icon("download"), "Download")
+        self.download_button = QPushButton(icons.icon("download"), self.tr("Download"))
         self.download_button.setObjectName("download-start")
         self.download_button.setDefault(False)
-        self.cancel_button = QPushButton(icons.icon("cancel"), "Cancel")
+        self.cancel_button = QPushButton(icons.icon("cancel"), self.tr("Cancel"))
         self.cancel_button.setObjectName("download-cancel")
-        self.cancel_button.setToolTip("Stop the download. What has arrived is kept: Download resumes it.")
+        self.cancel_button.setToolTip(self.tr("Stop the download. What has arrived is kept: Download resumes it."))
         self.cancel_button.setVisible(False)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -241,16 +247,18 @@ class DownloadPanel(QWidget):
         # -- advanced (folded) -------------------------------------------------------------------------------------
         self.name = QLineEdit()
         self.name.setObjectName("download-name")
-        self.name.setPlaceholderText("default: the part of the id after the slash")
-        self.name.setToolTip("The model's name in your library.")
-        self.quantize = QCheckBox("Convert to a 4-bit MLX model after downloading (about 4× smaller)")
+        self.name.setPlaceholderText(self.tr("default: the part of the id after the slash"))
+        self.name.setToolTip(self.tr("The model's name in your library."))
+        self.quantize = QCheckBox(self.tr("Convert to a 4-bit MLX model after downloading (about 4× smaller)"))
         self.quantize.setObjectName("download-quantize")
-        self.quantize.setToolTip("Runs mlx_lm.convert with 4-bit quantization. Smaller and faster to run; on a Mac, "
-                                 "4-bit models train with QLoRA. Models that are already quantized are kept as is.")
-        self.access = HubAccess("download", "Hugging Face models")
+        self.quantize.setToolTip(
+            self.tr("Runs mlx_lm.convert with 4-bit quantization. Smaller and faster to run; on a Mac, "
+                                 "4-bit models train with QLoRA. Models that are already quantized are kept as is."))
+        self.access = HubAccess("download", self.tr("Hugging Face models"))
         self.token, self.endpoint = self.access.token, self.access.endpoint
-        self.advanced = folded("download-advanced", [("Name in library:", self.name), ("", self.quantize),
-                                                     ("Hugging Face token:", self.token), ("Endpoint:", self.endpoint)])
+        self.advanced = folded("download-advanced", [(self.tr("Name in library:"), self.name), ("", self.quantize),
+                                                     (self.tr("Hugging Face token:"), self.token),
+                                                     (self.tr("Endpoint:"), self.endpoint)])
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -269,7 +277,7 @@ class DownloadPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.token.editingFinished.connect(self._store_token)
         self.endpoint.editingFinished.connect(self._store_endpoint)
-        self.model_id.setText(str(s.value(LAST_MODEL_KEY, "", type=str) or "Qwen/Qwen3-0.6B"))
+        self.model_id.setText(str(s.value(LAST_MODEL_KEY, "", type=str) or self.tr("Qwen/Qwen3-0.6B")))
         self._hub_changed()
 
     # -- helpers -----------------------------------------------------------------------------------------------
@@ -288,7 +296,7 @@ class DownloadPanel(QWidget):
         for m in SUGGESTED_MODELS:
             if m.hub != hub:
                 continue
-            act = menu.addAction(f"{m.model_id}  —  {m.note}")
+            act = menu.addAction(f"{m.model_id}  —  {core_i18n._(m.note)}")
             act.triggered.connect(lambda _=False, mid=m.model_id: self.model_id.setText(mid))
         self.access.show_hub(hub)
         self._update_hint()
@@ -298,7 +306,7 @@ class DownloadPanel(QWidget):
 
         mid = self.model_id.text().strip()
         hub = self.current_hub()
-        note = next((m.note for m in SUGGESTED_MODELS if m.model_id == mid and m.hub == hub), "")
+        note = next((core_i18n._(m.note) for m in SUGGESTED_MODELS if m.model_id == mid and m.hub == hub), "")
         kept = 0
         try:
             kept = staging_info(hub, mid) if mid else 0
@@ -306,11 +314,12 @@ class DownloadPanel(QWidget):
             kept = 0
         parts = [note] if note else []
         if kept:
-            parts.append(f"{human_bytes(kept)} from an earlier attempt are kept — Resume download continues it.")
+            parts.append(self.tr("{human_bytes} from an earlier attempt are kept — Resume download "
+                             "continues it.").format(human_bytes=human_bytes(kept)))
         self.hint.setText("  ·  ".join(parts))
         self.hint.setVisible(bool(parts))
         if not self.is_busy():
-            self.download_button.setText("Resume download" if kept else "Download")
+            self.download_button.setText(self.tr("Resume download") if kept else self.tr("Download"))
 
     def _store_token(self) -> None:
         self.access.store_token()
@@ -329,7 +338,7 @@ class DownloadPanel(QWidget):
         self.download_button.setVisible(not busy)
         self.cancel_button.setVisible(busy)
         self.cancel_button.setEnabled(busy)
-        self.cancel_button.setText("Cancel")
+        self.cancel_button.setText(self.tr("Cancel"))
         if busy:
             self.progress_box.setVisible(True)
         self.busy_changed.emit(busy)
@@ -359,7 +368,8 @@ class DownloadPanel(QWidget):
         settings.qsettings().setValue(LAST_MODEL_KEY, model_id)
         self.message.hide()
         self.bar.setRange(0, 0)  # busy until the file list is known
-        self.status.setText(f"Looking up {model_id} on {HUB_LABELS[hub]}…")
+        self.status.setText(self.tr("Looking up {model_id} on {HUB_LABELS}…").format(
+            model_id=model_id, HUB_LABELS=HUB_LABELS[hub]))
         self._job_model, self._job_name = model_id, name
 
         def work(sink: ev.Sink, cancel: Any) -> Path:
@@ -368,7 +378,7 @@ class DownloadPanel(QWidget):
             return download_model(hub, model_id, name=name, token=token, endpoint=endpoint, sink=sink,
                                   cancel=cancel, quantize=quantize)
 
-        self.job = FunctionJob(f"Download of {model_id}", work, self)
+        self.job = FunctionJob(self.tr("Download of {model_id}").format(model_id=model_id), work, self)
         self.job.core_event.connect(self._on_event)
         self.job.succeeded.connect(self._on_success)
         self.job.failed.connect(self._on_failed)
@@ -381,7 +391,7 @@ class DownloadPanel(QWidget):
         if self.is_busy() and self.job is not None:
             self.job.cancel()
             self.cancel_button.setEnabled(False)
-            self.cancel_button.setText("Stopping…")
+            self.cancel_button.setText(self.tr("Stopping…"))
 
     def _on_event(self, e: ev.Event) -> None:
         if isinstance(e, ev.DownloadProgress):
@@ -389,8 +399,9 @@ class DownloadPanel(QWidget):
             self.progress.emit(e)
         elif isinstance(e, ev.Progress):  # conversion steps
             self.bar.setRange(0, 0)
-            self.status.setText(f"Converting: {e.message}…")
-        elif isinstance(e, ev.Log) and e.message.startswith(("Verifying", "Converting", "Waiting")):
+            self.status.setText(self.tr("Converting: {message}…").format(message=e.message))
+        elif isinstance(e, ev.Log) and e.message.startswith((
+            self.tr("Verifying"), self.tr("Converting"), self.tr("Waiting"))):
             self.bar.setRange(0, 0)
             self.status.setText(e.message)
 
@@ -400,7 +411,8 @@ class DownloadPanel(QWidget):
         self.bar.setRange(0, 1000)
         self.bar.setValue(1000)
         self.progress_box.setVisible(False)
-        self.message.show_message(f"{self._job_model} is in the library as {p.name}.", "info")
+        self.message.show_message(self.tr("{job_model} is in the library as {name}.").format(
+            job_model=self._job_model, name=p.name), "info")
         self.model_added.emit(p)
         self.finished.emit("added")
 
@@ -410,7 +422,7 @@ class DownloadPanel(QWidget):
         if self._job_name and (paths.models_dir() / self._job_name).exists():
             self._name_taken(self._job_name)  # the name was taken while the files arrived (they are kept)
         else:
-            self.message.show_message(message, "error", "Try Again", self.start_download)
+            self.message.show_message(message, "error", self.tr("Try Again"), self.start_download)
         self.finished.emit("failed")
 
     def _name_taken(self, name: str) -> None:
@@ -421,9 +433,11 @@ class DownloadPanel(QWidget):
         self.name.setText(free)
         self.name.selectAll()
         self.name.setFocus()
-        self.message.show_message(f"The library already has a model named “{name}”. “{free}” is free and is filled "
-                                  "in under Advanced → Name in library — download under it, or type another name "
-                                  "there (or delete the other model first).", "error", f"Download as {free}",
+        self.message.show_message(self.tr("The library already has a model named “{name}”. “{free}” is free and "
+                                      "is filled in under Advanced → Name in library — download under it, or "
+                                      "type another name there (or delete the other model first).").format(name=name,
+                                              free=free), "error",
+                                          self.tr("Download as {free}").format(free=free),
                                   lambda: self._download_as(free))
 
     def _download_as(self, name: str) -> None:
@@ -433,7 +447,7 @@ class DownloadPanel(QWidget):
     def _on_cancelled(self, message: str) -> None:
         self._done()
         self.bar.setRange(0, 1000)
-        self.status.setText("Stopped.")
+        self.status.setText(self.tr("Stopped."))
         self.progress_box.setVisible(False)
         self.message.show_message(message, "info")
         self.finished.emit("cancelled")

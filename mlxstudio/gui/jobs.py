@@ -20,6 +20,7 @@ from PySide6.QtCore import QThread, Signal
 
 from mlxstudio.core import errors, events, logs
 from mlxstudio.gui import quitting
+from mlxstudio.gui.i18n import translate
 
 
 class CancelFlag(threading.Event):
@@ -72,7 +73,7 @@ class FunctionJob(QThread):
         try:
             self.result = self._fn(self.core_event.emit, self.cancel_flag)
         except errors.Cancelled as exc:
-            self.cancelled.emit(str(exc) or f"{self.name} cancelled.")
+            self.cancelled.emit(str(exc) or translate("jobs", "{name} cancelled.").format(name=self.name))
             return
         except errors.UserError as exc:
             self.error = str(exc)
@@ -80,11 +81,12 @@ class FunctionJob(QThread):
             return
         except Exception as exc:  # an internal error: the traceback goes to the log, one sentence to the user
             path = logs.log_exception(exc)
-            self.error = f"{self.name} failed: {exc}. The details are in the log ({path.name}, Help → Show Log)."
+            self.error = self.tr("{name} failed: {exc}. The details are in the log ({name2}, Help → "
+                             "Show Log).").format(name=self.name, exc=exc, name2=path.name)
             self.failed.emit(self.error)
             return
         if self.cancel_flag.is_set() and self.result is None:
-            self.cancelled.emit(f"{self.name} cancelled.")
+            self.cancelled.emit(translate("jobs", "{name} cancelled.").format(name=self.name))
             return
         self.succeeded.emit(self.result)
 

@@ -46,7 +46,9 @@ from PySide6.QtWidgets import (
 from mlxstudio.core import logs
 from mlxstudio.core.data import DATA_SUFFIXES
 from mlxstudio.gui import icons, jobs, quitting, settings
-from mlxstudio.gui.navigator import TITLES, Navigator
+from mlxstudio.gui.i18n import translate, translate_filter
+from mlxstudio.gui.navigator import Navigator
+from mlxstudio.gui.navigator import title as step_title
 from mlxstudio.gui.state import STEPS, AppState
 from mlxstudio.gui.status import StatusBar
 
@@ -111,7 +113,7 @@ class Placeholder(QWidget):
         for w in (icon, head, body):
             lay.addWidget(w)
         if error:
-            button = QPushButton(icons.icon("log"), "Show Log")
+            button = QPushButton(icons.icon("log"), self.tr("Show Log"))
             button.clicked.connect(show_log)
             lay.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
         lay.addStretch(3)
@@ -123,7 +125,9 @@ def show_log() -> None:
     if not path.exists():
         path.touch()
     if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-        QMessageBox.information(None, "Log file", f"The log file is at\n{path}")
+        QMessageBox.information(None,
+            translate("main_window", "Log file"), translate("main_window", "The log file is at\n{path}").format(
+            path=path))
 
 
 def show_crash_logs() -> None:
@@ -131,7 +135,9 @@ def show_crash_logs() -> None:
     folder = logs.crash_log_file().parent
     folder.mkdir(parents=True, exist_ok=True)
     if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-        QMessageBox.information(None, "Crash logs", f"The crash logs are in\n{folder}")
+        QMessageBox.information(None,
+            translate("main_window", "Crash logs"), translate("main_window", "The crash logs are in\n{folder}").format(
+            folder=folder))
 
 
 class MainWindow(QMainWindow):
@@ -141,7 +147,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.state = state or AppState(self)
         self.setObjectName("main-window")
-        self.setWindowTitle("MLX Studio")
+        self.setWindowTitle(self.tr("MLX Studio"))
         self.setWindowIcon(icons.app_icon())
         self.setAcceptDrops(True)
         self._pages: dict[str, QWidget | None] = dict.fromkeys(STEPS)
@@ -233,7 +239,7 @@ class MainWindow(QMainWindow):
         spec = dict(PAGES).get(step)
         host = self._hosts[step]
         widget: QWidget
-        title = TITLES.get(step, step)
+        title = step_title(step)
         try:
             if spec is None:
                 raise ImportError(f"no page registered for {step!r}")
@@ -242,16 +248,17 @@ class MainWindow(QMainWindow):
             cls = getattr(module, class_name)
         except (ImportError, AttributeError) as exc:
             _log.info("page %s not available: %s", step, exc)
-            widget = Placeholder(step, "This step is being built",
-                                 f"The {title} page is not part of this build yet. "
-                                 "The other steps work without it.")
+            widget = Placeholder(step, self.tr("This step is being built"),
+                                 self.tr("The {title} page is not part of this build yet. The other steps work "
+                                     "without it.").format(title=title))
         else:
             try:
                 page = cls(self.state, host)
             except Exception as exc:
                 logs.log_exception(exc)
-                widget = Placeholder(step, f"The {title} page could not be opened",
-                                     f"{type(exc).__name__}: {exc}\nThe details are in the log.", error=True)
+                widget = Placeholder(step, self.tr("The {title} page could not be opened").format(title=title),
+                                     self.tr("{name}: {exc}\nThe details are in the log.").format(
+                                         name=type(exc).__name__, exc=exc), error=True)
             else:
                 self._pages[step] = page
                 widget = page
@@ -287,14 +294,14 @@ class MainWindow(QMainWindow):
     def _input_ready(self, step: str) -> tuple[bool, str]:
         st = self.state
         if step == "data" and st.model is None:
-            return False, "Choose a model first (step 1, Model)."
+            return False, self.tr("Choose a model first (step 1, Model).")
         if step == "train":
             if st.model is None:
-                return False, "Choose a model first (step 1, Model)."
+                return False, self.tr("Choose a model first (step 1, Model).")
             if st.dataset is None:
-                return False, "Open or create a valid dataset first (step 2, Data)."
+                return False, self.tr("Open or create a valid dataset first (step 2, Data).")
         if step == "test" and st.adapter is None:
-            return False, "Train an adapter first (step 3, Train), or open one with File → Open."
+            return False, self.tr("Train an adapter first (step 3, Train), or open one with File → Open.")
         return True, ""
 
     def _current_page_call(self, name: str) -> Any:
@@ -383,56 +390,58 @@ class MainWindow(QMainWindow):
         return act
 
     def _build_menus(self) -> None:
-        file_menu = self.menu("File")
-        self.menu("Edit")
-        window_menu = self.menu("Window")
-        help_menu = self.menu("Help")
+        file_menu = self.menu(self.tr("File"))
+        self.menu(self.tr("Edit"))
+        window_menu = self.menu(self.tr("Window"))
+        help_menu = self.menu(self.tr("Help"))
 
-        self.open_dataset_action = self.action("Open Dataset…", self.open_dataset_dialog,
+        self.open_dataset_action = self.action(self.tr("Open Dataset…"), self.open_dataset_dialog,
                                                QKeySequence.StandardKey.Open, "open")
-        self.import_gguf_action = self.action("Import GGUF…", self.import_gguf_dialog, None, "import")
+        self.import_gguf_action = self.action(self.tr("Import GGUF…"), self.import_gguf_dialog, None, "import")
         file_menu.addAction(self.open_dataset_action)
         file_menu.addAction(self.import_gguf_action)
-        self.add_folder_action = self.action("Add Model Folder…", self.add_model_folder_dialog, None, "add-folder")
+        self.add_folder_action = self.action(
+            self.tr("Add Model Folder…"), self.add_model_folder_dialog, None, "add-folder")
         file_menu.addAction(self.add_folder_action)
-        self.recent_menu = file_menu.addMenu("Open Recent")
+        self.recent_menu = file_menu.addMenu(self.tr("Open Recent"))
         self.recent_menu.setObjectName("menu-recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._fill_recent()
         self._file_tail: list[QAction] = [file_menu.addSeparator()]
-        self.close_action = self.action("Close Window", self.close, QKeySequence.StandardKey.Close)
+        self.close_action = self.action(self.tr("Close Window"), self.close, QKeySequence.StandardKey.Close)
         file_menu.addAction(self.close_action)
         # App-menu items: roles make macOS move them into the application menu; elsewhere they stay here.
-        self.preferences_action = self.action("Preferences…", self.show_preferences, "Ctrl+,", "settings",
+        self.preferences_action = self.action(self.tr("Preferences…"), self.show_preferences, "Ctrl+,", "settings",
                                               QAction.MenuRole.PreferencesRole)
         file_menu.addAction(self.preferences_action)
         self._file_tail += [self.close_action, self.preferences_action, file_menu.addSeparator()]
-        self.quit_action = self.action("Quit MLX Studio", self.quit, "Ctrl+Q", "quit", QAction.MenuRole.QuitRole)
+        self.quit_action = self.action(
+            self.tr("Quit MLX Studio"), self.quit, "Ctrl+Q", "quit", QAction.MenuRole.QuitRole)
         file_menu.addAction(self.quit_action)
         self._file_tail.append(self.quit_action)
 
-        self.minimize_action = self.action("Minimize", self.showMinimized, "Ctrl+M")
+        self.minimize_action = self.action(self.tr("Minimize"), self.showMinimized, "Ctrl+M")
         window_menu.addAction(self.minimize_action)
-        self.zoom_action = self.action("Zoom", lambda: self.showNormal() if self.isMaximized()
+        self.zoom_action = self.action(self.tr("Zoom"), lambda: self.showNormal() if self.isMaximized()
                                        else self.showMaximized())
         window_menu.addAction(self.zoom_action)
         window_menu.addSeparator()
         group = QActionGroup(self)
         group.setExclusive(True)
         for i, step in enumerate(STEPS, start=1):
-            act = self.action(f"{i}  {TITLES[step]}", lambda s=step: self.show_page(s), f"Ctrl+{i}", step)
+            act = self.action(f"{i}  {step_title(step)}", lambda s=step: self.show_page(s), f"Ctrl+{i}", step)
             act.setCheckable(True)
             act.setChecked(step == self._current)
             group.addAction(act)
             window_menu.addAction(act)
             self._step_actions[step] = act
 
-        self.show_log_action = self.action("Show Log", show_log, None, "log")
+        self.show_log_action = self.action(self.tr("Show Log"), show_log, None, "log")
         help_menu.addAction(self.show_log_action)
-        self.crash_logs_action = self.action("Show Crash Logs", show_crash_logs, None, "reveal")
+        self.crash_logs_action = self.action(self.tr("Show Crash Logs"), show_crash_logs, None, "reveal")
         help_menu.addAction(self.crash_logs_action)
         help_menu.addSeparator()
-        self.about_action = self.action("About MLX Studio", self.show_about, None, "about",
+        self.about_action = self.action(self.tr("About MLX Studio"), self.show_about, None, "about",
                                         QAction.MenuRole.AboutRole)
         help_menu.addAction(self.about_action)
         self._tidy_menus()
@@ -458,11 +467,11 @@ class MainWindow(QMainWindow):
             act.setStatusTip(str(p))
             act.triggered.connect(lambda _=False, p=p: self.open_path(p))
         if not items:
-            none = self.recent_menu.addAction("No recent files")
+            none = self.recent_menu.addAction(self.tr("No recent files"))
             none.setEnabled(False)
         else:
             self.recent_menu.addSeparator()
-            clear = self.recent_menu.addAction("Clear Menu")
+            clear = self.recent_menu.addAction(self.tr("Clear Menu"))
             clear.triggered.connect(lambda: settings.RECENT_FILES.reset())
 
     # -- files -------------------------------------------------------------------------------------------------
@@ -471,20 +480,21 @@ class MainWindow(QMainWindow):
         path = Path(path)
         step = route_for(path)
         if step is None:
-            self.status.showMessage(f"MLX Studio can't open {path.name}: use a .gguf model, or a dataset "
-                                    "(.jsonl, .json, .csv, .tsv, .parquet).", 8000)
+            self.status.showMessage(self.tr("MLX Studio can't open {name}: use a .gguf model, or a dataset "
+                                        "(.jsonl, .json, .csv, .tsv, .parquet).").format(name=path.name), 8000)
             return False
         page = self.page(step)
         opener = getattr(page, "open_path", None)
         if not callable(opener):
-            self.status.showMessage(f"The {TITLES[step]} page can't open files yet ({path.name}).", 8000)
+            self.status.showMessage(self.tr("The {title} page can't open files yet ({name}).").format(
+                title=step_title(step), name=path.name), 8000)
             return False
         self.show_page(step, force=True)
         try:
             ok = bool(opener(path))
         except Exception as exc:
             logs.log_exception(exc)
-            QMessageBox.warning(self, "Could not open the file", f"{path.name}: {exc}")
+            QMessageBox.warning(self, self.tr("Could not open the file"), f"{path.name}: {exc}")
             return False
         if ok and path.is_file():
             settings.add_recent_file(path)
@@ -493,7 +503,8 @@ class MainWindow(QMainWindow):
     def open_dataset_dialog(self) -> None:
         """File → Open Dataset… (Ctrl+O)."""
         start = str(settings.recent_files()[0].parent) if settings.recent_files() else str(Path.home())
-        name, _ = QFileDialog.getOpenFileName(self, "Open Dataset", start, DATASET_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("Open Dataset"), start,
+                                              translate_filter(DATASET_FILTER))
         if name:
             self.open_path(Path(name))
 
@@ -512,7 +523,8 @@ class MainWindow(QMainWindow):
             self.show_page("model", force=True)
             importer()
             return
-        name, _ = QFileDialog.getOpenFileName(self, "Import GGUF", str(Path.home()), GGUF_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("Import GGUF"), str(Path.home()),
+                                              translate_filter(GGUF_FILTER))
         if name:
             self.open_path(Path(name))
 

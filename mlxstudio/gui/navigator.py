@@ -22,10 +22,17 @@ from PySide6.QtWidgets import (
 )
 
 from mlxstudio.gui import icons
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 from mlxstudio.gui.state import STEPS, StepStatus
 
-TITLES = {"model": "Model", "data": "Data", "train": "Train", "test": "Fuse & Test"}
-"""Navigator titles of the steps."""
+TITLES = {"model": QT_TRANSLATE_NOOP("navigator", "Model"), "data": QT_TRANSLATE_NOOP("navigator", "Data"),
+          "train": QT_TRANSLATE_NOOP("navigator", "Train"), "test": QT_TRANSLATE_NOOP("navigator", "Fuse & Test")}
+"""Navigator titles of the steps (English; :func:`title` gives the one to show)."""
+
+
+def title(step: str) -> str:
+    """The step's title in the window's language."""
+    return translate("navigator", TITLES[step]) if step in TITLES else step
 
 ICON_SIZE = QSize(16, 16)
 
@@ -108,7 +115,7 @@ class StepItem(QFrame):
         self.number_label = QLabel(str(number))
         self.number_label.setFixedSize(22, 22)
         self.number_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title_label = QLabel(TITLES.get(step, step.title()))
+        self.title_label = QLabel(title(step) if step in TITLES else step.title())
         font = self.title_label.font()
         font.setWeight(QFont.Weight.DemiBold)
         self.title_label.setFont(font)
@@ -166,10 +173,10 @@ class StepItem(QFrame):
         colour = self.palette().color(QPalette.ColorRole.WindowText) if self._current else icons.accent_color()
         if status.busy:
             self.status_label.setPixmap(icons.icon("busy", colour).pixmap(ICON_SIZE))
-            self.status_label.setToolTip("Working…")
+            self.status_label.setToolTip(self.tr("Working…"))
         elif status.ready:
             self.status_label.setPixmap(icons.icon("ready", colour).pixmap(ICON_SIZE))
-            self.status_label.setToolTip("Done")
+            self.status_label.setToolTip(self.tr("Done"))
         else:
             self.status_label.clear()
             self.status_label.setToolTip("")
@@ -245,7 +252,7 @@ class Navigator(QFrame):
             self.items[step] = item
             lay.addWidget(item)
         lay.addStretch(1)
-        self.next_button = QPushButton("Next")
+        self.next_button = QPushButton(self.tr("Next"))
         self.next_button.setObjectName("next-step")
         self.next_button.setIcon(icons.icon("next"))
         self.next_button.setLayoutDirection(Qt.LayoutDirection.RightToLeft)  # icon after the text
@@ -266,7 +273,8 @@ class Navigator(QFrame):
             self.next_button.setVisible(False)
             return
         self.next_button.setVisible(True)
-        self.next_button.setText(f"Next: {TITLES.get(step, step).replace('&', '&&')}")  # && = a literal &
+        self.next_button.setText(self.tr("Next: {replace}").format(
+            replace=title(step).replace('&', '&&')))  # && = a literal &
         self.next_button.setEnabled(enabled)
         self.next_button.setToolTip("" if enabled else reason)
 

@@ -89,7 +89,7 @@ class Notifier(QObject):
         if sent.channel == "tray":
             if self.tray is None:
                 self.tray = QSystemTrayIcon(icons.app_icon(), self)
-                self.tray.setToolTip("MLX Studio")
+                self.tray.setToolTip(self.tr("MLX Studio"))
                 self.tray.messageClicked.connect(_raise_window)
             self.tray.show()
             kind = QSystemTrayIcon.MessageIcon.Warning if failed else QSystemTrayIcon.MessageIcon.Information

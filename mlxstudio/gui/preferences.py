@@ -1,8 +1,10 @@
-"""Preferences… (Cmd+,): Hugging Face token, hub endpoints, default hub, notifications; the library folder is shown.
+"""Preferences… (Cmd+,): language, Hugging Face token, hub endpoints, default hub, notifications; the library folder
+is shown.
 
 Values live in the shared settings store (:mod:`mlxstudio.gui.settings`): ``hub/hf_token``, ``hub/default``,
 ``hub/modelscope_endpoint``, ``hub/huggingface_endpoint`` — the download panel reads the same keys — and
-``app/notifications`` (:mod:`mlxstudio.gui.notify`).
+``app/notifications`` (:mod:`mlxstudio.gui.notify`) and ``app/language`` (:mod:`mlxstudio.gui.i18n`: System,
+English, 简体中文 — it applies the next time MLX Studio starts, since the widgets' texts are set when they are built).
 The token is never logged; the settings file is made readable by its owner only.
 """
 
@@ -28,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from mlxstudio.core import paths
-from mlxstudio.gui import icons, settings
+from mlxstudio.core.i18n import LANGUAGES
+from mlxstudio.gui import i18n, icons, settings
+from mlxstudio.gui.i18n import translate
 
 HUBS = [("modelscope", "ModelScope"), ("huggingface", "Hugging Face")]
 
@@ -40,7 +44,8 @@ def check_endpoint(text: str) -> str | None:
         return None
     url = urlparse(text)
     if url.scheme not in ("http", "https") or not url.netloc:
-        return f"“{text}” is not a web address — use e.g. https://hub.example.com, or leave it empty."
+        return translate("preferences", "“{text}” is not a web address — use e.g. https://hub.example.com, or "
+                   "leave it empty.").format(text=text)
     return None
 
 
@@ -50,62 +55,79 @@ class PreferencesDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("preferences-dialog")
-        self.setWindowTitle("Preferences")
+        self.setWindowTitle(self.tr("Preferences"))
         s = settings.qsettings()
 
-        hub_box = QGroupBox("Model hubs")
+        lang_box = QGroupBox(self.tr("Language"))
+        lang_form = QFormLayout(lang_box)
+        self.language = QComboBox()
+        self.language.setObjectName("preferences-language")
+        self.language.addItem(self.tr("System ({name})").format(name=LANGUAGES[i18n.system_language()]), "system")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)  # each language in its own words
+        self.language.setCurrentIndex(max(0, self.language.findData(i18n.chosen_language())))
+        lang_form.addRow(self.tr("Language:"), self.language)
+        self.language_note = QLabel(self.tr("A new language applies the next time MLX Studio starts."))
+        self.language_note.setWordWrap(True)
+        self.language_note.setEnabled(False)
+        lang_form.addRow(self.language_note)
+
+        hub_box = QGroupBox(self.tr("Model hubs"))
         form = QFormLayout(hub_box)
         self.default_hub = QComboBox()
         for key, label in HUBS:
             self.default_hub.addItem(label, key)
         i = self.default_hub.findData(settings.DEFAULT_HUB.get(s))
         self.default_hub.setCurrentIndex(max(0, i))
-        form.addRow("Default hub:", self.default_hub)
+        form.addRow(self.tr("Default hub:"), self.default_hub)
 
         self.token = QLineEdit(settings.HF_TOKEN.get(s))
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("hf_… (only for gated or private models)")
-        self.token.setToolTip("A Hugging Face access token. Stored in the app's settings file, readable only by "
-                              "you; never printed or logged.")
+        self.token.setPlaceholderText(self.tr("hf_… (only for gated or private models)"))
+        self.token.setToolTip(
+            self.tr("A Hugging Face access token. Stored in the app's settings file, readable only by "
+                              "you; never printed or logged."))
         show = self.token.addAction(icons.icon("mdi6.eye-outline"), QLineEdit.ActionPosition.TrailingPosition)
-        show.setToolTip("Show or hide the token")
+        show.setToolTip(self.tr("Show or hide the token"))
         show.triggered.connect(self._toggle_token)
-        form.addRow("Hugging Face token:", self.token)
+        form.addRow(self.tr("Hugging Face token:"), self.token)
 
         self.ms_endpoint = QLineEdit(settings.MODELSCOPE_ENDPOINT.get(s))
-        self.ms_endpoint.setPlaceholderText("https://www.modelscope.cn (default)")
-        form.addRow("ModelScope endpoint:", self.ms_endpoint)
+        self.ms_endpoint.setPlaceholderText(self.tr("{url} (default)").format(url="https://www.modelscope.cn"))
+        form.addRow(self.tr("ModelScope endpoint:"), self.ms_endpoint)
         self.hf_endpoint = QLineEdit(settings.HUGGINGFACE_ENDPOINT.get(s))
-        self.hf_endpoint.setPlaceholderText("https://huggingface.co (default)")
-        form.addRow("Hugging Face endpoint:", self.hf_endpoint)
-        hint = QLabel("Leave the endpoints empty to use the public hubs. A mirror (e.g. https://hf-mirror.com) "
-                      "or a company hub goes here.")
+        self.hf_endpoint.setPlaceholderText(self.tr("{url} (default)").format(url="https://huggingface.co"))
+        form.addRow(self.tr("Hugging Face endpoint:"), self.hf_endpoint)
+        hint = QLabel(self.tr("Leave the endpoints empty to use the public hubs. A mirror (e.g. https://hf-mirror.com) "
+                      "or a company hub goes here."))
         hint.setWordWrap(True)
         hint.setEnabled(False)
         form.addRow(hint)
 
-        lib_box = QGroupBox("Files")
+        lib_box = QGroupBox(self.tr("Files"))
         lib_form = QFormLayout(lib_box)
         self.library = QLineEdit(str(paths.models_dir()))
         self.library.setReadOnly(True)
-        reveal = QPushButton(icons.icon("reveal"), "Show")
+        reveal = QPushButton(icons.icon("reveal"), self.tr("Show"))
         reveal.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.models_dir()))))
         row = QHBoxLayout()
         row.addWidget(self.library, 1)
         row.addWidget(reveal)
-        lib_form.addRow("Model library:", row)
-        note = QLabel("Set the MLXSTUDIO_HOME environment variable to keep models, runs and logs elsewhere.")
+        lib_form.addRow(self.tr("Model library:"), row)
+        note = QLabel(self.tr("Set the MLXSTUDIO_HOME environment variable to keep models, runs and logs elsewhere."))
         note.setWordWrap(True)
         note.setEnabled(False)
         lib_form.addRow(note)
 
-        notify_box = QGroupBox("Notifications")
+        notify_box = QGroupBox(self.tr("Notifications"))
         notify_lay = QVBoxLayout(notify_box)
-        self.notifications = QCheckBox("Notify me when a long job ends while MLX Studio is in the background")
+        self.notifications = QCheckBox(self.tr("Notify me when a long job ends while MLX Studio is in the background"))
         self.notifications.setChecked(settings.NOTIFICATIONS.get(s))
-        self.notifications.setToolTip("A desktop notification (Notification Center on macOS) and a badge on the "
-                                      "app icon")
-        notify_note = QLabel("Training, downloads, fusing and evaluations. The computer stays awake while they run.")
+        self.notifications.setToolTip(
+            self.tr("A desktop notification (Notification Center on macOS) and a badge on the "
+                                      "app icon"))
+        notify_note = QLabel(
+            self.tr("Training, downloads, fusing and evaluations. The computer stays awake while they run."))
         notify_note.setWordWrap(True)
         notify_note.setEnabled(False)
         notify_lay.addWidget(self.notifications)
@@ -119,6 +141,7 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        lay.addWidget(lang_box)
         lay.addWidget(hub_box)
         lay.addWidget(lib_box)
         lay.addWidget(notify_box)
@@ -142,6 +165,7 @@ class PreferencesDialog(QDialog):
         settings.MODELSCOPE_ENDPOINT.set(self.ms_endpoint.text().strip().rstrip("/"), s)
         settings.HUGGINGFACE_ENDPOINT.set(self.hf_endpoint.text().strip().rstrip("/"), s)
         settings.NOTIFICATIONS.set(self.notifications.isChecked(), s)
+        settings.LANGUAGE.set(str(self.language.currentData()), s)
         s.sync()
         settings.protect_settings_file()
 

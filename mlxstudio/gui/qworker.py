@@ -120,7 +120,8 @@ class WorkerThread(QThread):
 
     def _kill_after_timeout(self) -> None:
         if self.isRunning() and self.process is not None and self.process.running:
-            logs_msg = f"the {self.job} worker did not stop within {self.kill_timeout:.0f} s; killing it"
+            logs_msg = self.tr("the {job} worker did not stop within {kill_timeout:.0f} s; killing it").format(
+                job=self.job, kill_timeout=self.kill_timeout)
             self.log.emit(ev.Log(message=logs_msg, level="warning"))
             self.kill()
 
@@ -139,7 +140,8 @@ class WorkerThread(QThread):
         try:
             proc.start()
         except OSError as exc:
-            self._emit_final(ev.Failed(job=self.job, message=f"cannot start the {self.job} worker: {exc}"))
+            self._emit_final(ev.Failed(job=self.job, message=self.tr("cannot start the {job} worker: {exc}").format(
+                job=self.job, exc=exc)))
             return
         self.process = proc
         self.pid = proc.proc.pid if proc.proc is not None else None
@@ -168,7 +170,9 @@ class WorkerThread(QThread):
             path = logs.log_exception(exc)
             proc.kill()
             proc.wait(10)
-            self._emit_final(ev.Failed(job=self.job, message=f"lost contact with the {self.job} worker: {exc}",
+            self._emit_final(ev.Failed(job=self.job, message=
+                self.tr("lost contact with the {job} worker: {exc}").format(
+                job=self.job, exc=exc),
                                        detail=str(path)))
         finally:
             proc.wait(10)
@@ -177,8 +181,8 @@ class WorkerThread(QThread):
         if self.final is not None:
             return
         if isinstance(event, ev.Failed) and self._killed_by_us:
-            event = ev.Cancelled(job=self.job, message="stopped by force (it did not stop in time); the last "
-                                                       "checkpoint is kept")
+            event = ev.Cancelled(job=self.job, message=self.tr("stopped by force (it did not stop in time); the last "
+                                                       "checkpoint is kept"))
         self.final = event
         self.core_event.emit(event)
         if isinstance(event, ev.Finished):

@@ -99,6 +99,7 @@ DEFAULT_HUB = Setting("hub/default", "modelscope", "The hub the download panel s
 MODELSCOPE_ENDPOINT = Setting("hub/modelscope_endpoint", "", "ModelScope endpoint URL (empty: the public hub).")
 HUGGINGFACE_ENDPOINT = Setting("hub/huggingface_endpoint", "", "Hugging Face endpoint URL (empty: the public hub).")
 NOTIFICATIONS = Setting("app/notifications", True, "Notify when a run ends while the window is in the back.")
+LANGUAGE = Setting("app/language", "system", "The window's language: system, en or zh_CN (applies at the next start).")
 
 MAX_RECENT = 10
 

@@ -43,12 +43,15 @@ class AppState(QObject):
     """The latest adapter folder (Path) or None — the Fuse & Test page's input."""
     show_page = Signal(str)
     """Ask the window to switch to a step (e.g. "Test this checkpoint" → "test")."""
+    reasoning_changed = Signal(str)
+    """The run's reasoning setting ("auto", "direct", "keep"; Train page's form): the Data page renders with it."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._model: Path | None = None
         self._dataset: Path | None = None
         self._adapter: Path | None = None
+        self._reasoning = "auto"
         self._steps: dict[str, StepStatus] = {s: StepStatus() for s in STEPS}
 
     # -- active model ------------------------------------------------------------------------------------------
@@ -83,6 +86,16 @@ class AppState(QObject):
             self._adapter = path
             self.adapter_changed.emit(path)
             self.changed.emit()
+
+    # -- reasoning setting (thinking models) -------------------------------------------------------------------
+    @property
+    def reasoning(self) -> str:
+        return self._reasoning
+
+    def set_reasoning(self, mode: str) -> None:
+        if mode and mode != self._reasoning:
+            self._reasoning = mode
+            self.reasoning_changed.emit(mode)
 
     # -- step status -------------------------------------------------------------------------------------------
     def step(self, step: str) -> StepStatus:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QProgressBar, QStatusBar, QWidget
 from mlxstudio.core.runtime import backend
 from mlxstudio.gui import jobs, quitting
 from mlxstudio.gui.elided_label import ElidedLabel
-from mlxstudio.gui.navigator import TITLES
+from mlxstudio.gui.navigator import title as step_title
 from mlxstudio.gui.state import STEPS, AppState, StepStatus
 
 
@@ -55,8 +55,8 @@ class StatusBar(QStatusBar):
         self.job_label.setVisible(False)
         self.job_progress.setVisible(False)
 
-        self.set_backend_text(f"Backend: {backend.guess_backend_name()} (checking…)",
-                              "Checking which device MLX computes on…")
+        self.set_backend_text(self.tr("Backend: {name} (checking…)").format(name=backend.guess_backend_name()),
+                              self.tr("Checking which device MLX computes on…"))
         self._show_model(state.model)
         state.model_changed.connect(self._show_model)
         state.step_changed.connect(self._step_changed)
@@ -72,16 +72,17 @@ class StatusBar(QStatusBar):
         """Import MLX off the GUI thread and show the real backend (Metal / CUDA / CPU · OpenBLAS on/off)."""
         if self._detect_job is not None or self.backend_info is not None:
             return
-        job = jobs.FunctionJob("Checking the compute backend", lambda sink, cancel: backend.detect(), self)
+        job = jobs.FunctionJob(self.tr("Checking the compute backend"), lambda sink, cancel: backend.detect(), self)
         job.succeeded.connect(self._backend_ready)
-        job.failed.connect(lambda msg: self.set_backend_text("Backend: unavailable", msg))
+        job.failed.connect(lambda msg: self.set_backend_text(self.tr("Backend: unavailable"), msg))
         self._detect_job = job
         job.start()
 
     def _backend_ready(self, info: backend.BackendInfo) -> None:
         self.backend_info = info
-        tip = f"{info.note}\nBLAS: {info.blas}\nTraining precision: {info.train_dtype}"
-        self.set_backend_text(f"Backend: {info.summary()}", tip)
+        tip = self.tr("{note}\nBLAS: {blas}\nTraining precision: {train_dtype}").format(
+            note=info.note, blas=info.blas, train_dtype=info.train_dtype)
+        self.set_backend_text(self.tr("Backend: {summary}").format(summary=info.summary()), tip)
         self.backend_detected.emit(info)
 
     def wait(self, timeout_ms: int = 30_000) -> None:
@@ -92,10 +93,10 @@ class StatusBar(QStatusBar):
     # -- model -----------------------------------------------------------------------------------------------
     def _show_model(self, path: Path | None) -> None:
         if path is None:
-            self.model_label.setText("Model: none chosen")
-            self.model_label.setToolTip("Choose a model on the Model page.")
+            self.model_label.setText(self.tr("Model: none chosen"))
+            self.model_label.setToolTip(self.tr("Choose a model on the Model page."))
         else:
-            self.model_label.setText(f"Model: {Path(path).name}")
+            self.model_label.setText(self.tr("Model: {name}").format(name=Path(path).name))
             self.model_label.setToolTip(str(path))
 
     # -- busy job --------------------------------------------------------------------------------------------
@@ -112,10 +113,10 @@ class StatusBar(QStatusBar):
             self.job_progress.setVisible(False)
             return
         step, status = next(iter(self._busy.items()))
-        title = TITLES.get(step, step)
+        title = step_title(step)
         text = f"{title} — {status.summary}" if status.summary else f"{title}…"
         if len(self._busy) > 1:
-            text += f"  (+{len(self._busy) - 1} more)"
+            text += self.tr("  (+{value} more)").format(value=len(self._busy) - 1)
         self.job_label.setText(text)
         self.job_label.setVisible(True)
         self.job_progress.setVisible(True)

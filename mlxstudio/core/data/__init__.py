@@ -49,6 +49,13 @@ from mlxstudio.core.data.hub_layout import (
 )
 from mlxstudio.core.data.recovery import Recovered, clear_recovery, read_recovery, write_recovery
 from mlxstudio.core.data.shapes import SHAPE_LABELS, TARGET_NOUNS
+from mlxstudio.core.data.thinking import (
+    REASONING_LABELS,
+    REASONING_MODES,
+    resolve_reasoning,
+    row_has_reasoning,
+    thinking_for,
+)
 from mlxstudio.core.data.tokens import (
     TokenCount,
     TokenView,
@@ -64,6 +71,8 @@ __all__ = [
     "COLUMNS",
     "DATA_SUFFIXES",
     "FORMATS",
+    "REASONING_LABELS",
+    "REASONING_MODES",
     "SHAPE_LABELS",
     "SPLITS",
     "TARGET_NOUNS",
@@ -101,12 +110,15 @@ __all__ = [
     "peek_fields",
     "preview_mapping",
     "read_recovery",
+    "resolve_reasoning",
+    "row_has_reasoning",
     "row_key",
     "save_dataset",
     "shape_key",
     "split_counts",
     "split_dataset",
     "supports_thinking_switch",
+    "thinking_for",
     "token_view",
     "validate_dataset",
     "validate_row",

@@ -30,6 +30,7 @@ from mlxstudio.core.data.shapes import Conversion, FieldMap
 from mlxstudio.core.data.split import SPLITS, find_leakage, split_counts, split_dataset, write_splits
 from mlxstudio.core.data.validate import Problem, row_chars, validate_row, validate_rows
 from mlxstudio.core.errors import DataError
+from mlxstudio.core.i18n import _
 
 __all__ = [
     "COLUMNS",
@@ -89,18 +90,18 @@ def save_dataset(ds: Dataset, path: str | Path | None = None) -> Path:
     the rows' line numbers. The previous file stays intact if anything fails."""
     target = Path(path) if path is not None else ds.path
     if target is None:
-        raise DataError("the dataset has no file yet — choose where to save it")
+        raise DataError(_("the dataset has no file yet — choose where to save it"))
     if ds.conversion is not None and ds.path is not None and target.resolve() == ds.path.resolve():
-        raise DataError(f"was converted from {ds.conversion.label}; the original file stays as it is — save the "
-                        f"converted rows as a new .jsonl file", str(target))
+        raise DataError(_("was converted from {label}; the original file stays as it is — save the "
+                          "converted rows as a new .jsonl file").format(label=_(ds.conversion.label)), str(target))
     try:
         if is_csv_path(target):
             lines = write_csv(ds.rows, ds.format, target, str(target))
         else:
             lines = write_jsonl(ds.rows, target)
     except OSError as exc:
-        raise DataError(f"could not be saved ({exc.strerror or exc}) — your edits are still here; free some disk "
-                        f"space or choose another folder", str(target)) from None
+        raise DataError(_("could not be saved ({strerror}) — your edits are still here; free some disk "
+                          "space or choose another folder").format(strerror=exc.strerror or exc), str(target)) from None
     ds.path = target
     ds.lines = list(lines)
     ds.blank_lines = 0
@@ -116,7 +117,8 @@ def _errors_to_data_error(problems: list[Problem], name: str) -> DataError | Non
     more = f" (and {len(errors) - 1} more errors — run `mlxstudio-cli data validate` to list them)" \
         if len(errors) > 1 else ""
     if first.line is None:
-        return DataError(f"row {first.row + 1}: {first.message}{more}", name)
+        return DataError(_("row {row}: {message}{more}").format(
+            row=first.row + 1, message=first.message, more=more), name)
     return DataError(first.message + more, name, first.line)
 
 
@@ -144,13 +146,13 @@ def load_training_data(path: str | Path, mapping: FieldMap | None = None) -> dic
     ``file:line``."""
     p = Path(path)
     if not p.exists():
-        raise DataError("not found — choose a dataset file or a folder with train.jsonl and valid.jsonl", str(p))
+        raise DataError(_("not found — choose a dataset file or a folder with train.jsonl and valid.jsonl"), str(p))
     parts: dict[str, Dataset] = {}
     if p.is_dir():
         parts = {name: load_dataset(f, mapping) for name, f in find_split_files(p).items()}
         if "train" not in parts:
-            raise DataError("has no train.jsonl (or train.json, .csv, .parquet) — save a split from the Data page or "
-                            "run `mlxstudio-cli data split`", str(p))
+            raise DataError(_("has no train.jsonl (or train.json, .csv, .parquet) — save a split from the Data page or "
+                              "run `mlxstudio-cli data split`"), str(p))
     else:
         whole = load_dataset(p, mapping)
         if len(whole) < SMALL_SET_ROWS:

@@ -30,6 +30,7 @@ from mlxstudio.core.data.fileio import (
 from mlxstudio.core.data.shapes import FEATURES, FieldMap, convert_rows
 from mlxstudio.core.data.validate import validate_rows
 from mlxstudio.core.errors import UnknownFieldsError, UserError
+from mlxstudio.core.i18n import N_, _
 
 PEEK_ROWS = 50
 """How many rows :func:`peek_fields` returns (their fields are the ones offered; the first few are previewed)."""
@@ -41,8 +42,8 @@ GUESSES: dict[str, tuple[str, ...]] = {  # feature → common field names, best 
     "system": ("system", "system_prompt", "sys", "system_message"),
     "text": ("text", "content", "body", "document", "passage", "sentence"),
 }
-FEATURE_LABELS = {"prompt": "prompt", "completion": "completion", "system": "system prompt",
-                  "messages": "chat messages", "text": "plain text"}
+FEATURE_LABELS = {"prompt": N_("prompt"), "completion": N_("completion"), "system": N_("system prompt"),
+                  "messages": N_("chat messages"), "text": N_("plain text")}
 
 
 def needs_field_map(exc: UserError) -> bool:
@@ -110,22 +111,22 @@ def mapping_problem(choices: Mapping[str, str | None]) -> str | None:
             by_feature.setdefault(feature, []).append(fld)
     for feature, flds in by_feature.items():
         if len(flds) > 1:
-            return (f"{' and '.join(repr(f) for f in flds)} are both the {FEATURE_LABELS[feature]} — choose one of "
-                    f"them, set the others to “not used”")
+            return _("{fields} are both the {feature} — choose one of them, set the others to “not used”").format(
+                fields=_(" and ").join(repr(f) for f in flds), feature=_(FEATURE_LABELS[feature]))
     has = set(by_feature)
-    kinds = [k for k in (("prompt" in has or "completion" in has) and "a prompt/completion pair",
-                         "messages" in has and "chat messages", "text" in has and "plain text") if k]
+    kinds = [k for k in (("prompt" in has or "completion" in has) and _("a prompt/completion pair"),
+                         "messages" in has and _("chat messages"), "text" in has and _("plain text")) if k]
     if len(kinds) > 1:
-        return f"choose one kind of row: {' or '.join(kinds)}, not both"
+        return _("choose one kind of row: {kinds}, not both").format(kinds=_(" or ").join(kinds))
     if not has or has == {"system"}:
-        return ("choose the field with the prompt and the one with the completion (the answer the model should "
-                "learn) — or the field with chat messages, or with plain text")
+        return _("choose the field with the prompt and the one with the completion (the answer the model should "
+                 "learn) — or the field with chat messages, or with plain text")
     if "prompt" in has and "completion" not in has:
-        return "choose the field with the completion (the answer the model should learn)"
+        return _("choose the field with the completion (the answer the model should learn)")
     if "completion" in has and "prompt" not in has:
-        return "choose the field with the prompt (the question the model gets)"
+        return _("choose the field with the prompt (the question the model gets)")
     if "system" in has and "text" in has:
-        return "plain text rows have no system prompt — set the system field to “not used”"
+        return _("plain text rows have no system prompt — set the system field to “not used”")
     return None
 
 
@@ -150,12 +151,13 @@ def preview_mapping(rows: Sequence[dict[str, Any]], choices: Mapping[str, str | 
     problem = mapping_problem(choices)
     if problem is not None:
         return MappingPreview(error=problem)
-    out, _ = convert_rows(list(rows), row_format, detect_format, field_map_of(choices))
+    out, _conversion = convert_rows(list(rows), row_format, detect_format, field_map_of(choices))
     fmt = detect_format(out)
     if fmt is None:
-        return MappingPreview(error="these fields give no rows MLX Studio can train on")
+        return MappingPreview(error=_("these fields give no rows MLX Studio can train on"))
     found = validate_rows(out, fmt, [None] * len(out))
-    errors = tuple(f"row {p.row + 1}: {p.message}" for p in found if p.severity == "error")
+    errors = tuple(_("row {n}: {message}").format(n=p.row + 1, message=p.message) for p in found
+                   if p.severity == "error")
     return MappingPreview(out, fmt, None, errors)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from mlxstudio.core.data.shapes import Conversion, FieldMap, convert_rows
 from mlxstudio.core.errors import DataError, UnknownFieldsError
 from mlxstudio.core.fsutil import atomic_open
+from mlxstudio.core.i18n import N_, _, ngettext
 
 FORMATS = ("completion", "chat", "text")
 """mlx-lm's local dataset formats: ``{"prompt", "completion"}``, ``{"messages": [...]}``, ``{"text"}``."""
@@ -33,8 +34,12 @@ OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"completion": ("tools",), "chat": (
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {"completion": ("prompt", "completion"),
                                            "chat": ("system", "user", "assistant"), "text": ("text",)}
 CHAT_ROLES = ("system", "user", "assistant", "tool")
-HOW_TO_FIX_JSONL = "each line must be one JSON object such as {\"prompt\": \"…\", \"completion\": \"…\"}"
+HOW_TO_FIX_JSONL = N_("each line must be one JSON object such as {\"prompt\": \"…\", \"completion\": \"…\"}")
 _EXCERPT = 60
+JSON_MESSAGES = (N_("Expecting value"), N_("Expecting property name enclosed in double quotes"),
+                 N_("Expecting ',' delimiter"), N_("Expecting ':' delimiter"), N_("Unterminated string starting at"),
+                 N_("Invalid control character at"), N_("Invalid \\escape"), N_("Extra data"))
+"""The messages of Python's JSON decoder, in the catalog so that a syntax error reads in the user's language."""
 
 
 DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
@@ -85,17 +90,18 @@ def detect_format(rows: Sequence[dict[str, Any]]) -> str | None:
 def _decode(data: bytes, name: str) -> str:
     """Bytes → text (UTF-8, optional BOM) or a DataError naming the line of the first bad byte."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataError("the file is UTF-16 encoded — save it as UTF-8 (in most editors: Save As → Encoding: UTF-8)",
+        raise DataError(_("the file is UTF-16 encoded — save it as UTF-8 (in most editors: Save As → Encoding: UTF-8)"),
                         name, 1)
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise DataError("contains a NUL byte (binary data) — this is not a UTF-8 text file; save the data as UTF-8 "
-                        "JSONL or CSV", name, data.count(b"\n", 0, nul) + 1)
+        raise DataError(_("contains a NUL byte (binary data) — this is not a UTF-8 text file; save the data as UTF-8 "
+                          "JSONL or CSV"), name, data.count(b"\n", 0, nul) + 1)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(f"bytes that are not UTF-8 text (byte 0x{data[exc.start]:02x}) — save the file as UTF-8",
+        raise DataError(_("bytes that are not UTF-8 text (byte 0x{data:02x}) — save the file as UTF-8").format(
+            data=data[exc.start]),
                         name, line) from None
     return text
 
@@ -105,11 +111,12 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise DataError("file not found — check the path", str(path)) from None
+        raise DataError(_("file not found — check the path"), str(path)) from None
     except IsADirectoryError:
-        raise DataError("is a folder, not a file — pass a .jsonl or .csv file", str(path)) from None
+        raise DataError(_("is a folder, not a file — pass a .jsonl or .csv file"), str(path)) from None
     except OSError as exc:
-        raise DataError(f"cannot be read ({exc.strerror or exc}) — check permissions", str(path)) from None
+        raise DataError(_("cannot be read ({strerror}) — check permissions").format(
+            strerror=exc.strerror or exc), str(path)) from None
 
 
 def is_csv_path(path: Path) -> bool:
@@ -140,10 +147,10 @@ def parse_file(path: Path, name: str | None = None, mapping: FieldMap | None = N
             fmt = detect_format(converted)
             if fmt is None:
                 cols = ", ".join(repr(k) for k in parsed.rows[0])
-                raise UnknownFieldsError(f"unknown column names {cols} — the header must be prompt,completion or "
-                                f"system,user,assistant or text (or Alpaca's instruction,input,output); or say which "
-                                f"column is what (Data page: Which field is what?; CLI: --prompt-feature, "
-                                f"--completion-feature, --text-feature)", name, parsed.header_line)
+                raise UnknownFieldsError(_("unknown column names {cols} — the header must be prompt,completion or "
+                                  "system,user,assistant or text (or Alpaca's instruction,input,output); or say which "
+                                  "column is what (Data page: Which field is what?; CLI: --prompt-feature, "
+                                  "--completion-feature, --text-feature)").format(cols=cols), name, parsed.header_line)
             return ParsedFile(converted, _kept(parsed.lines, conversion), fmt, parsed.blank_lines, conversion)
         else:
             whole = _json_array(text, name)
@@ -165,16 +172,17 @@ def _parquet_rows(path: Path, name: str) -> tuple[list[dict[str, Any]], list[int
     try:
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - a dependency of the package
-        raise DataError("reading Parquet needs pyarrow — run `pip install pyarrow`", name) from None
+        raise DataError(_("reading Parquet needs pyarrow — run `pip install pyarrow`"), name) from None
     try:
         table = pq.read_table(path)
     except FileNotFoundError:
-        raise DataError("file not found — check the path", name) from None
+        raise DataError(_("file not found — check the path"), name) from None
     except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid (a ValueError) for a damaged file
-        raise DataError(f"is not a readable Parquet file ({exc}) — download it again or export it anew", name) from None
+        raise DataError(_("is not a readable Parquet file ({exc}) — download it again or export it anew").format(
+            exc=exc), name) from None
     rows = table.to_pylist()
     if not rows:
-        raise DataError("the Parquet file has no rows", name)
+        raise DataError(_("the Parquet file has no rows"), name)
     return rows, [None] * len(rows), 0
 
 
@@ -187,16 +195,17 @@ def _json_array(text: str, name: str) -> tuple[list[dict[str, Any]], list[int | 
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith("[{") or text.lstrip()[1:].lstrip().startswith("{"):
-            raise DataError(f"the file is one JSON array of rows, but not valid JSON here (column {exc.colno}: "
-                            f"{exc.msg}) — fix the JSON at this place", name, exc.lineno) from None
+            raise DataError(_("the file is one JSON array of rows, but not valid JSON here (column {colno}: "
+                              "{msg}) — fix the JSON at this place").format(
+                                  colno=exc.colno, msg=_(exc.msg)), name, exc.lineno) from None
         return None
     except RecursionError:
         return None
     if not isinstance(value, list):
         return None
     if not value:
-        raise DataError("the file is an empty JSON array [] — add rows such as {\"prompt\": \"…\", "
-                        "\"completion\": \"…\"}", name)
+        raise DataError(_("the file is an empty JSON array [] — add rows such as {\"prompt\": \"…\", "
+                          "\"completion\": \"…\"}"), name)
     lines: list[int | None] = []
     decoder = json.JSONDecoder()
     pos = text.index("[") + 1
@@ -207,10 +216,10 @@ def _json_array(text: str, name: str) -> tuple[list[dict[str, Any]], list[int | 
         line += text.count("\n", counted, pos)
         counted = pos
         if not isinstance(item, dict):
-            raise DataError(f"item {i + 1} of the JSON array is {_type_name(item)}, not an object with keys such as "
-                            f"\"prompt\" and \"completion\"", name, line)
+            raise DataError(_("item {i} of the JSON array is {type_name}, not an object with keys such as "
+                              "\"prompt\" and \"completion\"").format(i=i + 1, type_name=_type_name(item)), name, line)
         lines.append(line)
-        _, pos = decoder.raw_decode(text, pos)
+        _obj, pos = decoder.raw_decode(text, pos)
     return value, lines, 0
 
 
@@ -218,28 +227,29 @@ def _json_array(text: str, name: str) -> tuple[list[dict[str, Any]], list[int | 
 def _json_error(line: str, exc: json.JSONDecodeError) -> str:
     stripped = line.strip()
     if stripped in ("[", "[{") or (stripped.startswith("[") and stripped.endswith(("{", ","))):
-        return ("this line starts a JSON array inside a JSONL file — JSONL needs one JSON object per line (or make the "
-                "whole file one JSON array)")
+        return _("this line starts a JSON array inside a JSONL file — JSONL needs one JSON object per line (or make "
+                 "the whole file one JSON array)")
     if stripped == "{" or (stripped.startswith("{") and stripped.endswith((",", "{", ":"))):
-        return ("a JSON object spread over several lines — JSONL needs each object on a single line "
-                "(write line breaks inside text as \\n)")
+        return _("a JSON object spread over several lines — JSONL needs each object on a single line "
+                 "(write line breaks inside text as \\n)")
     if not stripped.startswith(("{", "[", '"')) and ("," in stripped or ";" in stripped or "\t" in stripped):
-        return "this looks like CSV, not JSON — give the file a .csv name, or write one JSON object per line"
+        return _("this looks like CSV, not JSON — give the file a .csv name, or write one JSON object per line")
     if exc.msg.startswith("Expecting property name enclosed in double quotes") and "'" in line:
-        return (f"invalid JSON at column {exc.colno}: keys and text must be in double quotes (\"…\"), not single "
-                f"quotes — {HOW_TO_FIX_JSONL}")
+        return _("invalid JSON at column {col}: keys and text must be in double quotes (\"…\"), not single "
+                 "quotes — {how}").format(col=exc.colno, how=_(HOW_TO_FIX_JSONL))
     if exc.msg.startswith("Extra data"):
-        return (f"extra text after the JSON object at column {exc.colno} ({excerpt(line[exc.pos:], 30)!r}) — "
-                f"{HOW_TO_FIX_JSONL}, one per line")
+        return _("extra text after the JSON object at column {col} ({extra!r}) — {how}, one per line").format(
+            col=exc.colno, extra=excerpt(line[exc.pos:], 30), how=_(HOW_TO_FIX_JSONL))
     if exc.msg.startswith("Invalid control character"):
-        return (f"a raw control character inside a string at column {exc.colno} — write a line break as \\n "
-                f"and a tab as \\t")
-    return f"invalid JSON at column {exc.colno}: {exc.msg} ({excerpt(line, 40)!r}) — {HOW_TO_FIX_JSONL}"
+        return _("a raw control character inside a string at column {col} — write a line break as \\n "
+                 "and a tab as \\t").format(col=exc.colno)
+    return _("invalid JSON at column {col}: {error} ({line!r}) — {how}").format(
+        col=exc.colno, error=_(exc.msg), line=excerpt(line, 40), how=_(HOW_TO_FIX_JSONL))
 
 
 def _type_name(value: Any) -> str:
-    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false",
-            type(None): "null"}.get(type(value), type(value).__name__)
+    return _({list: N_("a list"), str: N_("a string"), int: N_("a number"), float: N_("a number"),
+              bool: N_("true/false"), type(None): "null"}.get(type(value), type(value).__name__))
 
 
 def parse_jsonl_text(text: str, name: str) -> ParsedFile:
@@ -272,34 +282,38 @@ def _jsonl_rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int | 
             bad.append((number, _json_error(line, exc)))
             continue
         except RecursionError:
-            bad.append((number, "JSON nested too deeply — a dataset row is a flat object of strings "
-                                "(and a list of messages for chat)"))
+            bad.append((number, _("JSON nested too deeply — a dataset row is a flat object of strings "
+                                  "(and a list of messages for chat)")))
             continue
         if not isinstance(value, dict):
-            bad.append((number, f"is {_type_name(value)}, not a JSON object — {HOW_TO_FIX_JSONL}"))
+            bad.append((number, _("is {kind}, not a JSON object — {how}").format(
+                kind=_type_name(value), how=_(HOW_TO_FIX_JSONL))))
             continue
         rows.append(value)
         lines.append(number)
     if bad:
         number, message = bad[0]
-        more = f" (and {len(bad) - 1} more bad lines: {', '.join(str(n) for n, _ in bad[1:6])}" \
-               f"{'…' if len(bad) > 6 else ''})" if len(bad) > 1 else ""
+        more = _(" (and {n} more bad lines: {lines}{etc})").format(
+            n=len(bad) - 1, lines=", ".join(str(n) for n, _msg in bad[1:6]),
+            etc="…" if len(bad) > 6 else "") if len(bad) > 1 else ""
         raise DataError(message + more, name, number)
     return rows, lines, blank
 
 
 def _file_format(rows: list[dict[str, Any]], name: str, blank: int) -> str:
     if not rows:
-        what = "only blank lines" if blank else "no data"
-        raise DataError(f"the file has {what} — add rows such as {{\"prompt\": \"…\", \"completion\": \"…\"}}", name)
+        what = _("only blank lines") if blank else _("no data")
+        raise DataError(_("the file has {what} — add rows such as {{\"prompt\": \"…\", \"completion\": \"…\"}}").format(
+            what=what), name)
     fmt = detect_format(rows)
     if fmt is None:
         keys = sorted({str(k) for r in rows[:50] for k in r})[:8]
-        found = ", ".join(keys) or "none"
-        raise UnknownFieldsError(f"no row has the fields of a known format (found: {found}) — say which "
-                        f"field is the prompt, the completion, the messages or the text (Data page: Which field is "
-                        f"what?; CLI: --prompt-feature/--completion-feature/--chat-feature/--text-feature), or rename "
-                        f"them to \"prompt\"+\"completion\", \"messages\" or \"text\"", name, None)
+        found = ", ".join(keys) or _("none")
+        raise UnknownFieldsError(_("no row has the fields of a known format (found: {found}) — say which "
+                          "field is the prompt, the completion, the messages or the text (Data page: Which field is "
+                          "what?; CLI: --prompt-feature/--completion-feature/--chat-feature/--text-feature), or rename "
+                          "them to \"prompt\"+\"completion\", \"messages\" or \"text\"").format(
+                              found=found), name, None)
     return fmt
 
 
@@ -329,7 +343,7 @@ def parse_csv_text(text: str, name: str, raw: bool = False) -> ParsedFile:
     """Parse CSV (header row required). Columns: prompt,completion / system,user,assistant / text. With ``raw``, a
     header of other names gives rows of those cells with format "raw" (for conversion or a field mapping)."""
     if not text.strip():
-        raise DataError("the file is empty — add a header row (prompt,completion) and one row per pair", name)
+        raise DataError(_("the file is empty — add a header row (prompt,completion) and one row per pair"), name)
     first = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
     delim = _sniff_delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
@@ -354,28 +368,30 @@ def parse_csv_text(text: str, name: str, raw: bool = False) -> ParsedFile:
                     fmt = "raw"
                 if fmt is None:
                     cols = ", ".join(repr(c) for c in record)
-                    raise UnknownFieldsError(f"unknown column names {cols} — the header must be "
-                                    f"prompt,completion or system,user,assistant or text", name, line_start)
+                    raise UnknownFieldsError(_("unknown column names {cols} — the header must be "
+                                      "prompt,completion or system,user,assistant or text").format(
+                                          cols=cols), name, line_start)
                 dup = [c for c, n in Counter(header).items() if n > 1 and c]
                 if dup:
-                    raise DataError(f"column {dup[0]!r} appears twice in the header — rename or remove one",
-                                    name, line_start)
+                    raise DataError(_("column {dup!r} appears twice in the header — rename or remove one").format(
+                        dup=dup[0]), name, line_start)
                 continue
             if len(record) != len(header):
-                hint = (" — a cell that contains a comma or a line break must be in double quotes"
-                        if len(record) > len(header) else " — add the missing cells (they may be empty)")
-                cells = f"{len(record)} cell{'s' if len(record) != 1 else ''}"
-                raise DataError(f"has {cells} but the header has {len(header)} columns{hint}", name, line_start)
+                hint = (_(" — a cell that contains a comma or a line break must be in double quotes")
+                        if len(record) > len(header) else _(" — add the missing cells (they may be empty)"))
+                cells = ngettext("{n} cell", "{n} cells", len(record)).format(n=len(record))
+                raise DataError(_("has {cells} but the header has {n} columns{hint}").format(
+                    cells=cells, n=len(header), hint=hint), name, line_start)
             named = dict(zip(header, record, strict=True))
             rows.append(named if fmt == "raw" else _csv_row(named, fmt or "completion"))
             lines.append(line_start)
     except csv.Error as exc:
         msg = str(exc)
         if "unexpected end of data" in msg or "EOF" in msg:
-            msg = "a quoted cell is never closed (unbalanced \") — close the quote or double it (\"\") inside a cell"
+            msg = _("a quoted cell is never closed (unbalanced \") — close the quote or double it (\"\") inside a cell")
         raise DataError(f"{msg}", name, start) from None
     if header is None or not rows:
-        raise DataError("the file has a header but no rows — add one row per pair", name,
+        raise DataError(_("the file has a header but no rows — add one row per pair"), name,
                         None if header is None else 1)
     return ParsedFile(rows, list(lines), fmt or "completion", blank, header_line=header_line)
 
@@ -453,8 +469,8 @@ def write_csv(rows: Sequence[dict[str, Any]], fmt: str, path: Path, name: str | 
         if fmt == "chat":
             cells = chat_csv_cells(row)
             if cells is None:
-                raise DataError(f"row {i + 1} is a multi-turn chat, which does not fit in CSV columns "
-                                f"system,user,assistant — save as .jsonl instead", name)
+                raise DataError(_("row {i} is a multi-turn chat, which does not fit in CSV columns "
+                                  "system,user,assistant — save as .jsonl instead").format(i=i + 1), name)
             records.append([cells.get(c, "") if c in cells else _cell(row.get(c)) for c in columns])
         else:
             records.append([_cell(row.get(c)) for c in columns])

@@ -31,6 +31,7 @@ from mlxstudio.core.data.dataset import DATA_SUFFIXES, FieldMap, load_dataset
 from mlxstudio.core.data.edit import Dataset
 from mlxstudio.core.data.shapes import Conversion
 from mlxstudio.core.errors import UserError
+from mlxstudio.core.i18n import _
 
 __all__ = ["SPLIT_NAMES", "DataFile", "SplitSlice", "dataset_splits", "list_data_files", "load_split",
            "parse_split_spec"]
@@ -148,11 +149,12 @@ def list_data_files(folder: str | Path) -> list[DataFile]:
     """
     root = Path(folder)
     if not root.is_dir():
-        raise UserError(f"{root} is not a folder — download the dataset first")
+        raise UserError(_("{root} is not a folder — download the dataset first").format(root=root))
     found = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     relpaths = [r for r in found if _is_data_file(r)]
     if not relpaths:
-        raise UserError(f"{root} has no data files ({', '.join(s.lstrip('.') for s in DATA_SUFFIXES)})")
+        raise UserError(_("{root} has no data files ({join})").format(
+            root=root, join=', '.join(s.lstrip('.') for s in DATA_SUFFIXES)))
     classified = {r: _classify(r) for r in relpaths}
     any_named = any(split is not None for split, _ in classified.values())
     subsets = {subset for _, subset in classified.values()}
@@ -180,13 +182,13 @@ def parse_split_spec(spec: str) -> list[SplitSlice]:
     for piece in str(spec).split("+"):
         m = _SPEC.match(piece)
         if m is None or not m.group("name").strip():
-            raise UserError(f"{spec!r} is not a split spec — write e.g. train, train[:1000], train[10:20] or "
-                            "train[:80%]")
+            raise UserError(_("{spec!r} is not a split spec — write e.g. train, train[:1000], train[10:20] or "
+                              "train[:80%]").format(spec=spec))
         bounds: list[int | str | None] = []
         for text in (m.group("start"), m.group("stop")):
             text = (text or "").strip()
             if text.endswith("%") and abs(int(text[:-1])) > 100:
-                raise UserError(f"{spec!r}: a percentage must be between -100% and 100%")
+                raise UserError(_("{spec!r}: a percentage must be between -100% and 100%").format(spec=spec))
             bounds.append(None if not text else text if text.endswith("%") else int(text))
         parts.append(SplitSlice(m.group("name").strip(), bounds[0], bounds[1]))
     return parts
@@ -206,10 +208,11 @@ def _split_files(splits: dict[str, list[DataFile]], name: str, folder: Path) -> 
     matches = [k for k in splits if "/" in k and _canonical(k.rsplit("/", 1)[1]) == _canonical(name)]
     have = ", ".join(splits)
     if len(matches) > 1:
-        raise UserError(f"{folder.name} has the split {name!r} in several subsets — name one: {', '.join(matches)}")
+        raise UserError(_("{name} has the split {name2!r} in several subsets — name one: {join}").format(
+            name=folder.name, name2=name, join=', '.join(matches)))
     if len(matches) == 1:
         return splits[matches[0]]
-    raise UserError(f"{folder.name} has no split {name!r} — it has {have}")
+    raise UserError(_("{name} has no split {name2!r} — it has {have}").format(name=folder.name, name2=name, have=have))
 
 
 class _Reader:
@@ -229,8 +232,9 @@ class _Reader:
                 break
             ds = load_dataset(f.path, self.mapping)
             if len(ds) and self.format is not None and ds.format != self.format:
-                raise UserError(f"{f.relpath} holds {ds.format} rows and the files before it {self.format} rows — "
-                                "select one of them with a split spec")
+                raise UserError(_("{relpath} holds {format} rows and the files before it {format2} rows — "
+                                  "select one of them with a split spec").format(
+                                      relpath=f.relpath, format=ds.format, format2=self.format))
             if len(ds) and self.format is None:
                 self.format = ds.format
             if self.conversion is None:
@@ -256,6 +260,6 @@ def load_split(folder: str | Path, spec: str = "train", mapping: FieldMap | None
     for part in parts:
         rows.extend(reader.rows(_split_files(splits, part.split, root), part))
     if not rows or reader.format is None:
-        raise UserError(f"{spec!r} selects no rows of {root.name} — check the slice")
+        raise UserError(_("{spec!r} selects no rows of {name} — check the slice").format(spec=spec, name=root.name))
     conversion = dataclasses.replace(reader.conversion, rows=len(rows)) if reader.conversion else None
     return Dataset(reader.format, rows, conversion=conversion)

@@ -32,16 +32,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlxstudio.core.i18n import N_, _, ngettext
+
 SHAPE_LABELS = {
-    "alpaca": "Alpaca (instruction/input/output)",
-    "sharegpt": "ShareGPT (conversations from/value)",
-    "openai": "OpenAI messages with content parts",
-    "mapped": "fields mapped by you",
-    "preference": "preference pairs (chosen/rejected)",
-    "kto": "KTO rows (messages + label)",
+    "alpaca": N_("Alpaca (instruction/input/output)"),
+    "sharegpt": N_("ShareGPT (conversations from/value)"),
+    "openai": N_("OpenAI messages with content parts"),
+    "mapped": N_("fields mapped by you"),
+    "preference": N_("preference pairs (chosen/rejected)"),
+    "kto": N_("KTO rows (messages + label)"),
 }
-TARGET_NOUNS = {"completion": ("prompt/completion pair", "prompt/completion pairs"), "chat": ("chat row", "chat rows"),
-                "text": ("text row", "text rows")}
+TARGET_NOUNS = {"completion": (N_("prompt/completion pair"), N_("prompt/completion pairs")),
+                "chat": (N_("chat row"), N_("chat rows")), "text": (N_("text row"), N_("text rows"))}
 SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "bot": "assistant",
                   "model": "assistant", "chatgpt": "assistant", "system": "system", "observation": "tool",
                   "tool": "tool", "function": "tool", "function_call": "assistant"}
@@ -86,12 +88,12 @@ class Conversion:
 
     def summary(self) -> str:
         """One line: "Alpaca (instruction/input/output) → 1,000 prompt/completion pairs; 12 with a system prompt"."""
-        noun = TARGET_NOUNS[self.target][self.rows != 1]
-        parts = [f"{self.label} → {self.rows:,} {noun}", *self.notes]
+        noun = ngettext(*TARGET_NOUNS[self.target], self.rows)
+        parts = [f"{_(self.label)} → {self.rows:,} {noun}", *self.notes]
         if self.ignored_keys:
-            parts.append(f"fields not used: {', '.join(self.ignored_keys[:6])}"
+            parts.append(_("fields not used: {fields}").format(fields=", ".join(self.ignored_keys[:6]))
                          + (f" (+{len(self.ignored_keys) - 6})" if len(self.ignored_keys) > 6 else ""))
-        return "; ".join(parts)
+        return _("; ").join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {"shape": self.shape, "label": self.label, "target": self.target, "rows": self.rows,
@@ -298,23 +300,24 @@ def _kto(row: dict[str, Any], tally: _Tally) -> dict[str, Any] | None:
 _CONVERTERS: dict[str, Callable[[dict[str, Any], _Tally], dict[str, Any] | None]] = {
     "alpaca": _alpaca, "sharegpt": _sharegpt, "openai": _openai, "preference": _preference, "kto": _kto}
 _NOTES = {  # tally key → (one, many): what the conversion line says
-    "system": ("row with a system prompt", "rows with a system prompt"),
-    "history": ("row with history (earlier turns)", "rows with history (earlier turns)"),
-    "tools": ("row with tools", "rows with tools"),
-    "tool calls": ("tool call", "tool calls"),
-    "not json": ("function call that is not JSON, kept as text", "function calls that are not JSON, kept as text"),
-    "parts joined": ("message of text parts joined", "messages of text parts joined"),
-    "rejected": ("preference pair: trained on the chosen answer, the rejected one left out",
-                 "preference pairs: trained on the chosen answers, the rejected ones left out"),
-    "undesirable": ("row labelled false (an answer to avoid) left out: not trainable here",
-                    "rows labelled false (answers to avoid) left out: not trainable here"),
-    "non-text": ("message with an image/audio part (text only: see Problems)",
-                 "messages with an image/audio part (text only: see Problems)"),
+    "system": (N_("row with a system prompt"), N_("rows with a system prompt")),
+    "history": (N_("row with history (earlier turns)"), N_("rows with history (earlier turns)")),
+    "tools": (N_("row with tools"), N_("rows with tools")),
+    "tool calls": (N_("tool call"), N_("tool calls")),
+    "not json": (N_("function call that is not JSON, kept as text"),
+                 N_("function calls that are not JSON, kept as text")),
+    "parts joined": (N_("message of text parts joined"), N_("messages of text parts joined")),
+    "rejected": (N_("preference pair: trained on the chosen answer, the rejected one left out"),
+                 N_("preference pairs: trained on the chosen answers, the rejected ones left out")),
+    "undesirable": (N_("row labelled false (an answer to avoid) left out: not trainable here"),
+                    N_("rows labelled false (answers to avoid) left out: not trainable here")),
+    "non-text": (N_("message with an image/audio part (text only: see Problems)"),
+                 N_("messages with an image/audio part (text only: see Problems)")),
 }
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
+    return f"{n:,} {ngettext(one, many, n)}"
 
 
 def _as_chat(row: dict[str, Any]) -> dict[str, Any]:
@@ -382,8 +385,9 @@ def convert_rows(rows: Sequence[dict[str, Any]], row_fmt: Callable[[dict[str, An
     notes = tuple(_count(n, *_NOTES[k]) for k, n in tally.counts.items() if n)
     other = sum(n for s, n in shapes.items() if s != shape)
     if other:
-        notes += (_count(other, "row in another shape converted too", "rows in other shapes converted too"),)
+        notes += (_count(other, N_("row in another shape converted too"), N_("rows in other shapes converted too")),)
     mixed = sum(1 for r in out if not isinstance(r, dict) or row_fmt(r) is None)
     if mixed:
-        notes += (_count(mixed, "row in no known shape (see Problems)", "rows in no known shape (see Problems)"),)
+        notes += (_count(mixed, N_("row in no known shape (see Problems)"),
+                         N_("rows in no known shape (see Problems)")),)
     return out, Conversion(shape, target, len(out), notes, tuple(sorted(tally.ignored)), dropped)

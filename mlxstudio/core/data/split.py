@@ -12,18 +12,21 @@ from mlxstudio.core.data.edit import Dataset
 from mlxstudio.core.data.fileio import write_jsonl
 from mlxstudio.core.data.validate import Problem, row_key
 from mlxstudio.core.errors import UserError
+from mlxstudio.core.i18n import N_, _
 
 SPLITS = ("train", "valid", "test")
 
 
 def split_counts(n: int, valid_fraction: float, test_fraction: float) -> tuple[int, int, int]:
     """How many rows go to (train, valid, test). A non-zero fraction gets at least one row while train keeps ≥ 1."""
-    for label, f in (("valid", valid_fraction), ("test", test_fraction)):
+    for label, f in ((N_("valid"), valid_fraction), (N_("test"), test_fraction)):
         if not 0 <= f < 1:
-            raise UserError(f"the {label} fraction must be between 0 and 1 (got {f}) — e.g. 0.1 for 10 %")
+            raise UserError(_("the {label} fraction must be between 0 and 1 (got {f}) — e.g. 0.1 for 10 %").format(
+                label=_(label), f=f))
     if valid_fraction + test_fraction >= 1:
-        raise UserError(f"valid + test fractions add up to {valid_fraction + test_fraction:g}, leaving nothing to "
-                        f"train on — keep their sum below 1 (e.g. 0.1 and 0.1)")
+        raise UserError(_("valid + test fractions add up to {valid_fraction:g}, leaving nothing to "
+                          "train on — keep their sum below 1 (e.g. 0.1 and 0.1)").format(
+                              valid_fraction=valid_fraction + test_fraction))
     n_valid = round(n * valid_fraction)
     n_test = round(n * test_fraction)
     if valid_fraction > 0 and n_valid == 0 and n >= 2:
@@ -90,7 +93,7 @@ def write_splits(splits: dict[str, Dataset], out_dir: Path) -> dict[str, Path]:
     mlx-lm's JSONL format. An old ``test.jsonl`` is removed when the new test split is empty. Returns the paths."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise UserError(f"{out_dir} is a file — choose a folder for the dataset splits")
+        raise UserError(_("{out_dir} is a file — choose a folder for the dataset splits").format(out_dir=out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     staged: list[tuple[Path, Path]] = []
@@ -105,7 +108,7 @@ def write_splits(splits: dict[str, Dataset], out_dir: Path) -> dict[str, Path]:
             staged.append((tmp, target))
             written[name] = target
     except BaseException:
-        for tmp, _ in staged:
+        for tmp, _target in staged:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from mlxstudio.core.data.thinking import render_inputs, supports_reasoning_setting
 from mlxstudio.core.errors import ModelError
+from mlxstudio.core.i18n import _
 
 
 class TokenPiece(NamedTuple):
@@ -75,12 +77,13 @@ def load_tokenizer(model_path: str | Path) -> Any:
 
     path = Path(model_path)
     if not path.is_dir():
-        raise ModelError(f"{path}: not a model folder — choose a model in the Model step")
+        raise ModelError(_("{path}: not a model folder — choose a model in the Model step").format(path=path))
     try:
         return _load(path)
     except Exception as exc:  # transformers raises many kinds of errors for broken tokenizer files
-        raise ModelError(f"{path}: the tokenizer could not be loaded ({exc.__class__.__name__}: {exc}) — "
-                         f"the model folder needs tokenizer.json / tokenizer_config.json") from None
+        raise ModelError(_("{path}: the tokenizer could not be loaded ({name}: {exc}) — "
+                           "the model folder needs tokenizer.json / tokenizer_config.json").format(
+                               path=path, name=exc.__class__.__name__, exc=exc)) from None
 
 
 def _hf(tokenizer: Any) -> Any:
@@ -107,12 +110,15 @@ def _template(tokenizer: Any, messages: list[Any], tools: Any, template_kwargs: 
 
 
 def encode_row(tokenizer: Any, row: dict[str, Any], fmt: str, mask_prompt: bool = True,
-               template_kwargs: dict[str, Any] | None = None) -> tuple[list[int], int]:
-    """(token ids, offset) of a row, computed exactly as mlx-lm's datasets ``process`` does.
+               template_kwargs: dict[str, Any] | None = None,
+               reasoning: str | None = None) -> tuple[list[int], int]:
+    """(token ids, offset) of a row, computed exactly as mlx-lm's datasets ``process`` does. The trainer tokenizes
+    with this function (``training.batching.tokenize_rows``), so the token view shows what is trained.
 
-    ``template_kwargs`` (e.g. ``{"enable_thinking": False}``) are passed to the chat template; leave it None to get
-    what the trainer trains (it passes none)."""
-    kw = dict(template_kwargs or {})
+    ``reasoning`` is the run's reasoning setting (:mod:`.thinking`: "direct", "keep" or None = the row as it is);
+    extra ``template_kwargs`` are passed to the chat template on top of it."""
+    messages, kw = render_inputs(row, fmt, reasoning)
+    kw.update(template_kwargs or {})
     tools = row.get("tools")
     if fmt == "text":
         ids = list(tokenizer.encode(row["text"]))
@@ -121,15 +127,15 @@ def encode_row(tokenizer: Any, row: dict[str, Any], fmt: str, mask_prompt: bool 
             ids.append(eos)
         return ids, 0
     if not has_chat_template(tokenizer):
-        raise ModelError("this model's tokenizer has no chat template, so prompt/completion and chat rows cannot be "
-                         "rendered — use a chat (instruct) model or the text format")
+        raise ModelError(_("this model's tokenizer has no chat template, so prompt/completion and chat rows cannot be "
+                           "rendered — use a chat (instruct) model or the text format"))
+    if messages is None:  # pragma: no cover - render_inputs gives messages for completion and chat rows
+        raise ValueError(f"unknown row format {fmt!r}")
     if fmt == "completion":
-        messages = [{"role": "user", "content": row["prompt"]}, {"role": "assistant", "content": row["completion"]}]
         ids = _template(tokenizer, messages, tools, kw)
         if not mask_prompt:
             return ids, 0
         return ids, len(_template(tokenizer, messages[:-1], tools, kw, add_generation_prompt=True))
-    messages = row["messages"]
     ids = _template(tokenizer, messages, tools, kw)
     if not mask_prompt:
         return ids, 0
@@ -138,15 +144,16 @@ def encode_row(tokenizer: Any, row: dict[str, Any], fmt: str, mask_prompt: bool 
 
 
 def count_tokens(tokenizer: Any, row: dict[str, Any], fmt: str, mask_prompt: bool = True,
-                 template_kwargs: dict[str, Any] | None = None) -> TokenCount:
+                 template_kwargs: dict[str, Any] | None = None, reasoning: str | None = None) -> TokenCount:
     """Total tokens and masked-prompt tokens of one row."""
-    ids, offset = encode_row(tokenizer, row, fmt, mask_prompt, template_kwargs)
+    ids, offset = encode_row(tokenizer, row, fmt, mask_prompt, template_kwargs, reasoning)
     return TokenCount(len(ids), offset)
 
 
 def count_all(tokenizer: Any, rows: Sequence[dict[str, Any]], fmt: str, mask_prompt: bool = True,
               cancel: Callable[[], bool] | None = None,
-              progress: Callable[[int, int], None] | None = None) -> list[TokenCount | None]:
+              progress: Callable[[int, int], None] | None = None,
+              reasoning: str | None = None) -> list[TokenCount | None]:
     """Token counts of many rows (None for a row that cannot be rendered, e.g. a missing key). Stops early, returning
     what it has, when ``cancel()`` becomes true."""
     out: list[TokenCount | None] = []
@@ -155,7 +162,7 @@ def count_all(tokenizer: Any, rows: Sequence[dict[str, Any]], fmt: str, mask_pro
         if cancel is not None and i % 64 == 0 and cancel():
             break
         try:
-            out.append(count_tokens(tokenizer, row, fmt, mask_prompt))
+            out.append(count_tokens(tokenizer, row, fmt, mask_prompt, reasoning=reasoning))
         except ModelError:
             raise
         except Exception:  # an invalid row (validation reports it); its count is unknown
@@ -202,9 +209,11 @@ def token_texts(tokenizer: Any, ids: Sequence[int]) -> list[str]:
 
 
 def token_view(tokenizer: Any, row: dict[str, Any], fmt: str, mask_prompt: bool = True,
-               max_seq_length: int | None = None, template_kwargs: dict[str, Any] | None = None) -> TokenView:
-    """The row as the trainer sees it: every token with its text, id, trained flag and special flag."""
-    ids, offset = encode_row(tokenizer, row, fmt, mask_prompt, template_kwargs)
+               max_seq_length: int | None = None, template_kwargs: dict[str, Any] | None = None,
+               reasoning: str | None = None) -> TokenView:
+    """The row as the trainer sees it (with the run's ``reasoning`` setting): every token with its text, id,
+    trained flag and special flag."""
+    ids, offset = encode_row(tokenizer, row, fmt, mask_prompt, template_kwargs, reasoning)
     end = len(ids) if max_seq_length is None else min(len(ids), max_seq_length)
     first = max(offset, 1)
     specials = special_ids(tokenizer)
@@ -215,6 +224,4 @@ def token_view(tokenizer: Any, row: dict[str, Any], fmt: str, mask_prompt: bool 
 
 def supports_thinking_switch(tokenizer: Any) -> bool:
     """True when the chat template reacts to ``enable_thinking`` (e.g. Qwen3's ``<think>`` block)."""
-    hf = _hf(tokenizer)
-    template = getattr(hf, "chat_template", None)
-    return isinstance(template, str) and "enable_thinking" in template
+    return supports_reasoning_setting(tokenizer)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mlxstudio.core.data.fileio import CHAT_ROLES, FORMAT_KEYS, OPTIONAL_KEYS, excerpt, row_format
+from mlxstudio.core.i18n import N_, _
 
 Severity = Literal["error", "warning"]
 MEDIA_KEYS = ("images", "videos", "audios")
@@ -33,10 +34,11 @@ class Problem:
         """``file:line: message`` (or ``file: row N: message`` when the row has no line yet)."""
         where = name or ""
         if self.line is not None:
-            where = f"{where}:{self.line}" if where else f"line {self.line}"
+            where = f"{where}:{self.line}" if where else _("line {n}").format(n=self.line)
         elif self.row >= 0:
-            where = f"{where}: row {self.row + 1}" if where else f"row {self.row + 1}"
-        prefix = "" if self.severity == "error" else "warning: "
+            row = _("row {n}").format(n=self.row + 1)
+            where = f"{where}: {row}" if where else row
+        prefix = "" if self.severity == "error" else _("warning: ")
         return f"{where}: {prefix}{self.message}" if where else prefix + self.message
 
     def to_dict(self, name: str | None = None) -> dict[str, Any]:
@@ -48,22 +50,25 @@ class Problem:
 RowIssue = tuple[Severity, str, str | None]
 """(severity, message, key) of a problem inside one row — :func:`validate_row`'s result items."""
 
-_KIND = {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list", dict: "an object"}
+_KIND = {str: N_("text"), int: N_("a number"), float: N_("a number"), bool: N_("true/false"), list: N_("a list"),
+         dict: N_("an object")}
 
 
 def _kind(value: Any) -> str:
-    return "null" if value is None else _KIND.get(type(value), type(value).__name__)
+    return "null" if value is None else _(_KIND.get(type(value), type(value).__name__))
 
 
 def _check_text(row: dict[str, Any], key: str, what: str, out: list[RowIssue]) -> None:
     if key not in row:
-        out.append(("error", f"no \"{key}\" — add one or delete the row", key))
+        out.append(("error", _('no "{key}" — add one or delete the row').format(key=key), key))
         return
     value = row[key]
     if not isinstance(value, str):
-        out.append(("error", f"\"{key}\" is {_kind(value)}, not text — put the {what} in quotes", key))
+        out.append(("error", _('"{key}" is {kind}, not text — put the {what} in quotes').format(
+            key=key, kind=_kind(value), what=_(what)), key))
     elif not value.strip():
-        out.append(("error", f"\"{key}\" is empty — write the {what} or delete the row", key))
+        out.append(("error", _('"{key}" is empty — write the {what} or delete the row').format(key=key, what=_(what)),
+                    key))
 
 
 def _non_text_part(parts: list[Any]) -> str | None:
@@ -78,30 +83,30 @@ def _non_text_part(parts: list[Any]) -> str | None:
 def _check_chat(row: dict[str, Any], out: list[RowIssue]) -> None:
     messages = row.get("messages")
     if "messages" not in row:
-        out.append(("error", "no \"messages\" — add a list of {\"role\", \"content\"} messages or delete the row",
-                    "messages"))
+        out.append(("error", _('no "messages" — add a list of {{"role", "content"}} messages or delete the row')
+                    .format(), "messages"))
         return
     if not isinstance(messages, list):
-        out.append(("error", f"\"messages\" is {_kind(messages)}, not a list of {{\"role\", \"content\"}} messages",
-                    "messages"))
+        out.append(("error", _('"messages" is {kind}, not a list of {{"role", "content"}} messages').format(
+            kind=_kind(messages)), "messages"))
         return
     if not messages:
-        out.append(("error", "\"messages\" is empty — add a user and an assistant message", "messages"))
+        out.append(("error", _('"messages" is empty — add a user and an assistant message'), "messages"))
         return
     assistant = False
     for i, msg in enumerate(messages, start=1):
         if not isinstance(msg, dict):
-            out.append(("error", f"message {i} is {_kind(msg)}, not an object with \"role\" and \"content\"",
-                        "messages"))
+            out.append(("error", _('message {i} is {kind}, not an object with "role" and "content"').format(
+                i=i, kind=_kind(msg)), "messages"))
             continue
         role = msg.get("role")
         if role is None:
-            out.append(("error", f"message {i} has no \"role\" — add \"role\": \"user\" (or system, assistant)",
-                        "messages"))
+            out.append(("error", _('message {i} has no "role" — add "role": "user" (or system, assistant)').format(
+                i=i), "messages"))
             continue
         if role not in CHAT_ROLES:
-            out.append(("error", f"message {i} has role {excerpt(str(role), 20)!r} — use system, user or assistant",
-                        "messages"))
+            out.append(("error", _("message {i} has role {role!r} — use system, user or assistant").format(
+                i=i, role=excerpt(str(role), 20)), "messages"))
             continue
         if role == "assistant":
             assistant = True  # before the content checks: a broken answer is still an answer (no false "no assistant")
@@ -109,49 +114,52 @@ def _check_chat(row: dict[str, Any], out: list[RowIssue]) -> None:
         if content is None and (msg.get("tool_calls") or role == "tool"):
             pass
         elif isinstance(content, list) and (part := _non_text_part(content)) is not None:
-            article = "an" if part[:1] in "aeiou" else "a"
-            out.append(("error", f"message {i} ({role}) has {article} {part} part — MLX Studio trains on text only; "
-                                 f"remove that part (or the row)", role))
+            kind = (_("an {kind} part") if part[:1] in "aeiou" else _("a {kind} part")).format(kind=part)
+            out.append(("error", _("message {i} ({role}) has {part} — MLX Studio trains on text only; "
+                                   "remove that part (or the row)").format(i=i, role=role, part=kind), role))
         elif not isinstance(content, str):
-            out.append(("error", f"message {i} ({role}) has content that is {_kind(content)}, not text", role))
+            out.append(("error", _("message {i} ({role}) has content that is {kind}, not text").format(
+                i=i, role=role, kind=_kind(content)), role))
         elif role == "assistant" and not content.strip() and not msg.get("tool_calls"):
-            out.append(("error", f"message {i} (assistant) is empty — write the answer the model should learn",
-                        "assistant"))
+            out.append(("error", _("message {i} (assistant) is empty — write the answer the model should learn").format(
+                i=i), "assistant"))
         elif role == "user" and not content.strip():
-            out.append(("error", f"message {i} (user) is empty — write the question or delete the message", "user"))
+            out.append(("error", _("message {i} (user) is empty — write the question or delete the message").format(
+                i=i), "user"))
     if not assistant:
-        out.append(("error", "no assistant message — the model learns only from assistant answers; add one",
+        out.append(("error", _("no assistant message — the model learns only from assistant answers; add one"),
                     "assistant"))
     elif isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
-        out.append(("warning", "the last message is not from the assistant — with prompt masking, training learns "
-                               "the last message, whoever wrote it", "messages"))
+        out.append(("warning", _("the last message is not from the assistant — with prompt masking, training learns "
+                                 "the last message, whoever wrote it"), "messages"))
 
 
 def validate_row(row: Any, fmt: str) -> list[RowIssue]:
     """Problems inside one row of a file whose format is ``fmt`` (no cross-row checks)."""
     out: list[RowIssue] = []
     if not isinstance(row, dict):
-        return [("error", f"the row is {_kind(row)}, not an object", None)]
+        return [("error", _("the row is {kind}, not an object").format(kind=_kind(row)), None)]
     own = row_format(row)
     if own is not None and own != fmt and not any(k in row for k in FORMAT_KEYS[fmt]):
-        return [("error", f"this row is in {own} format but the file is in {fmt} format — use one format per file "
-                          f"(convert or delete the row)", None)]
+        return [("error", _("this row is in {own} format but the file is in {fmt} format — use one format per file "
+                            "(convert or delete the row)").format(own=own, fmt=fmt), None)]
     if fmt == "completion":
-        _check_text(row, "prompt", "prompt", out)
-        _check_text(row, "completion", "completion", out)
+        _check_text(row, "prompt", N_("prompt"), out)
+        _check_text(row, "completion", N_("completion"), out)
     elif fmt == "chat":
         _check_chat(row, out)
     else:
-        _check_text(row, "text", "text", out)
+        _check_text(row, "text", N_("text"), out)
     allowed = set(FORMAT_KEYS[fmt]) | set(OPTIONAL_KEYS[fmt])
     for key in MEDIA_KEYS:
         if row.get(key):
-            out.append(("error", f"the row has {key} (\"{key}\") — MLX Studio trains on text only; remove them "
-                                 f"(and their <image>/<audio> tags) or the row", key))
+            out.append(("error", _('the row has {key} ("{key}") — MLX Studio trains on text only; remove them '
+                                   "(and their <image>/<audio> tags) or the row").format(key=key), key))
     for key in row:
         if key not in allowed and key not in MEDIA_KEYS:
             shown = excerpt(str(key), 30)
-            out.append(("warning", f"key \"{shown}\" is ignored by training — remove it or check its spelling", key))
+            out.append(("warning", _('key "{key}" is ignored by training — remove it or check its spelling').format(
+                key=shown), key))
     return out
 
 
@@ -194,7 +202,9 @@ def row_chars(row: Any) -> int:
 
 def _where(row: int, lines: Sequence[int | None]) -> str:
     line = lines[row] if row < len(lines) else None
-    return f"row {row + 1}" + (f" (line {line})" if line is not None else "")
+    if line is None:
+        return _("row {n}").format(n=row + 1)
+    return _("row {n} (line {line})").format(n=row + 1, line=line)
 
 
 def validate_rows(rows: Sequence[Any], fmt: str, lines: Sequence[int | None] = (), *,
@@ -220,31 +230,32 @@ def validate_rows(rows: Sequence[Any], fmt: str, lines: Sequence[int | None] = (
         first = seen.setdefault(key, i)
         if first != i:
             problems.append(Problem(i, line_of(i), "warning",
-                                    f"same as {_where(first, lines)} — a duplicate counts twice in training; "
-                                    f"delete one", None))
+                                    _("same as {where} — a duplicate counts twice in training; delete one").format(
+                                        where=_where(first, lines)), None))
         else:
             pk = prompt_key(row, fmt)
             if pk is not None:
                 pfirst = seen_prompt.setdefault(pk, i)
                 if pfirst != i:
                     problems.append(Problem(i, line_of(i), "warning",
-                                            f"same prompt as {_where(pfirst, lines)} but a different answer — the "
-                                            f"model will learn both; keep one if that is not intended", None))
+                                            _("same prompt as {where} but a different answer — the model will "
+                                              "learn both; keep one if that is not intended").format(
+                                                where=_where(pfirst, lines)), None))
         if max_seq_length and token_counts is not None and i < len(token_counts):
             n = token_counts[i]
             p = prompt_token_counts[i] if prompt_token_counts is not None and i < len(prompt_token_counts) else None
             if p is not None and p >= max_seq_length:
                 problems.append(Problem(i, line_of(i), "warning",
-                                        f"the prompt alone is {p} tokens, at least the maximum sequence length "
-                                        f"{max_seq_length} — nothing of the answer would be trained; shorten the "
-                                        f"prompt or raise the maximum", None))
+                                        _("the prompt alone is {p} tokens, at least the maximum sequence length "
+                                          "{max} — nothing of the answer would be trained; shorten the prompt or "
+                                          "raise the maximum").format(p=p, max=max_seq_length), None))
             elif n is not None and n > max_seq_length:
                 problems.append(Problem(i, line_of(i), "warning",
-                                        f"{n} tokens, longer than the maximum sequence length {max_seq_length} — "
-                                        f"the end will be cut off in training; shorten it or raise the maximum",
-                                        None))
+                                        _("{n} tokens, longer than the maximum sequence length {max} — the end "
+                                          "will be cut off in training; shorten it or raise the maximum").format(
+                                            n=n, max=max_seq_length), None))
         if max_chars and row_chars(row) > max_chars:
             problems.append(Problem(i, line_of(i), "warning",
-                                    f"{row_chars(row)} characters, longer than {max_chars} — shorten or split it",
-                                    None))
+                                    _("{n} characters, longer than {max} — shorten or split it").format(
+                                        n=row_chars(row), max=max_chars), None))
     return problems

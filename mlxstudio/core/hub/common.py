@@ -29,6 +29,7 @@ from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
 from mlxstudio.core.events import CancelCheck, is_cancelled
 from mlxstudio.core.fsutil import human_bytes
+from mlxstudio.core.i18n import N_, _
 from mlxstudio.core.models.library import TOKENIZER_FILES
 
 HUB_LABELS = {"modelscope": "ModelScope", "huggingface": "Hugging Face"}
@@ -117,7 +118,7 @@ def normalize_hub(hub: str) -> str:
     """"modelscope" or "huggingface" (also accepts "ms", "hf", "Hugging Face")."""
     key = _HUB_ALIASES.get(str(hub).strip().lower())
     if key is None:
-        raise errors.UserError(f"unknown hub {hub!r} — use \"modelscope\" or \"huggingface\"")
+        raise errors.UserError(_("unknown hub {hub!r} — use \"modelscope\" or \"huggingface\"").format(hub=hub))
     return key
 
 
@@ -131,8 +132,9 @@ def check_repo_id(repo_id: str, repo_type: str = "model") -> str:
         if rid.startswith(prefix):
             rid = rid[len(prefix):].split("/tree/")[0].split("/files")[0].split("/viewer")[0].strip("/")
     if not _MODEL_ID_RE.match(rid) or ".." in rid:
-        raise errors.UserError(f"{repo_id!r} is not a {repo_type} id — write it as owner/name, e.g. "
-                               f"{_ID_EXAMPLES[repo_type]}")
+        raise errors.UserError(_("{repo_id!r} is not a {repo_type} id — write it as owner/name, e.g. "
+                                 "{ID_EXAMPLES}").format(
+                                     repo_id=repo_id, repo_type=_(repo_type), ID_EXAMPLES=_ID_EXAMPLES[repo_type]))
     return rid
 
 
@@ -145,7 +147,8 @@ def library_name(model_id: str, name: str | None, repo_type: str = "model") -> s
     """The folder name the model (or dataset) gets (``name`` or the part of the id after the slash)."""
     result = (name or model_id.split("/")[-1]).strip()
     if not result or result in (".", "..") or "/" in result or "\\" in result or result.startswith("."):
-        raise errors.UserError(f"{result!r} cannot be a {repo_type} name — use letters, digits, '-', '_' or '.'")
+        raise errors.UserError(_("{result!r} cannot be a {repo_type} name — use letters, digits, '-', '_' or '.'")
+                               .format(result=result, repo_type=_(repo_type)))
     return result
 
 
@@ -158,6 +161,10 @@ def staging_dir(hub: str, repo_id: str, repo_type: str = "model") -> Path:
     if repo_type == "dataset":
         folder = folder / "datasets"
     return folder / repo_id.replace("/", "--")
+
+
+REPO_TYPES = (N_("model"), N_("dataset"))
+"""What a repository holds, as messages say it."""
 
 
 def not_found(repo_type: str, message: str) -> RepoNotFound:
@@ -206,18 +213,20 @@ def preflight(endpoint: str, hub_label: str, timeout: float = 6.0) -> None:
     parts = urlsplit(endpoint)
     host = parts.hostname
     if parts.scheme not in ("http", "https") or not host:
-        raise errors.UserError(f"{endpoint!r} is not a valid {hub_label} endpoint — use a URL like https://host")
+        raise errors.UserError(_("{endpoint!r} is not a valid {hub_label} endpoint — use a URL like https://host").format(
+            endpoint=endpoint, hub_label=hub_label))
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         with socket.create_connection((host, port), timeout=timeout):
             pass
     except socket.gaierror as exc:
-        raise NetworkError(f"Cannot find {host} ({hub_label}) — check your internet connection "
-                           f"or the endpoint setting.") from exc
+        raise NetworkError(_("Cannot find {host} ({hub_label}) — check your internet connection "
+                             "or the endpoint setting.").format(host=host, hub_label=hub_label)) from exc
     except OSError as exc:
-        raise NetworkError(f"Cannot connect to {hub_label} at {parts.scheme}://{parts.netloc} "
-                           f"({exc.strerror or exc}) — check your internet connection or the endpoint setting.") \
-            from exc
+        raise NetworkError(_("Cannot connect to {hub_label} at {scheme}://{netloc} "
+                             "({error}) — check your internet connection or the endpoint setting.").format(
+                                 hub_label=hub_label, scheme=parts.scheme, netloc=parts.netloc,
+                                 error=exc.strerror or exc)) from exc
 
 
 # -- the file list ------------------------------------------------------------------------------------------------
@@ -257,22 +266,29 @@ def select_files(listing: Listing) -> list[RemoteFile]:
     weights = [f for f in chosen if f.path.endswith(".safetensors")]
     if "config.json" not in names:
         if "adapter_config.json" in names:
-            raise UnsupportedModel(f"{where} is a LoRA adapter, not a model — download its base model instead")
+            raise UnsupportedModel(_("{where} is a LoRA adapter, not a model — download its base model instead").format(
+                where=where))
         if any(f.path.endswith(".gguf") for f in listing.files):
-            raise UnsupportedModel(f"{where} only has GGUF files — download a .gguf file and use Import GGUF")
-        raise UnsupportedModel(f"{where} has no config.json — it is not a transformers/MLX model repository")
+            raise UnsupportedModel(_("{where} only has GGUF files — download a .gguf file and use Import GGUF").format(
+                where=where))
+        raise UnsupportedModel(_("{where} has no config.json — it is not a transformers/MLX model repository").format(
+            where=where))
     if not weights:
         if any(f.path.endswith(".safetensors") for f in listing.files):
-            raise UnsupportedModel(f"{where} stores its weights in a layout mlx-lm cannot load (no model*.safetensors "
-                                   "at the top level) — pick another version of the model")
+            raise UnsupportedModel(_("{where} stores its weights in a layout mlx-lm cannot load (no model*.safetensors "
+                                     "at the top level) — pick another version of the model").format(where=where))
         if any(f.path.endswith((".bin", ".pth", ".pt")) for f in listing.files):
-            raise UnsupportedModel(f"{where} only has PyTorch .bin weights, which MLX cannot read — pick a version "
-                                   "with .safetensors weights (e.g. from mlx-community on Hugging Face)")
+            raise UnsupportedModel(_("{where} only has PyTorch .bin weights, which MLX cannot read — pick a version "
+                                     "with .safetensors weights (e.g. from mlx-community on Hugging Face)").format(
+                                         where=where))
         if any(f.path.endswith(".gguf") for f in listing.files):
-            raise UnsupportedModel(f"{where} only has GGUF weights — download a .gguf file and use Import GGUF")
-        raise UnsupportedModel(f"{where} has no weights (.safetensors) — it is not a complete model")
+            raise UnsupportedModel(_("{where} only has GGUF weights — download a .gguf file and use Import GGUF")
+                                   .format(where=where))
+        raise UnsupportedModel(_("{where} has no weights (.safetensors) — it is not a complete model").format(
+            where=where))
     if not names & set(TOKENIZER_FILES) and not any(f.path.endswith(".tiktoken") for f in top):
-        raise UnsupportedModel(f"{where} has no tokenizer (tokenizer.json / tokenizer.model) — pick another version")
+        raise UnsupportedModel(_("{where} has no tokenizer (tokenizer.json / tokenizer.model) — pick another "
+                                 "version").format(where=where))
     return sorted(chosen, key=lambda f: (f.path.endswith(".safetensors"), f.path))
 
 
@@ -300,8 +316,9 @@ def check_disk_space(needed: int, folder: Path) -> None:
     """Raise :class:`DiskFull` unless ``folder``'s filesystem has ``needed`` bytes (+ a margin) free."""
     free = free_disk_bytes(folder)
     if needed + DISK_MARGIN > free:
-        raise DiskFull(f"Not enough free disk space: the download needs {human_bytes(needed + DISK_MARGIN)} and "
-                       f"{folder} has {human_bytes(free)} free — free some space and try again.")
+        raise DiskFull(_("Not enough free disk space: the download needs {needed} and "
+                         "{folder} has {free} free — free some space and try again.").format(
+                             needed=human_bytes(needed + DISK_MARGIN), folder=folder, free=human_bytes(free)))
 
 
 # -- checksums ----------------------------------------------------------------------------------------------------
@@ -432,8 +449,8 @@ def acquire_staging_lock(staging: Path, what: str) -> Any:
     try:
         lock.acquire()
     except Timeout as exc:
-        raise HubError(f"{what} is already being downloaded by another window or process — wait for it to finish") \
-            from exc
+        raise HubError(_("{what} is already being downloaded by another window or process — wait for it to "
+                         "finish").format(what=what)) from exc
     return lock
 
 

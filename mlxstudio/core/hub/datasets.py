@@ -27,6 +27,7 @@ from mlxstudio.core.events import CancelCheck
 from mlxstudio.core.hub import common as hc
 from mlxstudio.core.hub.common import DatasetExists, UnsupportedDataset, normalize_hub
 from mlxstudio.core.hub.download import HUBS, fetch_repo, move_into_place, provenance, run_guarded
+from mlxstudio.core.i18n import N_, _, ngettext
 
 __all__ = ["CARD_FILES", "DATA_SUFFIXES", "SOURCE_FILE", "dataset_source", "download_dataset",
            "select_dataset_files"]
@@ -56,9 +57,10 @@ def select_dataset_files(listing: hc.Listing) -> list[hc.RemoteFile]:
         where = f"{listing.repo_id} on {HUBS[listing.hub]}"
         others = sorted({Path(f.path).suffix.lower() for f in listing.files if Path(f.path).suffix} - {".md"})
         seen = f" (it has {', '.join(others[:6])} files)" if others else ""
-        raise UnsupportedDataset(f"{where} has no data files we can read{seen} — pick a dataset with "
-                                 f"{', '.join(s.lstrip('.') for s in DATA_SUFFIXES)} files (archives and loading "
-                                 "scripts are not used)")
+        raise UnsupportedDataset(_("{where} has no data files we can read{seen} — pick a dataset with "
+                                   "{join} files (archives and loading "
+                                   "scripts are not used)").format(
+                                       where=where, seen=seen, join=', '.join(s.lstrip('.') for s in DATA_SUFFIXES)))
     card = [f for f in listing.files if f.path.lower() in {c.lower() for c in CARD_FILES}]
     return card + sorted(data, key=lambda f: f.path)
 
@@ -93,9 +95,9 @@ def download_dataset(hub: str, dataset_id: str, name: str | None = None, token: 
     if target.exists():
         _check_same(target, hub, dataset_id)
         if not refresh:
-            sink(ev.Log(f"{dataset_id} was downloaded before — using {target} as it is (refresh to download it "
-                        "again)."))
-            return _finished(target, hub, dataset_id, sink, "is already")
+            sink(ev.Log(_("{dataset_id} was downloaded before — using {target} as it is (refresh to download it "
+                          "again).").format(dataset_id=dataset_id, target=target)))
+            return _finished(target, hub, dataset_id, sink, N_("is already"))
     staging = hc.staging_dir(hub, dataset_id, "dataset")
     return run_guarded(hub, dataset_id, staging, token, sink, cancel,
                        lambda: _download(hub, dataset_id, target, staging, token, endpoint, sink, cancel),
@@ -109,8 +111,8 @@ def _check_same(target: Path, hub: str, dataset_id: str) -> None:
         return
     what = (f"{src.get('dataset_id')} from {HUBS.get(str(src.get('hub')), src.get('hub'))}"
             if src.get("dataset_id") else "other files")
-    raise DatasetExists(f"{target} already holds {what} — choose another name for {dataset_id} or delete that "
-                        "folder first.")
+    raise DatasetExists(_("{target} already holds {what} — choose another name for {dataset_id} or delete that "
+                          "folder first.").format(target=target, what=what, dataset_id=dataset_id))
 
 
 def _download(hub: str, dataset_id: str, target: Path, staging: Path, token: str | None, endpoint: str | None,
@@ -130,13 +132,15 @@ def _download(hub: str, dataset_id: str, target: Path, staging: Path, token: str
     except OSError as exc:
         raise errors.disk_error(exc) or exc from None
     shutil.rmtree(staging, ignore_errors=True)
-    return _finished(target, hub, dataset_id, sink, "is now")
+    return _finished(target, hub, dataset_id, sink, N_("is now"))
 
 
 def _finished(target: Path, hub: str, dataset_id: str, sink: ev.Sink, state: str) -> Path:
     files = [f for f in dataset_source(target).get("files", []) if _is_data_file(str(f))]
-    sink(ev.Finished(job="download", message=f"{dataset_id} {state} in {target} ({len(files)} data "
-                                             f"file{'' if len(files) == 1 else 's'}).",
+    sink(ev.Finished(job="download", message=ngettext("{dataset_id} {state} in {target} ({n} data file).",
+                                                      "{dataset_id} {state} in {target} ({n} data files).",
+                                                      len(files)).format(
+                                                   dataset_id=dataset_id, state=_(state), target=target, n=len(files)),
                      result={"path": str(target), "name": target.name, "hub": hub, "dataset_id": dataset_id,
                              "files": files}))
     return target

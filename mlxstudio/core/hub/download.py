@@ -50,6 +50,7 @@ from mlxstudio.core.hub.common import (  # re-exported: the public names of the 
     UnsupportedModel,
     normalize_hub,
 )
+from mlxstudio.core.i18n import N_, _, ngettext
 from mlxstudio.core.models.checkpoint import check_model_folder
 from mlxstudio.core.models.library import write_source
 
@@ -72,13 +73,13 @@ class Suggestion:
 
 
 SUGGESTED_MODELS = (
-    Suggestion("Qwen/Qwen3-0.6B", "modelscope", "Qwen3 0.6B, the tutorial's model (~1.5 GB, bf16)"),
-    Suggestion("mlx-community/Qwen3-0.6B-4bit", "huggingface", "Qwen3 0.6B, 4-bit MLX (~0.35 GB)"),
-    Suggestion("HuggingFaceTB/SmolLM2-135M-Instruct", "huggingface", "SmolLM2 135M Instruct (~0.27 GB)"),
-    Suggestion("Qwen/Qwen2.5-0.5B-Instruct", "modelscope", "Qwen2.5 0.5B Instruct (~1 GB)"),
-    Suggestion("Qwen/Qwen2.5-0.5B-Instruct", "huggingface", "Qwen2.5 0.5B Instruct (~1 GB)"),
-    Suggestion("mlx-community/Qwen2.5-0.5B-Instruct-4bit", "huggingface", "Qwen2.5 0.5B Instruct, 4-bit MLX"),
-    Suggestion("Qwen/Qwen3-1.7B", "modelscope", "Qwen3 1.7B (~4 GB, bf16)"),
+    Suggestion("Qwen/Qwen3-0.6B", "modelscope", N_("Qwen3 0.6B, the tutorial's model (~1.5 GB, bf16)")),
+    Suggestion("mlx-community/Qwen3-0.6B-4bit", "huggingface", N_("Qwen3 0.6B, 4-bit MLX (~0.35 GB)")),
+    Suggestion("HuggingFaceTB/SmolLM2-135M-Instruct", "huggingface", N_("SmolLM2 135M Instruct (~0.27 GB)")),
+    Suggestion("Qwen/Qwen2.5-0.5B-Instruct", "modelscope", N_("Qwen2.5 0.5B Instruct (~1 GB)")),
+    Suggestion("Qwen/Qwen2.5-0.5B-Instruct", "huggingface", N_("Qwen2.5 0.5B Instruct (~1 GB)")),
+    Suggestion("mlx-community/Qwen2.5-0.5B-Instruct-4bit", "huggingface", N_("Qwen2.5 0.5B Instruct, 4-bit MLX")),
+    Suggestion("Qwen/Qwen3-1.7B", "modelscope", N_("Qwen3 1.7B (~4 GB, bf16)")),
 )
 
 
@@ -182,7 +183,7 @@ def _wait_for_lingering(staging: Path, sink: ev.Sink, cancel: CancelCheck) -> No
     thread = _LINGERING.get(staging)
     if thread is None or not thread.is_alive():
         return
-    sink(ev.Log("Waiting for the previous attempt to stop (its connection had stalled)…"))
+    sink(ev.Log(_("Waiting for the previous attempt to stop (its connection had stalled)…")))
     while thread.is_alive():
         if ev.is_cancelled(cancel):
             raise hc.Abort()
@@ -231,8 +232,9 @@ def run_guarded(hub: str, repo_id: str, staging: Path, token: str | None, sink: 
                 hc.release_staging_lock(lock, staging)
     except hc.Abort:
         kept = staging_info(hub, repo_id, repo_type)
-        msg = (f"Download of {repo_id} cancelled — {hc.human_bytes(kept)} kept; start it again to resume."
-               if kept else f"Download of {repo_id} cancelled.")
+        msg = (_("Download of {repo_id} cancelled — {kept} kept; start it again to resume.").format(
+            repo_id=repo_id, kept=hc.human_bytes(kept)) if kept else
+            _("Download of {repo_id} cancelled.").format(repo_id=repo_id))
         raise errors.Cancelled(msg) from None
     except errors.UserError as exc:
         if token and token in str(exc):
@@ -240,8 +242,9 @@ def run_guarded(hub: str, repo_id: str, staging: Path, token: str | None, sink: 
         raise
     except Exception as exc:  # not a case we know: log (token blanked) and say it in one sentence
         _log_scrubbed(exc, token)
-        raise HubError(f"Downloading {repo_id} from {HUBS[hub]} failed: {type(exc).__name__}: "
-                       f"{hc.scrub(str(exc), token)[:200]} (details in {logs.log_file().name})") from None
+        raise HubError(_("Downloading {repo_id} from {hub} failed: {kind}: {error} (details in {log})").format(
+            repo_id=repo_id, hub=HUBS[hub], kind=type(exc).__name__, error=hc.scrub(str(exc), token)[:200],
+            log=logs.log_file().name)) from None
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,7 @@ def fetch_repo(hub: str, repo_id: str, staging: Path, token: str | None, endpoin
     cache_dir = staging / "cache"
     files_dir.mkdir(parents=True, exist_ok=True)
     url = _resolve_endpoint(backend, endpoint, repo_id, token, repo_type)
-    sink(ev.Log(f"Looking up {repo_id} on {label} ({url})…"))
+    sink(ev.Log(_("Looking up {repo_id} on {label} ({url})…").format(repo_id=repo_id, label=label, url=url)))
     hc.preflight(url, label)
     if ev.is_cancelled(cancel):
         raise hc.Abort()
@@ -293,11 +296,12 @@ def fetch_repo(hub: str, repo_id: str, staging: Path, token: str | None, endpoin
         except hc.TRANSIENT as exc:
             if attempt == RETRIES:
                 raise
-            sink(ev.Log(f"{exc} Retrying ({attempt + 1}/{RETRIES})…", level="warning"))
+            sink(ev.Log(_("{exc} Retrying ({attempt}/{RETRIES})…").format(
+                exc=exc, attempt=attempt + 1, RETRIES=RETRIES), level="warning"))
             hc.sleep_cancellable(1.0 + attempt, cancel)
     tracker.emit()
     client_checked = bool(getattr(backend, "CLIENT_VERIFIES_SHA256", False))
-    sink(ev.Log("Verifying files…" if client_checked else "Verifying checksums…"))
+    sink(ev.Log(_("Verifying files…") if client_checked else _("Verifying checksums…")))
     bad = hc.verify_files(files_dir, selected, cancel, sizes_only=client_checked)
     if bad:
         for path in bad:
@@ -306,9 +310,11 @@ def fetch_repo(hub: str, repo_id: str, staging: Path, token: str | None, endpoin
                 forget(files_dir, path)
             else:
                 (files_dir / path).unlink(missing_ok=True)
-        raise ChecksumMismatch(f"{', '.join(bad)} of {repo_id} arrived corrupted (the checksum does not match what "
-                               f"{label} lists) and {'was' if len(bad) == 1 else 'were'} discarded — start the "
-                               "download again.")
+        raise ChecksumMismatch(ngettext("{files} of {repo_id} arrived corrupted (the checksum does not match what "
+                                        "{label} lists) and was discarded — start the download again.",
+                                        "{files} of {repo_id} arrived corrupted (the checksum does not match what "
+                                        "{label} lists) and were discarded — start the download again.",
+                                        len(bad)).format(files=", ".join(bad), repo_id=repo_id, label=label))
     _clean_client_files(files_dir)
     return Fetched(listing, selected, files_dir, url)
 
@@ -349,13 +355,14 @@ def download_model(hub: str, model_id: str, name: str | None = None, token: str 
     if use_local:
         local = _already_here(model_id, name, target, sink, cancel, quantize)
         if local is not None:
-            sink(ev.Finished(job="download", message=f"{model_id} is in the library as {local.name} (no download "
-                             "needed).", result={"path": str(local), "name": local.name, "hub": hub,
-                                                 "model_id": model_id, "local": True}))
+            sink(ev.Finished(job="download", message=_("{model_id} is in the library as {name} (no download "
+                                                       "needed).").format(model_id=model_id, name=local.name),
+                             result={"path": str(local), "name": local.name, "hub": hub, "model_id": model_id,
+                                     "local": True}))
             return local
     if target.exists():
-        raise ModelExists(f"The library already has a model named {name!r} — delete it first or choose another "
-                          "name.")
+        raise ModelExists(_("The library already has a model named {name!r} — delete it first or choose another "
+                            "name.").format(name=name))
     staging = hc.staging_dir(hub, model_id)
     return run_guarded(hub, model_id, staging, token, sink, cancel,
                        lambda: _download(hub, model_id, name, target, staging, token, endpoint, sink, cancel,
@@ -374,7 +381,7 @@ def _already_here(model_id: str, name: str, target: Path, sink: ev.Sink, cancel:
         with contextlib.suppress(ModelError):
             if same and (quantize is None or src.get("quantization")):
                 check_model_folder(target)
-                sink(ev.Log(f"{model_id} is already in the library as {name}."))
+                sink(ev.Log(_("{model_id} is already in the library as {name}.").format(model_id=model_id, name=name)))
                 return target
         return None
     from mlxstudio.core.models.discover import find_local_copy
@@ -382,8 +389,8 @@ def _already_here(model_id: str, name: str, target: Path, sink: ev.Sink, cancel:
     found = find_local_copy(model_id)
     if found is None:
         return None
-    sink(ev.Log(f"{model_id} is already on this computer ({found.store_label}: {found.path}) — using it instead "
-                "of downloading."))
+    sink(ev.Log(_("{model_id} is already on this computer ({store_label}: {path}) — using it instead "
+                  "of downloading.").format(model_id=model_id, store_label=found.store_label, path=found.path)))
     from mlxstudio.core.models.add import add_model_folder
 
     return add_model_folder(found.path, name=name, repo_id=model_id, quantize=quantize,
@@ -405,9 +412,10 @@ def _download(hub: str, model_id: str, name: str, target: Path, staging: Path, t
 
         q = convert.quantization(files_dir)
         if q is not None:
-            sink(ev.Log(f"{model_id} is already quantized ({q.get('bits')}-bit) — kept as it is."))
+            sink(ev.Log(_("{model_id} is already quantized ({get}-bit) — kept as it is.").format(
+                model_id=model_id, get=q.get('bits'))))
         else:
-            sink(ev.Log(f"Converting to {quantize}-bit MLX with mlx_lm.convert…"))
+            sink(ev.Log(_("Converting to {quantize}-bit MLX with mlx_lm.convert…").format(quantize=quantize)))
             for old in (staging / "converted", *staging.glob(".converted.converting-*")):  # a killed attempt's
                 shutil.rmtree(old, ignore_errors=True)  # output: convert again from the verified files
             final = convert.convert_model(files_dir, staging / "converted", quantize=quantize, group_size=group_size,
@@ -415,10 +423,11 @@ def _download(hub: str, model_id: str, name: str, target: Path, staging: Path, t
             extra["quantization"] = f"{quantize}-bit g{group_size} (converted with mlx_lm.convert)"
     write_source(final, source, **extra)
     if target.exists():  # someone else took the name meanwhile
-        raise ModelExists(f"The library already has a model named {name!r} — the download is kept in {staging}; "
-                          "choose another name and start it again.")
+        raise ModelExists(_("The library already has a model named {name!r} — the download is kept in {staging}; "
+                            "choose another name and start it again.").format(name=name, staging=staging))
     move_into_place(final, target)
     shutil.rmtree(staging, ignore_errors=True)
-    sink(ev.Finished(job="download", message=f"{model_id} is in the library as {name}.",
+    sink(ev.Finished(job="download", message=_("{model_id} is in the library as {name}.").format(
+        model_id=model_id, name=name),
                      result={"path": str(target), "name": name, "hub": hub, "model_id": model_id}))
     return target

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from mlxstudio.core.hub import common as hc
+from mlxstudio.core.i18n import _
 
 HUB = "huggingface"
 LABEL = "Hugging Face"
@@ -224,41 +225,47 @@ def map_error(exc: BaseException, model_id: str, token: str | None, repo_type: s
     if isinstance(exc, hc.HubError | hc.Abort):
         return exc
     if hc.is_disk_full(exc):
-        return hc.DiskFull("The disk is full — free some space, then start the download again.")
+        return hc.DiskFull(_("The disk is full — free some space, then start the download again."))
     cause = exc.__cause__
     if isinstance(exc, hfe.LocalEntryNotFoundError) and cause is not None \
             and not isinstance(cause, hfe.OfflineModeIsEnabled):
         return map_error(cause, model_id, token, repo_type)
-    token_hint = "add a Hugging Face token in Preferences (or check the one there)"
+    token_hint = _("add a Hugging Face token in Preferences (or check the one there)")
     if isinstance(exc, hfe.OfflineModeIsEnabled) or isinstance(cause, hfe.OfflineModeIsEnabled):
-        return hc.NetworkError("Hugging Face downloads are switched off (HF_HUB_OFFLINE is set) — unset it and try "
-                               "again.")
+        return hc.NetworkError(_("Hugging Face downloads are switched off (HF_HUB_OFFLINE is set) — unset it and try "
+                                 "again."))
     if isinstance(exc, hfe.GatedRepoError):
         page = f"huggingface.co/{'datasets/' if repo_type == 'dataset' else ''}{model_id}"
-        return hc.AuthRequired(f"{model_id} is gated on Hugging Face: accept its license on {page} and {token_hint}.")
+        return hc.AuthRequired(_("{model_id} is gated on Hugging Face: accept its license on {page} and {token_hint}.")
+            .format(model_id=model_id, page=page, token_hint=token_hint))
     if isinstance(exc, hfe.RepositoryNotFoundError):
         if _status(exc) == 401 and not token:
-            return hc.not_found(repo_type, f"{model_id} was not found on Hugging Face — check the {repo_type} id "
-                                           f"(owner/name); if it is private, {token_hint}.")
+            return hc.not_found(repo_type, _("{model_id} was not found on Hugging Face — check the {repo_type} id "
+                                             "(owner/name); if it is private, {token_hint}.").format(
+                                                 model_id=model_id, repo_type=_(repo_type), token_hint=token_hint))
         if _status(exc) == 401:
-            return hc.AuthRequired(f"Hugging Face refused the token for {model_id} — check the {repo_type} id, and "
-                                   f"{token_hint}.")
-        return hc.not_found(repo_type, f"{model_id} was not found on Hugging Face — check the {repo_type} id "
-                                       "(owner/name).")
+            return hc.AuthRequired(_("Hugging Face refused the token for {model_id} — check the {repo_type} id, and "
+                                     "{token_hint}.").format(
+                                         model_id=model_id, repo_type=_(repo_type), token_hint=token_hint))
+        return hc.not_found(repo_type, _("{model_id} was not found on Hugging Face — check the {repo_type} id "
+                                         "(owner/name).").format(model_id=model_id, repo_type=_(repo_type)))
     if isinstance(exc, hfe.RevisionNotFoundError | hfe.RemoteEntryNotFoundError):
-        return hc.not_found(repo_type, f"{model_id} changed on Hugging Face while downloading "
-                                       f"({type(exc).__name__}) — start the download again.")
+        return hc.not_found(repo_type, _("{model_id} changed on Hugging Face while downloading ({kind}) — start "
+                                         "the download again.").format(model_id=model_id, kind=type(exc).__name__))
     status = _status(exc)
     if isinstance(exc, hfe.HfHubHTTPError) and status in (401, 403):
-        return hc.AuthRequired(f"Hugging Face refused access to {model_id} (HTTP {status}) — {token_hint}.")
+        return hc.AuthRequired(_("Hugging Face refused access to {model_id} (HTTP {status}) — {token_hint}.").format(
+            model_id=model_id, status=status, token_hint=token_hint))
     if isinstance(exc, hfe.HfHubHTTPError) and status is not None and status >= 500:
-        return hc.ServerError(f"Hugging Face had a server problem (HTTP {status}) — try again in a moment.")
+        return hc.ServerError(_("Hugging Face had a server problem (HTTP {status}) — try again in a moment.").format(
+            status=status))
     if isinstance(exc, httpx2.TimeoutException | httpx2.NetworkError | httpx2.RemoteProtocolError | ConnectionError
                   | TimeoutError):
-        return hc.NetworkError("The connection to Hugging Face failed — check your internet connection and start "
-                               "the download again (finished files are kept).")
+        return hc.NetworkError(_("The connection to Hugging Face failed — check your internet connection and start "
+                                 "the download again (finished files are kept)."))
     if isinstance(exc, OSError) and "Consistency check failed" in str(exc):
-        return hc.NetworkError("A file from Hugging Face arrived incomplete — start the download again.")
-    return hc.HubError(f"Downloading {model_id} from Hugging Face failed: {type(exc).__name__}: "
-                       f"{hc.scrub(str(exc), token)[:200]}")
+        return hc.NetworkError(_("A file from Hugging Face arrived incomplete — start the download again."))
+    return hc.HubError(_("Downloading {model_id} from Hugging Face failed: {name}: "
+                         "{scrub}").format(
+                             model_id=model_id, name=type(exc).__name__, scrub=hc.scrub(str(exc), token)[:200]))
 

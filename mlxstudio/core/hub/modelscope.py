@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlxstudio.core.hub import common as hc
+from mlxstudio.core.i18n import _
 
 HUB = "modelscope"
 LABEL = "ModelScope"
@@ -110,7 +111,7 @@ def map_error(exc: BaseException, model_id: str, token: str | None, repo_type: s
     if isinstance(exc, hc.HubError | hc.Abort):
         return exc
     if hc.is_disk_full(exc):
-        return hc.DiskFull("The disk is full — free some space, then start the download again (it resumes).")
+        return hc.DiskFull(_("The disk is full — free some space, then start the download again (it resumes)."))
     if isinstance(exc, mse.FileDownloadError):
         failures: dict[str, Any] = getattr(exc, "failed_files", None) or {}
         mapped = [map_error(e, model_id, token, repo_type) for e in failures.values()]
@@ -119,23 +120,28 @@ def map_error(exc: BaseException, model_id: str, token: str | None, repo_type: s
                 if isinstance(m, kind):
                     return m
         names = ", ".join(sorted(failures)) or "some files"
-        return hc.NetworkError(f"Downloading {names} from ModelScope failed ({hc.scrub(str(exc), token)}) — "
-                               "check your connection and start the download again (it resumes).")
+        return hc.NetworkError(_("Downloading {names} from ModelScope failed ({scrub}) — "
+                                 "check your connection and start the download again (it resumes).").format(
+                                     names=names, scrub=hc.scrub(str(exc), token)))
     if isinstance(exc, mse.FileIntegrityError):
-        return hc.ChecksumMismatch(f"A file of {model_id} arrived corrupted (its checksum does not match what "
-                                   "ModelScope lists) and was discarded — start the download again.")
+        return hc.ChecksumMismatch(_("A file of {model_id} arrived corrupted (its checksum does not match what "
+                                     "ModelScope lists) and was discarded — start the download again.").format(
+                                         model_id=model_id))
     if isinstance(exc, mse.NotExistError):
-        return hc.not_found(repo_type, f"{model_id} was not found on ModelScope — check the {repo_type} id "
-                                       "(owner/name), or try the Hugging Face hub.")
+        return hc.not_found(repo_type, _("{model_id} was not found on ModelScope — check the {repo_type} id "
+                                         "(owner/name), or try the Hugging Face hub.").format(
+                                             model_id=model_id, repo_type=_(repo_type)))
     if isinstance(exc, mse.AuthenticationError | mse.PermissionDeniedError):
-        return hc.AuthRequired(f"ModelScope refused access to {model_id} — it may be private or need an access "
-                               "token; set one (MODELSCOPE_API_TOKEN) and try again.")
+        return hc.AuthRequired(_("ModelScope refused access to {model_id} — it may be private or need an access "
+                                 "token; set one (MODELSCOPE_API_TOKEN) and try again.").format(model_id=model_id))
     if isinstance(exc, mse.ServerError | mse.RateLimitError):
         status = getattr(exc, "status_code", None)
-        return hc.ServerError(f"ModelScope had a server problem{f' (HTTP {status})' if status else ''} — try again "
-                              "in a moment (the download resumes).")
+        return hc.ServerError(_("ModelScope had a server problem{value} — try again "
+                                "in a moment (the download resumes).").format(
+                                    value=f' (HTTP {status})' if status else ''))
     if isinstance(exc, mse.NetworkError | ConnectionError | TimeoutError):
-        return hc.NetworkError("The connection to ModelScope failed — check your internet connection and start the "
-                               "download again (it resumes).")
-    return hc.HubError(f"Downloading {model_id} from ModelScope failed: {type(exc).__name__}: "
-                       f"{hc.scrub(str(exc), token)[:200]}")
+        return hc.NetworkError(_("The connection to ModelScope failed — check your internet connection and start the "
+                                 "download again (it resumes)."))
+    return hc.HubError(_("Downloading {model_id} from ModelScope failed: {name}: "
+                         "{scrub}").format(
+                             model_id=model_id, name=type(exc).__name__, scrub=hc.scrub(str(exc), token)[:200]))

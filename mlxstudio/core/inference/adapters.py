@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mlxstudio.core import errors
+from mlxstudio.core.i18n import _
 
 ADAPTER_WEIGHTS = "adapters.safetensors"
 ADAPTER_CONFIG = "adapter_config.json"
@@ -27,7 +28,8 @@ def safetensors_shapes(path: Path) -> dict[str, tuple[int, ...]]:
                 raise ValueError("header too large")
             header = json.loads(fh.read(size))
     except (OSError, ValueError, struct.error) as exc:
-        raise errors.ModelError(f"{path}: not a readable .safetensors file ({exc})") from exc
+        raise errors.ModelError(_("{path}: not a readable .safetensors file ({exc})").format(
+            path=path, exc=exc)) from exc
     return {k: tuple(v["shape"]) for k, v in header.items() if k != "__metadata__"}
 
 
@@ -35,7 +37,8 @@ def model_weight_shapes(model_dir: Path) -> dict[str, tuple[int, ...]]:
     """Shapes of all weights of an MLX model folder (all ``*.safetensors`` files)."""
     files = sorted(model_dir.glob("*.safetensors"))
     if not files:
-        raise errors.ModelError(f"{model_dir}: no *.safetensors weights — is this an MLX model folder?")
+        raise errors.ModelError(_("{model_dir}: no *.safetensors weights — is this an MLX model folder?").format(
+            model_dir=model_dir))
     shapes: dict[str, tuple[int, ...]] = {}
     for f in files:
         shapes.update(safetensors_shapes(f))
@@ -46,11 +49,11 @@ def _read_json(path: Path, what: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise errors.ModelError(f"{path}: missing — {what}") from exc
+        raise errors.ModelError(_("{path}: missing — {what}").format(path=path, what=what)) from exc
     except (OSError, ValueError) as exc:
-        raise errors.ModelError(f"{path}: not valid JSON ({exc})") from exc
+        raise errors.ModelError(_("{path}: not valid JSON ({exc})").format(path=path, exc=exc)) from exc
     if not isinstance(data, dict):
-        raise errors.ModelError(f"{path}: expected a JSON object")
+        raise errors.ModelError(_("{path}: expected a JSON object").format(path=path))
     return data
 
 
@@ -58,11 +61,13 @@ def read_adapter_config(adapter_path: str | Path) -> dict[str, Any]:
     """The adapter folder's ``adapter_config.json`` (mlx-lm format), with a clear error when it is missing."""
     adapter_dir = Path(adapter_path)
     if not adapter_dir.is_dir():
-        raise errors.ModelError(f"{adapter_dir}: adapter folder not found — train an adapter first or pick its folder")
+        raise errors.ModelError(_("{adapter_dir}: adapter folder not found — train an adapter first or pick its folder")
+            .format(adapter_dir=adapter_dir))
     cfg = _read_json(adapter_dir / ADAPTER_CONFIG, "not an mlx-lm adapter folder (train one, or pick the run folder)")
     if not (adapter_dir / ADAPTER_WEIGHTS).is_file():
-        raise errors.ModelError(f"{adapter_dir / ADAPTER_WEIGHTS}: missing — the adapter has no weights yet "
-                                "(training saves them at the end or at each checkpoint)")
+        raise errors.ModelError(_("{adapter_dir}: missing — the adapter has no weights yet "
+                                  "(training saves them at the end or at each checkpoint)").format(
+                                      adapter_dir=adapter_dir / ADAPTER_WEIGHTS))
     return cfg
 
 
@@ -102,34 +107,39 @@ def check_adapter_matches(model_path: str | Path, adapter_path: str | Path) -> N
     mcfg = _read_json(model_dir / "config.json", "not a model folder")
     ftype = str(acfg.get("fine_tune_type", "lora"))
     if ftype not in {"lora", "dora", "full"}:
-        raise errors.ModelError(f"{adapter_dir / ADAPTER_CONFIG}: unknown fine_tune_type {ftype!r} "
-                                "(expected lora, dora or full)")
+        raise errors.ModelError(_("{adapter_dir}: unknown fine_tune_type {ftype!r} "
+                                  "(expected lora, dora or full)").format(
+                                      adapter_dir=adapter_dir / ADAPTER_CONFIG, ftype=ftype))
     if ftype != "full" and not isinstance(acfg.get("lora_parameters"), dict):
-        raise errors.ModelError(f"{adapter_dir / ADAPTER_CONFIG}: no lora_parameters — not an mlx-lm LoRA adapter")
+        raise errors.ModelError(_("{adapter_dir}: no lora_parameters — not an mlx-lm LoRA adapter").format(
+            adapter_dir=adapter_dir / ADAPTER_CONFIG))
     adapter_shapes = safetensors_shapes(adapter_dir / ADAPTER_WEIGHTS)
     if not adapter_shapes:
-        raise errors.ModelError(f"{adapter_dir / ADAPTER_WEIGHTS}: the adapter holds no tensors")
+        raise errors.ModelError(_("{adapter_dir}: the adapter holds no tensors").format(
+            adapter_dir=adapter_dir / ADAPTER_WEIGHTS))
     shapes = model_weight_shapes(model_dir)
     name = model_dir.name
-    what = f"adapter {adapter_dir.name!r} does not fit model {name!r}"
-    hint = "pick the model this adapter was trained on"
+    what = _("adapter {adapter!r} does not fit model {model!r}").format(adapter=adapter_dir.name, model=name)
+    hint = _("pick the model this adapter was trained on")
     base = acfg.get("model")
     if base:
-        hint += f" (its adapter_config.json says {Path(str(base)).name!r})"
+        hint += _(" (its adapter_config.json says {base!r})").format(base=Path(str(base)).name)
 
     mtype, atype = mcfg.get("model_type"), acfg.get("model_type")
     if atype and mtype and atype != mtype:
-        raise errors.ModelError(f"{what}: it was trained on a {atype!r} model, this is {mtype!r} — {hint}")
+        raise errors.ModelError(_("{what}: it was trained on a {atype!r} model, this is {mtype!r} — {hint}").format(
+            what=what, atype=atype, mtype=mtype, hint=hint))
     n_layers = mcfg.get("num_hidden_layers") or (mcfg.get("text_config") or {}).get("num_hidden_layers")
 
     problems: list[str] = []
     layers_used = sorted({int(k.split(".layers.", 1)[1].split(".", 1)[0]) for k in adapter_shapes
                           if ".layers." in k and k.split(".layers.", 1)[1].split(".", 1)[0].isdigit()})
     if n_layers is not None and layers_used and layers_used[-1] >= int(n_layers):
-        raise errors.ModelError(f"{what}: the adapter changes layer {layers_used[-1]} but the model has only "
-                                f"{n_layers} layers — {hint}")
+        raise errors.ModelError(_("{what}: the adapter changes layer {layers_used} but the model has only "
+                                  "{n_layers} layers — {hint}").format(
+                                      what=what, layers_used=layers_used[-1], n_layers=n_layers, hint=hint))
     for key, shape in sorted(adapter_shapes.items()):
-        module, _, leaf = key.rpartition(".")
+        module, _dot, leaf = key.rpartition(".")
         if ftype == "full":
             want = shapes.get(key)
             if want is None:

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 from mlxstudio.core import errors, fsutil
 from mlxstudio.core import events as ev
 from mlxstudio.core.events import CancelCheck, is_cancelled
+from mlxstudio.core.i18n import _
 from mlxstudio.core.inference.generate import Generator
+from mlxstudio.core.inference.reasoning import answer_only, split_thinking
 
 if TYPE_CHECKING:
     from mlxstudio.core.data.dataset import Dataset
@@ -53,14 +55,16 @@ def normalize(text: str) -> str:
 
 
 def exact_match(answer: str, expected: str) -> bool:
-    """Whether ``answer`` equals ``expected`` after :func:`normalize`."""
-    return normalize(answer) == normalize(expected)
+    """Whether ``answer`` (without a think block: :func:`.reasoning.answer_only`) equals ``expected`` after
+    :func:`normalize`."""
+    return normalize(answer_only(answer)) == normalize(expected)
 
 
 def contains_match(answer: str, expected: str) -> bool:
-    """Whether the normalised ``expected`` occurs in the normalised ``answer`` (False for an empty expected)."""
+    """Whether the normalised ``expected`` occurs in the normalised ``answer`` without its think block (False for an
+    empty expected)."""
     want = normalize(expected)
-    return bool(want) and want in normalize(answer)
+    return bool(want) and want in normalize(answer_only(answer))
 
 
 def _score(exact: bool, contains: bool) -> int:
@@ -115,15 +119,15 @@ def cases_from_rows(rows: Sequence[dict[str, Any]], path: str | None = None) -> 
             msgs = [m for m in row["messages"] if isinstance(m, dict)]
             last = max((j for j, m in enumerate(msgs) if m.get("role") == "assistant"), default=None)
             if last is None or last == 0:
-                raise errors.DataError("a chat row needs a user message followed by an assistant answer to compare "
-                                       "with", path, line)
+                raise errors.DataError(_("a chat row needs a user message followed by an assistant answer to compare "
+                                         "with"), path, line)
             prompt = [{"role": str(m.get("role")), "content": str(m.get("content", ""))} for m in msgs[:last]]
             cases.append(EvalCase(prompt, str(msgs[last].get("content", "")), line))
         elif "text" in row:
-            raise errors.DataError("plain-text rows have no expected answer — evaluation needs prompt/completion or "
-                                   "chat rows", path, line)
+            raise errors.DataError(_("plain-text rows have no expected answer — evaluation needs prompt/completion or "
+                                     "chat rows"), path, line)
         else:
-            raise errors.DataError('row has neither "prompt"/"completion" nor "messages"', path, line)
+            raise errors.DataError(_('row has neither "prompt"/"completion" nor "messages"'), path, line)
     return cases
 
 
@@ -136,7 +140,7 @@ def load_cases(path: str | Path) -> list[EvalCase]:
                 p = p / name
                 break
         else:
-            raise errors.DataError("no test.jsonl (or valid.jsonl) in this folder", str(path))
+            raise errors.DataError(_("no test.jsonl (or valid.jsonl) in this folder"), str(path))
     load_dataset: Callable[[str | Path], Dataset] | None
     try:
         from mlxstudio.core.data.dataset import load_dataset
@@ -149,16 +153,16 @@ def load_cases(path: str | Path) -> list[EvalCase]:
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise errors.DataError(f"cannot read the file ({exc})", str(p)) from exc
+        raise errors.DataError(_("cannot read the file ({exc})").format(exc=exc), str(p)) from exc
     for n, text in enumerate(lines, 1):
         if not text.strip():
             continue
         try:
             row = json.loads(text)
         except ValueError as exc:
-            raise errors.DataError(f"not valid JSON ({exc.args[0]})", str(p), n) from exc
+            raise errors.DataError(_("not valid JSON ({args})").format(args=exc.args[0]), str(p), n) from exc
         if not isinstance(row, dict):
-            raise errors.DataError("each line must be a JSON object", str(p), n)
+            raise errors.DataError(_("each line must be a JSON object"), str(p), n)
         rows.append({**row, "_line": n})
     return cases_from_rows(rows, str(p))
 
@@ -180,6 +184,8 @@ class EvalRow:
     worse: bool = False
     tuned_tokens_per_second: float = 0.0
     base_tokens_per_second: float = 0.0
+    tuned_reasoning: str = ""          # the think block of the answer (not scored; the table shows it on demand)
+    base_reasoning: str | None = None
 
     @classmethod
     def score(cls, index: int, prompt: str, expected: str, tuned: str, base: str | None = None) -> EvalRow:
@@ -258,7 +264,7 @@ def export_results(result: EvalResult, path: str | Path) -> Path:
                 d = r.to_dict()
                 writer.writerow(["" if d[c] is None else d[c] for c in CSV_COLUMNS])
     else:
-        raise errors.UserError(f"{target.name}: export as .csv or .json")
+        raise errors.UserError(_("{name}: export as .csv or .json").format(name=target.name))
     return target
 
 
@@ -266,22 +272,24 @@ def export_results(result: EvalResult, path: str | Path) -> Path:
 def evaluate(model: str | Path, cases: Sequence[EvalCase], adapter_path: str | Path | None = None,
              tuned_model: str | Path | None = None, compare_base: bool = True, max_tokens: int = 96,
              system: str | None = None, sink: ev.Sink = ev.null_sink, cancel: CancelCheck = None,
-             generators: dict[str, Generator] | None = None) -> EvalResult:
+             generators: dict[str, Generator] | None = None, enable_thinking: bool | None = None) -> EvalResult:
     """Answer every case with the tuned model (``model`` + ``adapter_path``, or the fused ``tuned_model``) and,
-    when ``compare_base``, with the base ``model``; score the answers. Greedy decoding.
+    when ``compare_base``, with the base ``model``; score the answers without their think block (the reasoning is
+    kept in ``tuned_reasoning``/``base_reasoning``). Greedy decoding; both models are asked with ``enable_thinking``
+    (None: the setting the tuned model was trained with, :attr:`Generator.default_thinking`).
 
     Emits ``Progress`` (job "evaluate", unit "row") and one ``EvalRowDone`` per row so a table can fill as it goes.
     Cancel is checked between tokens and rows: raises ``errors.Cancelled``. ``generators`` may pass already-loaded
     ``{"base": ..., "tuned": ...}`` Generators.
     """
     if not cases:
-        raise errors.DataError("nothing to evaluate: the file has no rows")
+        raise errors.DataError(_("nothing to evaluate: the file has no rows"))
     if adapter_path is None and tuned_model is None:
-        raise errors.UserError("give an adapter or a fused model to evaluate against the base model")
+        raise errors.UserError(_("give an adapter or a fused model to evaluate against the base model"))
     tic = time.perf_counter()
     gens = dict(generators or {})
     total = len(cases)
-    sink(ev.Progress(job="evaluate", done=0, total=total, unit="row", message="loading the models"))
+    sink(ev.Progress(job="evaluate", done=0, total=total, unit="row", message=_("loading the models")))
     if "tuned" not in gens:
         gens["tuned"] = Generator(tuned_model, None) if tuned_model else Generator(model, adapter_path)
     if compare_base and "base" not in gens:
@@ -295,22 +303,29 @@ def evaluate(model: str | Path, cases: Sequence[EvalCase], adapter_path: str | P
         "tuned_model": Path(str(tuned_model)).name if tuned_model else None,
         "max_tokens": max_tokens, "system": system, "decoding": "greedy",
     })
+    if enable_thinking is None:
+        enable_thinking = gens["tuned"].default_thinking
+    if gens["tuned"].supports_thinking:
+        result.settings["thinking"] = enable_thinking
+    reasoning: dict[str, str] = {}
     for i, case in enumerate(cases):
         if is_cancelled(cancel):
-            raise errors.Cancelled(f"evaluation stopped after {i} of {total} rows")
+            raise errors.Cancelled(_("evaluation stopped after {i} of {total} rows").format(i=i, total=total))
         answers: dict[str, str] = {}
         tps: dict[str, float] = {}
         for source in ("base", "tuned"):
             gen = gens.get(source)
             if gen is None or (source == "base" and not compare_base):
                 continue
-            answers[source] = gen.generate(case.prompt, max_tokens=max_tokens, system=system, cancel=cancel)
+            reasoning[source], answers[source] = split_thinking(gen.generate(
+                case.prompt, max_tokens=max_tokens, system=system, cancel=cancel, enable_thinking=enable_thinking))
             tps[source] = gen.last_stats.tokens_per_second
             if gen.last_stats.finish_reason == "cancelled":
-                raise errors.Cancelled(f"evaluation stopped after {i} of {total} rows")
+                raise errors.Cancelled(_("evaluation stopped after {i} of {total} rows").format(i=i, total=total))
         row = EvalRow.score(i, case.prompt_text, case.expected, answers["tuned"], answers.get("base"))
         row.tuned_tokens_per_second = tps.get("tuned", 0.0)
         row.base_tokens_per_second = tps.get("base", 0.0)
+        row.tuned_reasoning, row.base_reasoning = reasoning.get("tuned", ""), reasoning.get("base")
         result.rows.append(row)
         sink(ev.EvalRowDone(index=i, total=total, row=row.to_dict()))
         sink(ev.Progress(job="evaluate", done=i + 1, total=total, unit="row", message=case.prompt_text[:40]))
@@ -323,14 +338,15 @@ def evaluate_job(params: dict[str, Any], sink: ev.Sink, cancel: Any) -> dict[str
     """Worker job "evaluate".
 
     ``params``: ``model``, ``adapter_path`` or ``tuned_model``, ``data`` (a file/folder) or ``rows`` (dataset rows),
-    ``compare_base`` (default True), ``max_tokens``, ``system``, ``export`` (optional .csv/.json path).
+    ``compare_base`` (default True), ``max_tokens``, ``system``, ``enable_thinking`` (None: as trained),
+    ``export`` (optional .csv/.json path).
     Returns :meth:`EvalResult.to_dict` (+ ``export`` path).
     """
     cases = cases_from_rows(params["rows"]) if params.get("rows") is not None else load_cases(params["data"])
     result = evaluate(params["model"], cases, adapter_path=params.get("adapter_path"),
                       tuned_model=params.get("tuned_model"), compare_base=bool(params.get("compare_base", True)),
                       max_tokens=int(params.get("max_tokens", 96)), system=params.get("system") or None,
-                      sink=sink, cancel=cancel)
+                      sink=sink, cancel=cancel, enable_thinking=params.get("enable_thinking"))
     out = result.to_dict()
     out["message"] = result.summary_line()
     if params.get("export"):

@@ -28,7 +28,9 @@ from typing import Any
 from mlxstudio import __version__
 from mlxstudio.core import errors, fsutil
 from mlxstudio.core import events as ev
+from mlxstudio.core.i18n import _
 from mlxstudio.core.inference.adapters import ADAPTER_CONFIG, ADAPTER_WEIGHTS, read_adapter_config
+from mlxstudio.core.inference.reasoning import EMPTY_THINK, describe, trained_reasoning
 from mlxstudio.core.runtime.blas import preload_blas
 
 GGUF_ARCHITECTURES = ("llama", "mistral", "mixtral")
@@ -92,10 +94,11 @@ def _staging_for(target: Path) -> Path:
 def _check_target(target: Path, sources: list[Path]) -> None:
     for src in sources:
         if target.resolve() == src.resolve() or src.resolve() in target.resolve().parents:
-            raise errors.UserError(f"{target}: choose a folder outside {src.name}")
+            raise errors.UserError(_("{target}: choose a folder outside {name}").format(target=target, name=src.name))
     if target.exists() and target.is_dir() and any(target.iterdir()) and not (
             (target / "config.json").exists() or (target / ADAPTER_CONFIG).exists() or (target / "Modelfile").exists()):
-        raise errors.UserError(f"{target}: exists and is not an earlier export — choose an empty or new folder")
+        raise errors.UserError(_("{target}: exists and is not an earlier export — choose an empty or new folder")
+            .format(target=target))
 
 
 # -- model card ----------------------------------------------------------------------------------------------------
@@ -134,12 +137,17 @@ def model_card(model_dir: Path, *, base_model: str | None = None, adapter_path: 
             lines.append(f"| Dataset | {public_settings(str(dataset))} |")
     if eval_summary:
         lines.append(f"| Evaluation | {eval_summary} |")
+    reasoning = trained_reasoning(model_dir, adapter_dir) or (params or {}).get("reasoning")
+    if describe(reasoning):
+        lines.append(f"| Reasoning | {describe(reasoning)} |")
     lines.append("")
     if params:
         lines += ["## Training hyperparameters", "", "```json", json.dumps(params, ensure_ascii=False, indent=2),
                   "```", ""]
+    # mlx-lm passes enable_thinking=True unless told otherwise: a model trained to answer directly says so
+    thinking_off = " --chat-template-config '{\"enable_thinking\": false}'" if reasoning == "direct" else ""
     lines += ["## Use", "", "```sh", "pip install mlx-lm",
-              f'mlx_lm.generate --model {name} --prompt "your question"', "```", ""]
+              f'mlx_lm.generate --model {name} --prompt "your question"{thinking_off}', "```", ""]
     return "\n".join(lines)
 
 
@@ -152,7 +160,7 @@ def export_model_folder(model_dir: str | Path, dest: str | Path, *, base_model: 
     """
     src = Path(model_dir)
     if not (src / "config.json").is_file():
-        raise errors.ModelError(f"{src}: not a model folder (no config.json)")
+        raise errors.ModelError(_("{src}: not a model folder (no config.json)").format(src=src))
     target = Path(dest).expanduser()
     _check_target(target, [src])
     staging = _staging_for(target)
@@ -169,7 +177,7 @@ def export_model_folder(model_dir: str | Path, dest: str | Path, *, base_model: 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    sink(ev.Progress(job="export", done=len(files), total=len(files), unit="file", message="done"))
+    sink(ev.Progress(job="export", done=len(files), total=len(files), unit="file", message=_("done")))
     return target
 
 
@@ -216,15 +224,17 @@ def check_gguf_exportable(model_dir: str | Path) -> dict[str, Any]:
     """The model's config if GGUF export supports it; otherwise a ModelError saying what to do instead."""
     config = _read_json(Path(model_dir) / "config.json")
     if not config:
-        raise errors.ModelError(f"{model_dir}: not a model folder (no readable config.json)")
+        raise errors.ModelError(_("{model_dir}: not a model folder (no readable config.json)").format(
+            model_dir=model_dir))
     mtype = str(config.get("model_type", "unknown"))
     if mtype not in GGUF_ARCHITECTURES:
         raise errors.ModelError(
-            f"GGUF export supports llama-family models ({', '.join(GGUF_ARCHITECTURES)}); this model is {mtype!r}. "
-            "Export the MLX model folder instead (mlx-lm and LM Studio load it), or convert it with llama.cpp's "
-            "convert_hf_to_gguf.py")
+            _("GGUF export supports llama-family models ({join}); this model is {mtype!r}. "
+              "Export the MLX model folder instead (mlx-lm and LM Studio load it), or convert it with llama.cpp's "
+              "convert_hf_to_gguf.py").format(join=', '.join(GGUF_ARCHITECTURES), mtype=mtype))
     if not (Path(model_dir) / "tokenizer.json").is_file():
-        raise errors.ModelError(f"{model_dir}: GGUF export needs tokenizer.json (a fast tokenizer)")
+        raise errors.ModelError(_("{model_dir}: GGUF export needs tokenizer.json (a fast tokenizer)").format(
+            model_dir=model_dir))
     return config
 
 
@@ -349,16 +359,17 @@ def export_gguf(model_dir: str | Path, out_path: str | Path, sink: ev.Sink = ev.
     target = Path(out_path).expanduser()
     if target.suffix.lower() != ".gguf":
         target = target.with_suffix(".gguf")
-    sink(ev.Progress(job="export", done=0, total=3, unit="step", message="loading the model"))
+    sink(ev.Progress(job="export", done=0, total=3, unit="step", message=_("loading the model")))
     try:
         model, config = load_model(src)
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        raise errors.ModelError(f"{src}: cannot load the model for GGUF export: {exc}") from exc
+        raise errors.ModelError(_("{src}: cannot load the model for GGUF export: {exc}").format(
+            src=src, exc=exc)) from exc
     if config.get("quantization") or config.get("quantization_config"):
         model = dequantize_model(model)
     if cancel and cancel():
-        raise errors.Cancelled("GGUF export stopped; nothing was written")
-    sink(ev.Progress(job="export", done=1, total=3, unit="step", message="converting the weights"))
+        raise errors.Cancelled(_("GGUF export stopped; nothing was written"))
+    sink(ev.Progress(job="export", done=1, total=3, unit="step", message=_("converting the weights")))
     weights = dict(tree_flatten(model.parameters()))
     heads = int(config["num_attention_heads"])
     kv_heads = int(config.get("num_key_value_heads") or heads)
@@ -373,7 +384,7 @@ def export_gguf(model_dir: str | Path, out_path: str | Path, sink: ev.Sink = ev.
         value = value.astype(mx.float32) if ("norm" in name or value.ndim < 2) else value.astype(mx.float16)
         out[name] = value
     if config.get("tie_word_embeddings") is False and "output.weight" not in out:
-        raise errors.ModelError(f"{src}: no lm_head weights found for an untied model")
+        raise errors.ModelError(_("{src}: no lm_head weights found for an untied model").format(src=src))
     metadata = _arch_metadata(config, src.name)
     tok_meta = _tokenizer_metadata(src, int(config["vocab_size"]))
     if not tok_meta:  # SentencePiece vocabularies: mlx-lm's own vocabulary export
@@ -384,8 +395,8 @@ def export_gguf(model_dir: str | Path, out_path: str | Path, sink: ev.Sink = ev.
     if template:
         metadata["tokenizer.chat_template"] = template
     if cancel and cancel():
-        raise errors.Cancelled("GGUF export stopped; nothing was written")
-    sink(ev.Progress(job="export", done=2, total=3, unit="step", message=f"writing {target.name}"))
+        raise errors.Cancelled(_("GGUF export stopped; nothing was written"))
+    sink(ev.Progress(job="export", done=2, total=3, unit="step", message=_("writing {name}").format(name=target.name)))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.partial.gguf")  # mx.save_gguf wants a .gguf name
     try:
@@ -394,7 +405,7 @@ def export_gguf(model_dir: str | Path, out_path: str | Path, sink: ev.Sink = ev.
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    sink(ev.Progress(job="export", done=3, total=3, unit="step", message="done"))
+    sink(ev.Progress(job="export", done=3, total=3, unit="step", message=_("done")))
     return target
 
 
@@ -458,6 +469,13 @@ def modelfile_text(model_dir: str | Path, gguf_name: str, temperature: float = 0
         stops: list[str] = []
     else:
         template, stops = _OLLAMA_TEMPLATES[family]
+        reasoning = trained_reasoning(src)
+        if reasoning == "direct" and family == "chatml" and jinja and "<think>" in jinja:
+            # trained after an empty think block: the prompt must end with one, or the model writes <think>
+            # (Ollama's "still thinks" / "missing <think>" pitfalls)
+            template += EMPTY_THINK
+        if describe(reasoning):
+            lines.append(f"# Reasoning: {describe(reasoning)}")
         lines.append(f'TEMPLATE """{template}"""')
     system = default_system_prompt(jinja)
     if system:
@@ -495,12 +513,12 @@ def export_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], bool]
     if kind == "folder":
         path = export_model_folder(params["model"], params["dest"], adapter_path=params.get("adapter_path"),
                                    dataset=params.get("dataset"), eval_summary=params.get("eval_summary"), sink=sink)
-        return {"path": str(path), "message": f"model folder exported to {path}"}
+        return {"path": str(path), "message": _("model folder exported to {path}").format(path=path)}
     if kind == "gguf":
         out = export_ollama(params["model"], params["dest"], sink=sink, cancel=cancel)
         return {"path": str(out["gguf"]), "modelfile": str(out["modelfile"]),
-                "message": f"GGUF + Modelfile written to {out['gguf'].parent}"}
+                "message": _("GGUF + Modelfile written to {folder}").format(folder=out["gguf"].parent)}
     if kind == "adapter":
         path = export_adapter(params["adapter_path"], params["dest"])
-        return {"path": str(path), "message": f"adapter exported to {path}"}
-    raise errors.UserError(f"unknown export kind {kind!r} (folder, gguf or adapter)")
+        return {"path": str(path), "message": _("adapter exported to {path}").format(path=path)}
+    raise errors.UserError(_("unknown export kind {kind!r} (folder, gguf or adapter)").format(kind=kind))

@@ -18,7 +18,9 @@ from typing import Any, cast
 from mlxstudio.core import errors, fsutil, paths
 from mlxstudio.core import events as ev
 from mlxstudio.core.events import CancelCheck, is_cancelled
+from mlxstudio.core.i18n import _
 from mlxstudio.core.inference.adapters import check_adapter_matches
+from mlxstudio.core.inference.reasoning import trained_reasoning, write_trained_default
 from mlxstudio.core.models.library import resolve_model_path, write_source
 from mlxstudio.core.runtime.blas import preload_blas
 
@@ -27,7 +29,8 @@ from mlxstudio.core.runtime.blas import preload_blas
 def _library_target(name: str) -> Path:
     clean = name.strip()
     if not clean or clean in {".", ".."} or "/" in clean or "\\" in clean:
-        raise errors.UserError(f"{name!r} is not a usable model name — use letters, digits, '-', '_' or '.'")
+        raise errors.UserError(_("{name!r} is not a usable model name — use letters, digits, '-', '_' or '.'").format(
+            name=name))
     return paths.models_dir() / clean
 
 
@@ -46,33 +49,37 @@ def fuse_adapter(model: str | Path, adapter_path: str | Path, save_path: str | P
     from mlx_lm.utils import dequantize_model, load, save
 
     if save_path is None and not name:
-        raise errors.UserError("give a folder to save the fused model to, or a name for the library")
+        raise errors.UserError(_("give a folder to save the fused model to, or a name for the library"))
     target = Path(save_path).expanduser() if save_path is not None else _library_target(str(name))
     model_dir = resolve_model_path(model)
     adapter_dir = Path(adapter_path).expanduser()
     if target.resolve() in {model_dir.resolve(), adapter_dir.resolve()}:
-        raise errors.UserError(f"{target}: choose another folder — it would overwrite the model or the adapter")
+        raise errors.UserError(_("{target}: choose another folder — it would overwrite the model or the adapter")
+            .format(target=target))
     if target.exists() and not overwrite:
-        raise errors.UserError(f"{target}: already exists — choose another name or delete it first")
+        raise errors.UserError(_("{target}: already exists — choose another name or delete it first").format(
+            target=target))
     if target.exists() and not (target / "config.json").exists() and any(target.iterdir()):
-        raise errors.UserError(f"{target}: exists and is not a model folder — choose an empty or new folder")
+        raise errors.UserError(_("{target}: exists and is not a model folder — choose an empty or new folder").format(
+            target=target))
     steps = 5
 
     def step(i: int, message: str) -> None:
         if is_cancelled(cancel):
-            raise errors.Cancelled(f"fuse stopped before {message}; nothing was written")
+            raise errors.Cancelled(_("fuse stopped before {message}; nothing was written").format(message=message))
         sink(ev.Progress(job="fuse", done=i, total=steps, unit="step", message=message))
 
     tic = time.perf_counter()
-    step(0, "checking the adapter")
+    step(0, _("checking the adapter"))
     check_adapter_matches(model_dir, adapter_dir)
-    step(1, "loading the model and the adapter")
+    step(1, _("loading the model and the adapter"))
     try:
         mlx_model, tokenizer, config = cast(tuple[Any, Any, dict[str, Any]],  # 3 items with return_config
                                             load(str(model_dir), adapter_path=str(adapter_dir), return_config=True))
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        raise errors.ModelError(f"cannot load {model_dir.name} with adapter {adapter_dir.name}: {exc}") from exc
-    step(2, "fusing the adapter into the weights")
+        raise errors.ModelError(_("cannot load {name} with adapter {name2}: {exc}").format(
+            name=model_dir.name, name2=adapter_dir.name, exc=exc)) from exc
+    step(2, _("fusing the adapter into the weights"))
     fused = [(n, m.fuse(dequantize=dequantize)) for n, m in mlx_model.named_modules() if hasattr(m, "fuse")]
     if fused:
         mlx_model.update_modules(tree_unflatten(fused))
@@ -80,7 +87,7 @@ def fuse_adapter(model: str | Path, adapter_path: str | Path, save_path: str | P
         mlx_model = dequantize_model(mlx_model)
         config.pop("quantization", None)
         config.pop("quantization_config", None)
-    step(3, "saving the fused model")
+    step(3, _("saving the fused model"))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
     try:
@@ -88,17 +95,21 @@ def fuse_adapter(model: str | Path, adapter_path: str | Path, save_path: str | P
         for extra in ("chat_template.jinja", "LICENSE", "LICENSE.txt"):
             if (model_dir / extra).is_file() and not (staging / extra).exists():
                 shutil.copy2(model_dir / extra, staging / extra)
+        reasoning = trained_reasoning(adapter_path=adapter_dir)  # the run's setting: the fused model keeps it
+        write_trained_default(staging, reasoning)
         write_source(staging, f"fused: {model_dir.name} + {adapter_dir.name}", base_model=model_dir.name,
                       base_model_path=str(model_dir), adapter=str(adapter_dir), dequantized=bool(dequantize),
-                      fused_layers=len(fused))
-        step(4, "moving into place")
+                      fused_layers=len(fused), reasoning=reasoning)
+        step(4, _("moving into place"))
         fsutil.replace_dir(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    sink(ev.Progress(job="fuse", done=steps, total=steps, unit="step", message="done"))
-    sink(ev.Log(f"fused {len(fused)} layers of {model_dir.name} with {adapter_dir.name} → {target} "
-                f"in {time.perf_counter() - tic:.1f} s"))
+    sink(ev.Progress(job="fuse", done=steps, total=steps, unit="step", message=_("done")))
+    sink(ev.Log(_("fused {n} layers of {name} with {name2} → {target} "
+                  "in {perf_counter:.1f} s").format(
+                      n=len(fused), name=model_dir.name, name2=adapter_dir.name, target=target,
+                      perf_counter=time.perf_counter() - tic)))
     return target
 
 

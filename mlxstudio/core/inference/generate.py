@@ -21,7 +21,9 @@ from typing import Any, cast
 from mlxstudio.core import errors
 from mlxstudio.core import events as ev
 from mlxstudio.core.events import CancelCheck, is_cancelled
+from mlxstudio.core.i18n import _
 from mlxstudio.core.inference.adapters import check_adapter_matches
+from mlxstudio.core.inference.reasoning import OPEN, ThinkSplitter, prompt_opens_thinking, tuned_thinking
 from mlxstudio.core.models.library import resolve_model_path
 from mlxstudio.core.runtime.blas import preload_blas
 
@@ -64,7 +66,8 @@ def load_model_and_tokenizer(model_path: Path, adapter_path: Path | None = None)
         model, tokenizer = cast(tuple[Any, Any],  # mlx-lm types the result as a 2- or 3-tuple (return_config)
                                 load(str(model_path), adapter_path=str(adapter_path) if adapter_path else None))
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        raise errors.ModelError(f"{model_path}: cannot load the model: {exc}") from exc
+        raise errors.ModelError(_("{model_path}: cannot load the model: {exc}").format(
+            model_path=model_path, exc=exc)) from exc
     model.eval()
     if cpu_backend():
         widen_for_cpu(model)
@@ -104,6 +107,8 @@ class Generator:
         self._lora_scale: float | None = None  # None: the adapter as trained; 0.0: adapter switched off
         self._lora = [m for _, m in self.model.named_modules() if type(m).__name__ == "LoRALinear"]
         self._lora_scales = [float(m.scale) for m in self._lora]
+        # the thinking setting asked for when none is given: the one the run trained with (issue 20)
+        self.default_thinking = tuned_thinking(self.model_path, self.adapter_path, self.supports_thinking)
 
     def without_adapter(self) -> Generator:
         """A Generator for the *base* model that shares this one's weights (no second load): its LoRA layers are
@@ -142,7 +147,8 @@ class Generator:
         """Token ids of ``prompt`` (a user message, or a list of chat messages) through the chat template.
 
         ``system`` adds a system message (when the messages have none); ``enable_thinking`` is passed to templates
-        that support it (None: the template's default).
+        that support it (None: :attr:`default_thinking`, the setting the model was tuned with; off when none is
+        recorded — :func:`.reasoning.tuned_thinking`).
         """
         messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else [dict(m) for m in prompt]
         if system and not any(m.get("role") == "system" for m in messages):
@@ -151,6 +157,8 @@ class Generator:
             text = "\n".join(m["content"] for m in messages)
             return list(self.tokenizer.encode(text))
         kwargs: dict[str, Any] = {}
+        if enable_thinking is None:
+            enable_thinking = getattr(self, "default_thinking", None)
         if enable_thinking is not None and self.supports_thinking:
             kwargs["enable_thinking"] = enable_thinking
         ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, **kwargs)
@@ -164,12 +172,15 @@ class Generator:
 
         Stops at the end token, after ``max_tokens`` tokens, or when ``cancel`` says so (checked between tokens;
         then ``last_stats.finish_reason`` is "cancelled"). Statistics of the run are in :attr:`last_stats`.
+        When the prompt ends inside a think block (a template that opens it), the stream starts with the prompt's
+        ``<think>`` (and what follows it, e.g. a line break), so the text always carries both tags:
+        :class:`.reasoning.ThinkSplitter` separates the answer.
         """
         from mlx_lm.generate import stream_generate
         from mlx_lm.sample_utils import make_sampler
 
         if max_tokens < 1:
-            raise errors.UserError(f"max tokens must be at least 1 (got {max_tokens})")
+            raise errors.UserError(_("max tokens must be at least 1 (got {max_tokens})").format(max_tokens=max_tokens))
         ids = self.prompt_tokens(prompt, system=system, enable_thinking=enable_thinking)
         sampler = make_sampler(temp=float(temperature), top_p=float(top_p) if 0 < top_p < 1 else 0.0)
         stats = GenerationStats(prompt_tokens=len(ids))
@@ -177,6 +188,9 @@ class Generator:
         tic = time.perf_counter()
         gen = stream_generate(self.model, self.tokenizer, ids, max_tokens=max_tokens, sampler=sampler)
         try:
+            tail = self.tokenizer.decode(ids[-16:]) if self.has_chat_template else ""
+            if prompt_opens_thinking(tail):
+                yield tail[tail.rfind(OPEN):]  # the prompt opened the think block ("<think>\n"): the text says so too
             while True:
                 # the next token's graph is built inside next(): set the adapter scale this Generator needs first
                 # (another Generator sharing the weights may be streaming interleaved with this one)
@@ -231,8 +245,9 @@ def load_generators(panes: list[dict[str, Any]], sink: ev.Sink = ev.null_sink,
     order = sorted(named, key=lambda sp: sp[1].get("adapter_path") is None)
     for i, (source, pane) in enumerate(order):
         if is_cancelled(cancel):
-            raise errors.Cancelled("stopped while loading")
-        sink(ev.Progress(job="generate", done=i, total=len(panes), unit="model", message=f"loading {source}"))
+            raise errors.Cancelled(_("stopped while loading"))
+        sink(ev.Progress(job="generate", done=i, total=len(panes), unit="model", message=_("loading {source}").format(
+            source=source)))
         if pane.get("adapter_path") is None:
             twin = _shared_base(pane["model"], generators.values())
             if twin is not None:
@@ -263,7 +278,9 @@ def generate_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], boo
     "adapter_path": A | None}`` (or a single ``model`` / ``adapter_path`` / ``source``) — and the generation options
     ``max_tokens``, ``temperature``, ``top_p``, ``system``, ``enable_thinking``. The panes' models are loaded first,
     then their tokens are generated interleaved (one token per pane in turn) so side-by-side panes fill together.
-    Returns ``{"answers": {source: text}, "stats": {source: GenerationStats}, "load_time": {source: s}}``.
+    Returns ``{"answers": {source: answer}, "reasoning": {source: text in the think block}, "text": {source: the
+    whole generated text}, "stats": {source: GenerationStats}, "load_time": {source: s}}``; the Token events carry
+    the whole text (a pane separates the reasoning with :class:`.reasoning.ThinkSplitter`).
     """
     panes = params.get("panes") or [{"source": params.get("source", "answer"), "model": params["model"],
                                      "adapter_path": params.get("adapter_path")}]
@@ -286,5 +303,7 @@ def generate_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], boo
                           tokens_per_second=generators[source].last_stats.tokens_per_second))
     stats = {s: g.last_stats.to_dict() for s, g in generators.items()}
     if is_cancelled(cancel):
-        raise errors.Cancelled("generation stopped")
-    return {"answers": answers, "stats": stats, "load_time": load_time}
+        raise errors.Cancelled(_("generation stopped"))
+    split = {s: ThinkSplitter().feed(text).finish() for s, text in answers.items()}
+    return {"answers": {s: p.answer for s, p in split.items()}, "reasoning": {s: p.reasoning for s, p in split.items()},
+            "text": answers, "stats": stats, "load_time": load_time}

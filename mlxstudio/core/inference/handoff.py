@@ -21,6 +21,7 @@ from pathlib import Path
 
 from mlxstudio.core import errors
 from mlxstudio.core import events as ev
+from mlxstudio.core.i18n import _
 
 PUBLISHER = "mlxstudio"
 """The publisher folder MLX Studio's models go into in LM Studio's library."""
@@ -55,8 +56,8 @@ def lmstudio_models_dir(home: Path | None = None) -> Path:
     """The folder LM Studio scans for models; raises :class:`AppMissing` when LM Studio is not installed."""
     root = lmstudio_home(home)
     if root is None:
-        raise AppMissing(f"LM Studio is not installed (no ~/.lmstudio folder). Get it from {LMSTUDIO_URL}, start it "
-                         "once, then try again.")
+        raise AppMissing(_("LM Studio is not installed (no ~/.lmstudio folder). Get it from {LMSTUDIO_URL}, start it "
+                           "once, then try again.").format(LMSTUDIO_URL=LMSTUDIO_URL))
     return root / "models"
 
 
@@ -84,7 +85,8 @@ def place_in_lmstudio(source: str | Path, name: str | None = None, *, copy: bool
         files = ggufs[:1]
         default_name = ggufs[0].stem
     else:
-        raise errors.UserError(f"{src.name} is neither an MLX model folder (config.json) nor a GGUF file.")
+        raise errors.UserError(_("{name} is neither an MLX model folder (config.json) nor a GGUF file.").format(
+            name=src.name))
     models = lmstudio_models_dir(home)
     target = models / _safe_name(publisher) / _safe_name(name or default_name)
     if target.exists() or target.is_symlink():
@@ -131,11 +133,11 @@ def create_in_ollama(modelfile: str | Path, name: str, sink: ev.Sink = ev.null_s
     with Ollama's own words when it fails (e.g. the Ollama app is not running), ``Cancelled`` on ``cancel``."""
     exe = ollama or find_ollama()
     if exe is None:
-        raise AppMissing(f"Ollama is not installed (no `ollama` command found). Get it from {OLLAMA_URL}, start it, "
-                         "then try again.")
+        raise AppMissing(_("Ollama is not installed (no `ollama` command found). Get it from {OLLAMA_URL}, start it, "
+                           "then try again.").format(OLLAMA_URL=OLLAMA_URL))
     mf = Path(modelfile)
     if not mf.is_file():
-        raise errors.UserError(f"No Modelfile at {mf} — export the GGUF + Modelfile first.")
+        raise errors.UserError(_("No Modelfile at {mf} — export the GGUF + Modelfile first.").format(mf=mf))
     model = ollama_name(name)
     proc = subprocess.Popen([exe, "create", model, "-f", mf.name], cwd=mf.parent, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, encoding="utf-8",
@@ -150,11 +152,11 @@ def create_in_ollama(modelfile: str | Path, name: str, sink: ev.Sink = ev.null_s
         if cancel is not None and cancel():
             proc.kill()
             proc.wait(10)
-            raise errors.Cancelled("ollama create stopped")
+            raise errors.Cancelled(_("ollama create stopped"))
     code = proc.wait()
     output = "\n".join(lines)
     if code != 0:
         tail = "\n".join(lines[-6:]) or f"exit code {code}"
-        hint = " Is the Ollama app running?" if "connect" in output.lower() else ""
-        raise errors.UserError(f"ollama create failed:{hint}\n{tail}")
+        hint = _(" Is the Ollama app running?") if "connect" in output.lower() else ""
+        raise errors.UserError(_("ollama create failed:{hint}\n{tail}").format(hint=hint, tail=tail))
     return {"name": model, "output": output, "run": f"ollama run {model}"}

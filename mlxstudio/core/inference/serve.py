@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO
 
 from mlxstudio.core import errors, paths
+from mlxstudio.core.i18n import _
 
 HOST = "127.0.0.1"
 """Only this machine can reach the server (mlx-lm's server has only basic security checks)."""
@@ -130,6 +131,13 @@ def server_command(model: str | Path, adapter: str | Path | None = None, port: i
     cmd += ["--model", str(Path(model).resolve()), "--host", HOST, "--port", str(port)]
     if adapter is not None:
         cmd += ["--adapter-path", str(Path(adapter).resolve())]
+    if enable_thinking is None:  # as the run trained (its reasoning setting), the same as every other place
+        from mlxstudio.core.inference.generate import template_supports_thinking
+        from mlxstudio.core.inference.reasoning import tuned_thinking
+
+        model_dir = Path(model)
+        supports = model_dir.is_dir() and template_supports_thinking(model_dir)
+        enable_thinking = tuned_thinking(model_dir, adapter, supports)
     if enable_thinking is not None:
         cmd += ["--chat-template-args", json.dumps({"enable_thinking": bool(enable_thinking)})]
     if max_tokens:
@@ -196,10 +204,11 @@ class ServerProcess:
 
         self.model = Path(resolve_model(self.model))
         if not (self.model / "config.json").is_file():
-            raise errors.ModelError(f"{self.model} is not a model folder (no config.json).")
+            raise errors.ModelError(_("{model} is not a model folder (no config.json).").format(model=self.model))
         if self.adapter is not None:
             if not (self.adapter / "adapters.safetensors").is_file():
-                raise errors.UserError(f"{self.adapter} has no adapter weights (adapters.safetensors).")
+                raise errors.UserError(_("{adapter} has no adapter weights (adapters.safetensors).").format(
+                    adapter=self.adapter))
             check_adapter_matches(self.model, self.adapter)
 
     def command(self) -> list[str]:
@@ -211,8 +220,8 @@ class ServerProcess:
         self.check()
         if self.requested_port is not None:
             if not port_is_free(self.requested_port):
-                raise errors.UserError(f"Port {self.requested_port} is in use by another program — choose another "
-                                       "port or stop that program.")
+                raise errors.UserError(_("Port {requested_port} is in use by another program — choose another "
+                                         "port or stop that program.").format(requested_port=self.requested_port))
         else:
             self.port = free_port(DEFAULT_PORT)
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -238,18 +247,20 @@ class ServerProcess:
         while True:
             if cancel is not None and cancel():
                 self.stop()
-                raise errors.Cancelled("server start cancelled")
+                raise errors.Cancelled(_("server start cancelled"))
             if not self.running:
                 code = self.proc.returncode if self.proc is not None else None
                 self.stop()
-                raise errors.UserError(f"The server stopped while starting (exit code {code}): {self.log_reason()} "
-                                       f"(its log: {self.log_path})")
+                raise errors.UserError(_("The server stopped while starting (exit code {code}): {log_reason} "
+                                         "(its log: {log_path})").format(
+                                             code=code, log_reason=self.log_reason(), log_path=self.log_path))
             if listed_models(self.base_url, timeout=1.0) is not None:
                 self.info = ServeInfo(self.base_url, self.model_id, self.port)
                 return self.info
             if time.monotonic() > deadline:
                 self.stop()
-                raise errors.UserError(f"The server did not answer within {timeout:.0f} s; see {self.log_path}.")
+                raise errors.UserError(_("The server did not answer within {timeout:.0f} s; see {log_path}.").format(
+                    timeout=timeout, log_path=self.log_path))
             time.sleep(interval)
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
 from mlxstudio.core.events import CancelCheck, is_cancelled
+from mlxstudio.core.i18n import _
 from mlxstudio.core.models.checkpoint import check_model_folder
 from mlxstudio.core.models.library import SOURCE_FILE, read_source, validate_model_dir, weight_files, write_source
 from mlxstudio.core.models.naming import model_name_for, safe_name
@@ -35,8 +36,9 @@ def _gguf_in(folder: Path) -> Path | None:
     """The one GGUF model file of a folder without safetensors weights (None: none; several: an error)."""
     files = [f for f in sorted(folder.glob("*.gguf")) if not f.name.lower().startswith("mmproj")]
     if len(files) > 1:
-        raise errors.ModelError(f"{folder} holds {len(files)} GGUF files ({', '.join(f.name for f in files[:4])}): "
-                                "add the one you want (a file, not the folder).")
+        raise errors.ModelError(_("{folder} holds {n} GGUF files ({join}): "
+                                  "add the one you want (a file, not the folder).").format(
+                                      folder=folder, n=len(files), join=', '.join(f.name for f in files[:4])))
     return files[0] if files else None
 
 
@@ -69,10 +71,11 @@ def _target_name(src: Path, name: str | None, repo_id: str | None) -> str:
     if name:
         clean = name.strip()
         if not clean or clean != safe_name(clean) or clean.startswith("."):
-            raise errors.UserError(f"{name!r} cannot be a model name — use letters, digits, '-', '_' or '.'")
+            raise errors.UserError(_("{name!r} cannot be a model name — use letters, digits, '-', '_' or '.'").format(
+                name=name))
         if (lib / clean).exists():
-            raise errors.UserError(f"the library already has a model named {clean!r} — choose another name "
-                                   "(--name) or delete that one first")
+            raise errors.UserError(_("the library already has a model named {clean!r} — choose another name "
+                                     "(--name) or delete that one first").format(clean=clean))
         return clean
     return paths.unique_name(lib, model_name_for(src, repo_id))
 
@@ -81,10 +84,11 @@ def _copy_file(src: Path, dst: Path, done: int, total: int, sink: ev.Sink, cance
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         while chunk := fin.read(CHUNK):
             if is_cancelled(cancel):
-                raise errors.Cancelled("adding the model cancelled — nothing was added to the library")
+                raise errors.Cancelled(_("adding the model cancelled — nothing was added to the library"))
             fout.write(chunk)
             done += len(chunk)
-            sink(ev.Progress(job="add-model", done=done, total=total, unit="B", message=f"copying {src.name}"))
+            sink(ev.Progress(job="add-model", done=done, total=total, unit="B", message=_("copying {name}").format(
+                name=src.name)))
     shutil.copystat(src, dst, follow_symlinks=True)
     return done
 
@@ -99,7 +103,7 @@ def _fill(src: Path, staging: Path, mode: str, sink: ev.Sink, cancel: CancelChec
     files = [p for p in entries if p.is_file()]
     total = sum(p.stat().st_size for p in files)
     done = 0
-    sink(ev.Progress(job="add-model", done=0, total=total, unit="B", message="copying"))
+    sink(ev.Progress(job="add-model", done=0, total=total, unit="B", message=_("copying")))
     for p in entries:
         if p.is_dir():
             shutil.copytree(p, staging / p.name)
@@ -113,7 +117,8 @@ def _import(src: Path, gguf: Path, name: str | None, repo_id: str | None, source
     from mlxstudio.core.models.gguf.importer import default_model_name, import_gguf
 
     if not _is_gguf(gguf):
-        raise errors.ModelError(f"{src} is a file but not a GGUF model: add a model folder or a .gguf file")
+        raise errors.ModelError(_("{src} is a file but not a GGUF model: add a model folder or a .gguf file").format(
+            src=src))
     lib = paths.models_dir()
     if name:
         target_name = _target_name(gguf, name, repo_id)
@@ -150,16 +155,16 @@ def add_model_folder(src: str | Path, name: str | None = None, mode: str = "link
     """
     src = Path(src).expanduser()
     if mode not in MODES:
-        raise errors.UserError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise errors.UserError(_("mode must be one of {join}, not {mode!r}").format(join=', '.join(MODES), mode=mode))
     if not src.exists():
-        raise errors.ModelError(f"{src}: no such folder or file")
+        raise errors.ModelError(_("{src}: no such folder or file").format(src=src))
     src = Path(os.path.abspath(src))
     lib = paths.models_dir()
     if src.resolve().parent == lib.resolve():
-        raise errors.UserError(f"{src.name} is already in the model library")
+        raise errors.UserError(_("{name} is already in the model library").format(name=src.name))
     existing = already_added(src)
     if existing is not None:
-        sink(ev.Log(f"{src} is already in the library as {existing.name}."))
+        sink(ev.Log(_("{src} is already in the library as {name}.").format(src=src, name=existing.name)))
         return existing
     gguf = src if src.is_file() else (None if weight_files(src) else _gguf_in(src))
     if gguf is not None:
@@ -178,18 +183,22 @@ def add_model_folder(src: str | Path, name: str | None = None, mode: str = "link
     staging = lib / f".{target_name}.adding-{int(time.time() * 1000)}"
     staging.mkdir()
     try:
-        sink(ev.Log(f"{'Linking' if mode == 'link' else 'Copying'} {src} into the library as {target_name}…"))
+        doing = _("Linking {src} into the library as {name}…") if mode == "link" else \
+            _("Copying {src} into the library as {name}…")
+        sink(ev.Log(doing.format(src=src, name=target_name)))
         _fill(src, staging, mode, sink, cancel)
         if is_cancelled(cancel):
-            raise errors.Cancelled("adding the model cancelled — nothing was added to the library")
+            raise errors.Cancelled(_("adding the model cancelled — nothing was added to the library"))
         write_source(staging, label, added_from=str(src), mode=mode, **({"repo_id": repo_id} if repo_id else {}))
         validate_model_dir(staging)
         target = lib / target_name
         if target.exists():
-            raise errors.UserError(f"the library already has a model named {target_name!r} — choose another name")
+            raise errors.UserError(_("the library already has a model named {target_name!r} — choose another name")
+                .format(target_name=target_name))
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # rmtree removes links, never what they point to
-    sink(ev.Finished(job="add-model", message=f"{src.name} is in the library as {target_name}.",
+    sink(ev.Finished(job="add-model", message=_("{name} is in the library as {target_name}.").format(
+        name=src.name, target_name=target_name),
                      result={"path": str(target), "name": target_name, "mode": mode}))
     return target

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mlxstudio.core.errors import ModelError
 from mlxstudio.core.fsutil import human_bytes
+from mlxstudio.core.i18n import _
 from mlxstudio.core.models.library import TOKENIZER_FILES, validate_model_dir
 
 
@@ -43,29 +44,31 @@ def check_model_folder(folder: Path) -> None:
     try:
         config = json.loads(cfg_path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ModelError(f"{cfg_path}: missing — the download is incomplete") from exc
+        raise ModelError(_("{cfg_path}: missing — the download is incomplete").format(cfg_path=cfg_path)) from exc
     except (OSError, ValueError) as exc:
-        raise ModelError(f"{cfg_path}: not valid JSON ({exc})") from exc
+        raise ModelError(_("{cfg_path}: not valid JSON ({exc})").format(cfg_path=cfg_path, exc=exc)) from exc
     if not isinstance(config, dict) or "model_type" not in config:
-        raise ModelError(f"{cfg_path}: no \"model_type\" — not a transformers/MLX model config")
+        raise ModelError(_("{cfg_path}: no \"model_type\" — not a transformers/MLX model config").format(
+            cfg_path=cfg_path))
     weights = sorted(folder.glob("model*.safetensors"))
     if not weights:
-        raise ModelError(f"{folder}: no model*.safetensors weights — the download is incomplete")
+        raise ModelError(_("{folder}: no model*.safetensors weights — the download is incomplete").format(
+            folder=folder))
     index = folder / "model.safetensors.index.json"
     if index.is_file():
         try:
             shards = set(json.loads(index.read_text(encoding="utf-8")).get("weight_map", {}).values())
         except (OSError, ValueError) as exc:
-            raise ModelError(f"{index}: not valid JSON ({exc})") from exc
+            raise ModelError(_("{index}: not valid JSON ({exc})").format(index=index, exc=exc)) from exc
         missing = sorted(s for s in shards if not (folder / s).is_file())
         if missing:
-            raise ModelError(f"{folder}: weight files {', '.join(missing)} are missing — the download is "
-                                    "incomplete")
+            raise ModelError(_("{folder}: weight files {join} are missing — the download is "
+                                      "incomplete").format(folder=folder, join=', '.join(missing)))
     for w in weights:
         problem = _safetensors_ok(w)
         if problem:
             raise ModelError(f"{w}: {problem}")
     if not any((folder / t).is_file() for t in TOKENIZER_FILES) and not list(folder.glob("*.tiktoken")):
-        raise ModelError(f"{folder}: no tokenizer (tokenizer.json / tokenizer.model) — the model cannot be "
-                                "used without one")
+        raise ModelError(_("{folder}: no tokenizer (tokenizer.json / tokenizer.model) — the model cannot be "
+                                  "used without one").format(folder=folder))
     validate_model_dir(folder)

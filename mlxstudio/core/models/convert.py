@@ -23,6 +23,7 @@ from typing import Any
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
 from mlxstudio.core.events import CancelCheck, is_cancelled
+from mlxstudio.core.i18n import _
 from mlxstudio.core.models.checkpoint import check_model_folder
 from mlxstudio.core.models.library import write_source
 
@@ -70,7 +71,7 @@ class _PrintRelay(io.TextIOBase):
 
     def write(self, text: str) -> int:
         if is_cancelled(self._cancel):
-            raise errors.Cancelled("conversion cancelled — nothing was added to the library")
+            raise errors.Cancelled(_("conversion cancelled — nothing was added to the library"))
         self._buf += text
         while "\n" in self._buf:
             line, self._buf = self._buf.split("\n", 1)
@@ -80,7 +81,7 @@ class _PrintRelay(io.TextIOBase):
             msg = line.removeprefix("[INFO]").strip()
             if msg.startswith("Quantizing"):
                 self._sink(ev.Progress(job="convert", done=1, total=self._steps, unit="step",
-                                       message="quantizing and saving"))
+                                       message=_("quantizing and saving")))
             self._sink(ev.Log(msg))
         return len(text)
 
@@ -98,42 +99,45 @@ def convert_model(src: str | Path, dst: str | Path | None = None, *, quantize: i
 
     src = Path(src)
     if quantize is not None and quantize not in QUANT_BITS:
-        raise errors.UserError(f"cannot quantize to {quantize} bits — choose one of {', '.join(map(str, QUANT_BITS))}")
+        raise errors.UserError(_("cannot quantize to {quantize} bits — choose one of {join}").format(
+            quantize=quantize, join=', '.join(map(str, QUANT_BITS))))
     check_model_folder(src)
     fmt = weights_format(src)
     q = quantization(src)
     if quantize is not None and q is not None:
-        raise errors.ModelError(f"{src.name} is already quantized ({q.get('bits')}-bit) — use it as it is")
+        raise errors.ModelError(_("{name} is already quantized ({get}-bit) — use it as it is").format(
+            name=src.name, get=q.get('bits')))
     if dst is None:
         suffix = f"-{quantize}bit" if quantize else "-mlx"
         dst = paths.models_dir() / (name or f"{src.name}{suffix}")
     dst = Path(dst)
     if dst.exists():
-        raise errors.UserError(f"{dst} already exists — choose another name or delete it first")
+        raise errors.UserError(_("{dst} already exists — choose another name or delete it first").format(dst=dst))
     dst.parent.mkdir(parents=True, exist_ok=True)
     staging = dst.parent / f".{dst.name}.converting-{int(time.time())}"
     steps = 2
     sink(ev.Progress(job="convert", done=0, total=steps, unit="step",
-                     message=f"loading {src.name} ({'MLX' if fmt == 'mlx' else 'Hugging Face'} weights)"))
+                     message=_("loading {name} ({value} weights)").format(
+                         name=src.name, value='MLX' if fmt == 'mlx' else 'Hugging Face')))
     from mlx_lm.convert import convert
 
     relay = _PrintRelay(sink, cancel, steps)
     try:
         if is_cancelled(cancel):
-            raise errors.Cancelled("conversion cancelled — nothing was added to the library")
+            raise errors.Cancelled(_("conversion cancelled — nothing was added to the library"))
         with contextlib.redirect_stdout(relay):
             convert(str(src), str(staging), quantize=quantize is not None, q_bits=quantize,
                     q_group_size=group_size if quantize is not None else None, dtype=dtype)
         if is_cancelled(cancel):
-            raise errors.Cancelled("conversion cancelled — nothing was added to the library")
+            raise errors.Cancelled(_("conversion cancelled — nothing was added to the library"))
         (staging / "README.md").unlink(missing_ok=True)  # mlx-lm's card points at a Hub repo we did not upload
         check_model_folder(staging)
         write_source(staging, source or f"converted: {src.name}", converted_from=src.name,
                      quantization=f"{quantize}-bit g{group_size}" if quantize else (dtype or "original dtype"))
         staging.rename(dst)
     except ValueError as exc:  # mlx-lm refuses (e.g. a group size that does not divide a weight)
-        raise errors.ModelError(f"mlx-lm could not convert {src.name}: {exc}") from exc
+        raise errors.ModelError(_("mlx-lm could not convert {name}: {exc}").format(name=src.name, exc=exc)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    sink(ev.Progress(job="convert", done=steps, total=steps, unit="step", message="done"))
+    sink(ev.Progress(job="convert", done=steps, total=steps, unit="step", message=_("done")))
     return dst

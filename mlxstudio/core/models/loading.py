@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import ModelError
+from mlxstudio.core.i18n import _
 from mlxstudio.core.models.library import resolve_model
 
 
@@ -58,7 +59,7 @@ def load_for_training(model: str | Path, sink: ev.Sink = ev.null_sink,
         mlx_model, tokenizer, config = cast(tuple[Any, Any, dict[str, Any]],  # 3 items with return_config
                                             load(str(path), return_config=True))
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        raise ModelError(f"{path}: cannot load the model with mlx-lm: {exc}") from None
+        raise ModelError(_("{path}: cannot load the model with mlx-lm: {exc}").format(path=path, exc=exc)) from None
     quant = _quantization(config)
     keep = info.keep_quantized_for_training if keep_quantized is None else keep_quantized
     dequantized = False
@@ -75,13 +76,17 @@ def load_for_training(model: str | Path, sink: ev.Sink = ev.null_sink,
               if v.dtype in (mx.float32, mx.float16, mx.bfloat16)}
     dtype = "float32" if "float32" in dtypes else (sorted(dtypes)[0] if dtypes else "float32")
     if dequantized:
-        sink(ev.Log(f"{info.name} backend: the {quant} model was dequantized to {dtype} for training "
-                    "(QLoRA is ~15x slower than float32 on the CPU); the adapter works with the quantized model too."))
+        sink(ev.Log(_("{name} backend: the {quant} model was dequantized to {dtype} for training "
+                      "(QLoRA is ~15x slower than float32 on the CPU); the adapter works with the quantized model "
+                      "too.").format(
+                          name=info.name, quant=quant, dtype=dtype)))
     elif has_quantized:
-        sink(ev.Log(f"{info.name}: training the {quant} model with QLoRA (its weights stay quantized)."))
+        sink(ev.Log(_("{name}: training the {quant} model with QLoRA (its weights stay quantized).").format(
+            name=info.name, quant=quant)))
     else:
-        sink(ev.Log(f"{info.name}: training in {dtype}."))
+        sink(ev.Log(_("{name}: training in {dtype}.").format(name=info.name, dtype=dtype)))
     layers = getattr(mlx_model, "layers", None)
     if layers is None:
-        raise ModelError(f"{path}: this model type has no transformer layers mlx-lm's LoRA can adapt")
+        raise ModelError(_("{path}: this model type has no transformer layers mlx-lm's LoRA can adapt").format(
+            path=path))
     return TrainingModel(mlx_model, tokenizer, path, info.name, dequantized, quant, dtype, len(layers))

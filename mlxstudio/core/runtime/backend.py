@@ -5,11 +5,13 @@ The fast BLAS for the CPU backend is :mod:`mlxstudio.core.runtime.blas`.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import platform
 import sys
 from dataclasses import dataclass
 
+from mlxstudio.core.i18n import _
 from mlxstudio.core.runtime.blas import blas_status
 
 
@@ -29,11 +31,26 @@ class BackendInfo:
         return self.name
 
 
+CUDA_DISTRIBUTIONS = ("mlx-cuda-13", "mlx-cuda-12", "mlx-cuda")  # `pip install "mlx[cuda13]"` etc. (mlx 0.32)
+
+
+def _cuda_wheel_installed() -> bool:
+    """Whether MLX's CUDA backend is installed. Its wheels add libraries inside the ``mlx`` package (no module of
+    their own to look for), so ask for the distributions."""
+    for dist in CUDA_DISTRIBUTIONS:
+        try:
+            importlib.metadata.distribution(dist)
+            return True
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return importlib.util.find_spec("mlx_cuda") is not None
+
+
 def guess_backend_name() -> str:
     """The backend name without importing MLX (fast, for the window's first paint)."""
     if sys.platform == "darwin" and platform.machine() == "arm64":
         return "Metal"
-    if importlib.util.find_spec("mlx_cuda") is not None:
+    if _cuda_wheel_installed():
         return "CUDA"
     return "CPU"
 
@@ -48,7 +65,8 @@ def detect() -> BackendInfo:
     elif hasattr(mx, "cuda") and mx.cuda.is_available():
         name = "CUDA"
     if name == "CPU":
-        note = ("CPU backend: 4-bit models are dequantized to float32 for training "
-                "(QLoRA is ~15x slower than float32 on the CPU).")
+        note = _("CPU backend: 4-bit models are dequantized to float32 for training "
+                 "(QLoRA is ~15x slower than float32 on the CPU).")
         return BackendInfo(name, blas_status(), "float32", False, note)
-    return BackendInfo(name, blas_status(), "bfloat16", True, f"{name}: QLoRA on quantized models.")
+    return BackendInfo(name, blas_status(), "bfloat16", True,
+                       _("{name}: QLoRA on quantized models.").format(name=name))

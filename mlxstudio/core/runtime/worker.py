@@ -37,6 +37,7 @@ from typing import IO, Any
 
 from mlxstudio.core import errors
 from mlxstudio.core import events as ev
+from mlxstudio.core.i18n import _
 
 JOBS: dict[str, str] = {
     "train": "mlxstudio.core.training.engine:train_job",
@@ -69,8 +70,9 @@ def resolve_job(name: str) -> JobFunction:
     """The function registered for job ``name`` (raises UserError for an unknown job)."""
     target = JOBS.get(name)
     if target is None:
-        raise errors.UserError(f"unknown job {name!r}; known jobs: {', '.join(sorted(JOBS))}")
-    module_name, _, func_name = target.partition(":")
+        raise errors.UserError(_("unknown job {name!r}; known jobs: {join}").format(
+            name=name, join=', '.join(sorted(JOBS))))
+    module_name, _colon, func_name = target.partition(":")
     module = importlib.import_module(module_name)
     return getattr(module, func_name)
 
@@ -90,7 +92,7 @@ def execute(job: str, params: dict[str, Any], sink: ev.Sink = ev.null_sink,
         sink(ev.Cancelled(job=job, message=str(exc)))
         return EXIT_CANCELLED
     except KeyboardInterrupt:
-        sink(ev.Cancelled(job=job, message="interrupted"))
+        sink(ev.Cancelled(job=job, message=_("interrupted")))
         return EXIT_CANCELLED
     except errors.UserError as exc:
         sink(ev.Failed(job=job, message=str(exc), detail=traceback.format_exc()))
@@ -166,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(params, dict):
             raise ValueError("params must be a JSON object")
     except (ValueError, KeyError, TypeError, IndexError) as exc:
-        writer(ev.Failed(job="worker", message=f"bad job spec (expected {{\"job\": name, \"params\": {{...}}}}): "
-                                                f"{exc}"))
+        writer(ev.Failed(job="worker", message=_("bad job spec (expected {{\"job\": name, \"params\": {{...}}}}): "
+                                                  "{exc}").format(exc=exc)))
         return EXIT_USER
     cancel = threading.Event()
     threading.Thread(target=_watch_stdin, args=(sys.stdin, cancel, cancel_on_eof), daemon=True,
@@ -328,7 +330,7 @@ def selftest_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], boo
     fail = params.get("fail")
     for i in range(1, steps + 1):
         if cancel():
-            raise errors.Cancelled(f"stopped after {i - 1} of {steps} steps")
+            raise errors.Cancelled(_("stopped after {i} of {steps} steps").format(i=i - 1, steps=steps))
         if fail == "print":
             print(f"noise on stdout {i}")  # must not reach the event stream
             os.write(1, b"C-level noise\n")
@@ -338,7 +340,7 @@ def selftest_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], boo
         if delay:
             time.sleep(delay)
     if fail == "user":
-        raise errors.UserError("selftest: a user-fixable problem")
+        raise errors.UserError(_("selftest: a user-fixable problem"))
     if fail == "internal":
         raise RuntimeError("selftest: an internal error")
     return {"steps": steps, "message": f"selftest done ({steps} steps)"}

@@ -1,8 +1,10 @@
 """Tokenized datasets and batches: mlx-lm's dataset classes, length-bucketed batches, a resumable batch order.
 
-Rows are tokenized once with mlx-lm's own ``CompletionsDataset`` / ``ChatDataset`` / ``TextDataset`` (chat template,
-prompt masking offsets). Rows whose trained part is cut away by ``max_seq_length`` are dropped (a batch with no
-trained tokens would give a NaN loss).
+Rows are tokenized once with :func:`mlxstudio.core.data.tokens.encode_row` — mlx-lm's ``CompletionsDataset`` /
+``ChatDataset`` / ``TextDataset`` rendering (chat template, prompt masking offsets; a test checks they agree) plus the
+run's reasoning setting (:mod:`mlxstudio.core.data.thinking`) — the same function the Data page's token view uses.
+Rows whose trained part is cut away by ``max_seq_length`` are dropped (a batch with no trained tokens would give a NaN
+loss).
 
 Batches (mlx-lm's layout: ``int32 [batch, 1 + padded length]`` and ``[batch, 2]`` (offset, length) pairs, the
 arguments of ``mlx_lm.tuner.trainer.default_loss`` and of our corrected :func:`.loss.masked_loss`) are built from
@@ -14,7 +16,6 @@ exact: step ``k`` always gets the same batch.
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ import numpy as np
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import Cancelled, DataError
+from mlxstudio.core.i18n import _
 
 
 @dataclass
@@ -55,30 +57,31 @@ def data_format(rows: list[dict[str, Any]]) -> str:
         return "chat"
     if "text" in first:
         return "text"
-    raise DataError("rows need prompt/completion, messages or text keys")
+    raise DataError(_("rows need prompt/completion, messages or text keys"))
 
 
 def tokenize_rows(rows: list[dict[str, Any]], tokenizer: Any, *, mask_prompt: bool, max_seq_length: int,
                   split: str = "train", sink: ev.Sink = ev.null_sink,
-                  cancel: Callable[[], bool] | None = None) -> TokenizedSet:
-    """Tokenize ``rows`` with mlx-lm's dataset class for their format; drop rows with nothing left to train."""
-    from mlx_lm.tuner.datasets import create_dataset
-
+                  cancel: Callable[[], bool] | None = None, reasoning: str | None = None) -> TokenizedSet:
+    """Tokenize ``rows`` as mlx-lm's dataset class for their format does, with the run's ``reasoning`` setting
+    ("direct" / "keep" / None, see :func:`mlxstudio.core.data.resolve_reasoning`); drop rows with nothing left to
+    train."""
+    from mlxstudio.core.data.tokens import encode_row
     from mlxstudio.core.training.loss import trained_count
 
     out = TokenizedSet([], [], [], [])
     if not rows:
         return out
     fmt = data_format(rows)
-    ds = create_dataset(rows, tokenizer, types.SimpleNamespace(mask_prompt=mask_prompt and fmt != "text"))
     step = max(1, len(rows) // 20)
     for i in range(len(rows)):
         if cancel is not None and i % 256 == 0 and cancel():
-            raise Cancelled("stopped while preparing the data")
+            raise Cancelled(_("stopped while preparing the data"))
         try:
-            tokens, offset = ds.process(ds[i])
+            tokens, offset = encode_row(tokenizer, rows[i], fmt, mask_prompt and fmt != "text", reasoning=reasoning)
         except Exception as exc:  # a template error names the row, not a bare traceback
-            raise DataError(f"{split} row {i + 1}: cannot apply the model's chat template: {exc}") from None
+            raise DataError(_("{split} row {i}: cannot apply the model's chat template: {exc}").format(
+                split=split, i=i + 1, exc=exc)) from None
         tokens = list(tokens)
         length = min(len(tokens), max_seq_length)
         if length < len(tokens):
@@ -122,8 +125,9 @@ def pad_length(max_len: int, multiple: int, max_seq_length: int) -> int:
 
 
 def make_batch(data: TokenizedSet, indices: list[int], pad_multiple: int, max_seq_length: int,
-               select: bool = False) -> Batch:
-    """Pad rows ``indices`` of ``data`` into one batch (pad id 0, like mlx-lm); ``select``: add trained positions."""
+               select: bool = False, select_multiple: int = 16) -> Batch:
+    """Pad rows ``indices`` of ``data`` into one batch (pad id 0, like mlx-lm); ``select``: add trained positions
+    (their count padded to a multiple of ``select_multiple``, :func:`.fastpath.selection`)."""
     from mlxstudio.core.runtime.mlxrt import mx
     from mlxstudio.core.training.fastpath import selection
 
@@ -138,7 +142,7 @@ def make_batch(data: TokenizedSet, indices: list[int], pad_multiple: int, max_se
     pairs = np.array([[o, n] for o, n in zip(offsets, lengths, strict=True)], np.int32)
     batch = Batch(mx.array(arr), mx.array(pairs), int(sum(lengths)), len(indices) * (width - 1), list(indices))
     if select:
-        sel, targets, weights, _ = selection(arr, offsets, lengths)
+        sel, targets, weights, _ = selection(arr, offsets, lengths, select_multiple)
         batch.sel, batch.targets, batch.weights = mx.array(sel), mx.array(targets), mx.array(weights)
     return batch
 
@@ -188,10 +192,13 @@ class BatchOrder:
 
 
 def eval_batches(data: TokenizedSet, batch_size: int, num_batches: int, seed: int, pad_multiple: int,
-                 max_seq_length: int, select: bool = False) -> list[Batch]:
+                 max_seq_length: int, select: bool = False, fill: bool = False,
+                 select_multiple: int = 16) -> list[Batch]:
     """The fixed validation batches: a seeded subset (``num_batches`` batches, -1 = all rows), sorted by length.
 
-    The same rows every time, so validation losses of one run are comparable; the last batch may be smaller.
+    The same rows every time, so validation losses of one run are comparable; the last batch may be smaller —
+    unless ``fill`` (GPU backends, :mod:`.strategy`): then it is filled up with empty rows (length 0, no trained
+    token, the same loss) so every batch has ``batch_size`` rows, one compiled shape fewer.
     """
     n = len(data)
     if n == 0:
@@ -200,8 +207,25 @@ def eval_batches(data: TokenizedSet, batch_size: int, num_batches: int, seed: in
     if num_batches != -1:
         order = order[: max(1, num_batches) * batch_size]
     order = order[np.argsort(np.asarray(data.lengths)[order], kind="stable")]
-    return [make_batch(data, order[i:i + batch_size].tolist(), pad_multiple, max_seq_length, select)
-            for i in range(0, len(order), batch_size)]
+    batches = [make_batch(data, order[i:i + batch_size].tolist(), pad_multiple, max_seq_length, select,
+                          select_multiple) for i in range(0, len(order), batch_size)]
+    short = batch_size - len(order) % batch_size
+    if fill and short < batch_size:
+        batches[-1] = _filled(data, order[-(batch_size - short):].tolist(), short, pad_multiple, max_seq_length,
+                              select, select_multiple)
+    return batches
+
+
+def _filled(data: TokenizedSet, indices: list[int], empty: int, pad_multiple: int, max_seq_length: int,
+            select: bool, select_multiple: int) -> Batch:
+    """:func:`make_batch` of ``indices`` plus ``empty`` rows of length 0 (all padding, nothing trained)."""
+    n = len(indices)
+    filler = TokenizedSet([*(data.tokens[i] for i in indices), *([[]] * empty)],
+                          [*(data.offsets[i] for i in indices), *([0] * empty)],
+                          [*(data.lengths[i] for i in indices), *([0] * empty)], [])
+    b = make_batch(filler, list(range(n + empty)), pad_multiple, max_seq_length, select, select_multiple)
+    b.indices = list(indices)
+    return b
 
 
 def iterate_fixed(batches: list[Batch], select: bool = False) -> Callable[..., Iterator[tuple[Any, ...]]]:

@@ -4,7 +4,9 @@ The Train page builds its form from :func:`config_fields` (``metadata``: ``help`
 "advanced" / "hidden", and ``choices``, ``min``, ``max`` where relevant), the CLI builds its flags from the same
 fields, and :meth:`TrainConfig.to_yaml` writes a file ``mlx_lm.lora --config`` understands (``lora_parameters``,
 ``lr_schedule`` dicts). Defaults follow ``mlx_lm.lora``'s, except ``mask_prompt`` (on: we train the answers, not
-the questions; it is ignored for plain-text data).
+the questions; it is ignored for plain-text data) — a mlx-lm YAML file that does not set it gets mlx-lm's off
+(:data:`MLX_LM_DEFAULTS`, applied by :func:`load_yaml`). What an imported file's keys became is said by
+:mod:`.mlx_lm_yaml`.
 
 This module imports neither MLX nor Qt, so it is cheap to import.
 """
@@ -21,19 +23,22 @@ from typing import Any
 import yaml
 
 from mlxstudio.core.errors import UserError
+from mlxstudio.core.i18n import N_, _
 
-FINE_TUNE_TYPES = ("lora", "dora")
+FINE_TUNE_TYPES = ("lora", "dora", "full")
 LR_SCHEDULES = ("constant", "cosine")
-OPTIMIZERS = ("adam", "adamw", "sgd", "adafactor")
+OPTIMIZERS = ("adam", "adamw", "muon", "sgd", "adafactor")
 
 # mlx_lm YAML keys that are not hyperparameters of the run (where the model/data are, what else to do).
 # ``model``/``data``/``adapter_path``/``resume_adapter_file`` are returned to the caller by :func:`load_yaml`;
 # the others are accepted and ignored (each one is named in the returned ``ignored`` list).
-RUN_KEYS = ("model", "data", "adapter_path", "resume_adapter_file", "hf_dataset")
+RUN_KEYS = ("model", "data", "adapter_path", "hf_dataset")
 IGNORED_MLX_LM_KEYS = (
-    "train", "test", "test_batches", "config", "report_to", "project_name", "trust_remote_code",
-    "clear_cache_threshold",
+    "train", "config", "report_to", "project_name", "trust_remote_code", "clear_cache_threshold",
 )
+LORA_PARAMETER_KEYS = ("keys", "rank", "scale", "dropout")
+MLX_LM_DEFAULTS = {"mask_prompt": False}
+"""mlx-lm 0.32's defaults where MLX Studio's own differ: a mlx-lm YAML file that does not set the key gets these."""
 FEATURE_KEYS = {"prompt_feature": "prompt", "completion_feature": "completion", "chat_feature": "messages",
                 "text_feature": "text"}
 """mlx-lm's field-name keys → what the field is (a :class:`~mlxstudio.core.data.FieldMap`); applied to the data."""
@@ -65,10 +70,16 @@ class TrainConfig:
 
     # -- what is trained ---------------------------------------------------------------------------------------
     fine_tune_type: str = _f("lora", "Method", "LoRA trains small low-rank matrices next to the frozen weights; "
-                             "DoRA also learns their magnitude (a little slower, sometimes better).",
-                             choices=FINE_TUNE_TYPES)
-    num_layers: int = _f(16, "Layers to adapt", "How many of the last transformer blocks get adapters "
-                         "(-1 = all). More layers: more capacity, slower steps.", min=-1, max=1024)
+                             "DoRA also learns their magnitude (a little slower, sometimes better). Full trains "
+                             "every weight of the chosen blocks and saves a whole new model (needs several times "
+                             "the memory of LoRA).", choices=FINE_TUNE_TYPES)
+    num_layers: int = _f(16, "Blocks to train", "How many of the last transformer blocks are trained "
+                         "(-1 = all). More blocks: more capacity, slower steps.", min=-1, max=1024)
+    lora_keys: list = field(default_factory=list, metadata={
+        "label": "Layers to adapt", "group": "basic",
+        "help": "Which layers of each trained block get adapters (mlx-lm's lora_parameters.keys, e.g. "
+                "self_attn.q_proj). Empty = every linear layer of the block (mlx-lm's default).",
+        "item": str})
     rank: int = _f(8, "LoRA rank", "Size of the low-rank update. 4–16 is typical; higher learns more "
                    "but needs more data.", min=1, max=1024)
     scale: float = _f(20.0, "LoRA scale", "Multiplier of the low-rank update (mlx-lm's 'scale', like alpha/rank "
@@ -106,6 +117,19 @@ class TrainConfig:
                              min=8, max=1_000_000)
     mask_prompt: bool = _f(True, "Train on answers only", "Compute the loss on the completion/assistant "
                            "tokens only, not the prompt (ignored for plain-text data).")
+    reasoning: str = _f("auto", "Reasoning", "For models whose chat template has a thinking block (Qwen3). direct: "
+                        "answer directly — the answer is trained after an empty think block and the tuned model is "
+                        "asked with thinking off. keep: keep the reasoning in my data (<think>…</think> or a "
+                        "reasoning_content field) — it is trained and the model is asked with thinking on. auto: "
+                        "keep when the data has reasoning, otherwise direct.",
+                        choices=("auto", "direct", "keep"))  # mlxstudio.core.data.thinking.REASONING_MODES
+    resume_adapter_file: str = _f("", "Start from adapter", "An adapters.safetensors whose weights this run starts "
+                                  "from (a new run, not a resume: mlx-lm's resume_adapter_file). Empty = fresh "
+                                  "weights.", group="hidden")
+    test: bool = _f(False, "Test after training", "Measure the loss and perplexity on the test split (test.jsonl) "
+                    "after training.", group="advanced")
+    test_batches: int = _f(500, "Test batches", "Batches of the test split to measure (-1 = all of it).",
+                           group="advanced", min=-1, max=1_000_000)
     # -- reporting, checkpoints --------------------------------------------------------------------------------
     steps_per_report: int = _f(10, "Report every", "Steps between training-loss reports.", group="advanced",
                                min=1, max=1_000_000)
@@ -152,8 +176,8 @@ class TrainConfig:
                 out.append((f.name, msg))
         if not out:
             if self.warmup and self.epochs == 0 and self.warmup >= self.iters:
-                out.append(("warmup", f"warm-up ({self.warmup} steps) must be shorter than the run "
-                                      f"({self.iters} iterations)"))
+                out.append(("warmup", _("warm-up ({warmup} steps) must be shorter than the run ({iters} "
+                                        "iterations)").format(warmup=self.warmup, iters=self.iters)))
             opt = self.optimizer_config.get(self.optimizer, {}) if self.optimizer_config else {}
             if not isinstance(opt, dict):
                 out.append(("optimizer_config", f"optimizer_config.{self.optimizer} must be a mapping"))
@@ -169,7 +193,7 @@ class TrainConfig:
         """Raise :class:`ConfigError` listing every invalid value; return self when all are fine."""
         probs = self.problems()
         if probs:
-            raise ConfigError("invalid training settings: " + "; ".join(f"{k}: {m}" for k, m in probs),
+            raise ConfigError(_("invalid training settings: ") + "; ".join(f"{k}: {m}" for k, m in probs),
                               key=probs[0][0])
         return self
 
@@ -208,6 +232,11 @@ class TrainConfig:
         for key, value in flat.items():
             if key in ("rank", "scale", "dropout"):
                 out.setdefault("lora_parameters", {})[key] = value
+            elif key == "lora_keys":
+                if value:  # absent = every linear layer (mlx-lm's linear_to_lora_layers default)
+                    out.setdefault("lora_parameters", {})["keys"] = list(value)
+            elif key == "resume_adapter_file":
+                out[key] = value or None  # mlx-lm loads any non-null value
             elif key in ("lr_schedule", "warmup", "warmup_init", "min_learning_rate", "decay_steps"):
                 continue
             else:
@@ -236,34 +265,32 @@ class TrainConfig:
             return ConfigError(f"{key}: {message}", source, lines.get(key, lines.get(top)), key)
 
         if not isinstance(data, dict):
-            raise ConfigError("expected a mapping of settings (key: value)", source, 1)
+            raise ConfigError(_("expected a mapping of settings (key: value)"), source, 1)
         for key, value in data.items():
             key = str(key)
             if key == "lora_parameters":
                 if value is None:
                     continue
                 if not isinstance(value, dict):
-                    raise fail(key, "expected a mapping like {rank: 8, scale: 20.0, dropout: 0.0}")
+                    raise fail(key, _("expected a mapping like {rank: 8, scale: 20.0, dropout: 0.0}"))
                 for sub, sub_value in value.items():
-                    if sub not in ("rank", "scale", "dropout"):
+                    if sub not in LORA_PARAMETER_KEYS:
                         extra = " (mlx-lm uses 'scale', not 'alpha')" if sub == "alpha" else ""
-                        if sub == "keys":
-                            raise fail(f"{key}.{sub}", "choosing layer keys is not supported; remove it to adapt "
-                                                       "every linear layer of the chosen blocks")
-                        raise fail(f"{key}.{sub}", f"unknown LoRA parameter{extra}; known: rank, scale, dropout")
-                    values[sub] = (f"{key}.{sub}", sub_value)
+                        raise fail(f"{key}.{sub}", _("unknown LoRA parameter{extra}; known: keys, rank, scale, "
+                                                     "dropout").format(extra=extra))
+                    values["lora_keys" if sub == "keys" else sub] = (f"{key}.{sub}", sub_value)
             elif key == "lr_schedule":
                 schedule = {k: (f"lr_schedule.{k}", v) for k, v in _parse_schedule(value, fail).items()}
             elif key in names:
                 values[key] = (key, value)
             elif key in RUN_KEYS or key in IGNORED_MLX_LM_KEYS or key in FEATURE_KEYS:
                 if not ignore_run_keys:
-                    raise fail(key, "is not a training hyperparameter here (give it on the command line / in the "
-                                    "app)")
+                    raise fail(key, _("is not a training hyperparameter here (give it on the command line / in the "
+                                      "app)"))
             else:
                 close = _closest(key, [*names, "lora_parameters", "lr_schedule"])
-                hint = f" — did you mean {close!r}?" if close else ""
-                raise fail(key, f"unknown setting{hint}")
+                hint = _(" — did you mean {close!r}?").format(close=close) if close else ""
+                raise fail(key, _("unknown setting{hint}").format(hint=hint))
         values.update(schedule)  # the schedule's initial LR wins over learning_rate, as in mlx_lm
         kwargs: dict[str, Any] = {}
         for name, (key, value) in values.items():
@@ -287,7 +314,7 @@ class TrainConfig:
     def to_yaml(self, path: str | Path | None = None) -> str:
         """The config as mlx_lm-compatible YAML text; also written atomically to ``path`` when given."""
         text = "# MLX Studio training settings (mlx_lm.lora --config compatible)\n"
-        text += yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        text += yaml.safe_dump({"train": True, **self.to_dict()}, sort_keys=False, allow_unicode=True)
         if path is not None:
             from mlxstudio.core.fsutil import atomic_write_text
 
@@ -314,28 +341,31 @@ def load_yaml(path: str | Path) -> tuple[TrainConfig, dict[str, Any], list[str]]
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read the config file: {exc.strerror or exc}", p) from None
+        raise ConfigError(_("cannot read the config file: {strerror}").format(
+            strerror=exc.strerror or exc), p) from None
     except UnicodeDecodeError:
-        raise ConfigError("the config file is not UTF-8 text", p) from None
+        raise ConfigError(_("the config file is not UTF-8 text"), p) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"not valid YAML: {exc.problem or exc}", p, line) from None
+        raise ConfigError(_("not valid YAML: {problem}").format(problem=exc.problem or exc), p, line) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", p) from None
+        raise ConfigError(_("not valid YAML: {exc}").format(exc=exc), p) from None
     lines = _key_lines(node)
     twice = _duplicate_key(node)
     if twice is not None:  # YAML keeps the last one silently: a setting the person believes in would be ignored
         key, first, again = twice
-        raise ConfigError(f"{key}: given twice (lines {first} and {again}) — keep one", p, again)
+        raise ConfigError(_("{key}: given twice (lines {first} and {again}) — keep one").format(
+            key=key, first=first, again=again), p, again)
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError("expected a mapping of settings (key: value) at the top level", p, 1)
+        raise ConfigError(_("expected a mapping of settings (key: value) at the top level"), p, 1)
     cfg = TrainConfig.from_dict(data, source=p, lines=lines, ignore_run_keys=True)
+    cfg = cfg.replace(**{k: v for k, v in MLX_LM_DEFAULTS.items() if k not in data})  # the file means mlx-lm's
     run = {k: data[k] for k in RUN_KEYS if data.get(k) is not None}
     features = {FEATURE_KEYS[k]: str(v) for k, v in data.items() if k in FEATURE_KEYS and v}
     if features:
@@ -395,8 +425,9 @@ def _duplicate_key(node: yaml.Node | None) -> tuple[str, int, int] | None:
 
 
 def _type_name(value: Any) -> str:
-    return {bool: "true/false", int: "a whole number", float: "a number", str: "text", dict: "a mapping",
-            list: "a list", type(None): "nothing"}.get(type(value), type(value).__name__)
+    return _({bool: N_("true/false"), int: N_("a whole number"), float: N_("a number"), str: N_("text"),
+              dict: N_("a mapping"), list: N_("a list"), type(None): N_("nothing")}.get(type(value),
+                                                                                   type(value).__name__))
 
 
 def _default(f: dataclasses.Field[Any]) -> Any:
@@ -425,9 +456,20 @@ def _coerce(f: dataclasses.Field[Any], value: Any) -> Any:
             raise ValueError(f"expected a number, got {_type_name(value)} {value!r}")
         return float(value)
     if isinstance(default, str):
+        if value is None and f.name == "resume_adapter_file":
+            return ""
         if not isinstance(value, str):
             raise ValueError(f"expected text, got {_type_name(value)} {value!r}")
-        return value.lower()
+        return value.lower() if "choices" in f.metadata else value
+    if isinstance(default, list):
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(x, str) and x.strip() for x in value):
+            raise ValueError(f"expected a list of layer names like [self_attn.q_proj, self_attn.v_proj], "
+                             f"got {_type_name(value)} {value!r}")
+        return [x.strip() for x in value]
     if isinstance(default, dict):
         if value is None:
             return {}
@@ -443,17 +485,20 @@ def _check_value(f: dataclasses.Field[Any], value: Any) -> str | None:
     if isinstance(default, bool) != isinstance(value, bool) or (
             not isinstance(default, bool) and isinstance(default, (int, float, str, dict))
             and not isinstance(value, type(default)) and not (isinstance(default, float) and isinstance(value, int))):
-        return f"expected {_type_name(default)}, got {_type_name(value)} {value!r}"
+        return _("expected {kind}, got {got} {value!r}").format(kind=_type_name(default), got=_type_name(value),
+                                                                 value=value)
+    if isinstance(default, list) and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
+        return f"expected a list of layer names, got {_type_name(value)} {value!r}"
     if "choices" in meta and value not in meta["choices"]:
-        return f"{value!r} is not one of {', '.join(meta['choices'])}"
+        return _("{value!r} is not one of {choices}").format(value=value, choices=", ".join(meta["choices"]))
     if isinstance(value, float) and not math.isfinite(value):
-        return f"must be a finite number, got {value}"
+        return _("must be a finite number, got {value}").format(value=value)
     if "min" in meta and value < meta["min"]:
-        return f"must be at least {meta['min']}, got {value}"
+        return _("must be at least {min}, got {value}").format(min=meta["min"], value=value)
     if "max" in meta and value > meta["max"]:
-        return f"must be at most {meta['max']}, got {value}"
+        return _("must be at most {max}, got {value}").format(max=meta["max"], value=value)
     if f.name == "num_layers" and value == 0:
-        return "must be -1 (all) or at least 1"
+        return _("must be -1 (all) or at least 1")
     return None
 
 
@@ -464,19 +509,19 @@ def _parse_schedule(value: Any, fail: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return {"lr_schedule": value}
     if not isinstance(value, dict):
-        raise fail("lr_schedule", "expected a mapping like {name: cosine_decay, arguments: [1e-5, 1000, 0.0], "
-                                  "warmup: 100}")
+        raise fail("lr_schedule", _("expected a mapping like {name: cosine_decay, arguments: [1e-5, 1000, 0.0], "
+                                    "warmup: 100}"))
     unknown = set(value) - {"name", "arguments", "warmup", "warmup_init"}
     if unknown:
-        raise fail(f"lr_schedule.{sorted(unknown)[0]}", "unknown key; known: name, arguments, warmup, warmup_init")
+        raise fail(f"lr_schedule.{sorted(unknown)[0]}", _("unknown key; known: name, arguments, warmup, warmup_init"))
     name = value.get("name")
     args = value.get("arguments", [])
     if not isinstance(args, list) or not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
-        raise fail("lr_schedule.arguments", "expected a list of numbers")
+        raise fail("lr_schedule.arguments", _("expected a list of numbers"))
     out: dict[str, Any] = {}
     if name == "cosine_decay":
         if not 1 <= len(args) <= 3:
-            raise fail("lr_schedule.arguments", "cosine_decay takes [initial LR, decay steps, end LR]")
+            raise fail("lr_schedule.arguments", _("cosine_decay takes [initial LR, decay steps, end LR]"))
         out.update(lr_schedule="cosine", learning_rate=args[0])
         if len(args) > 1:
             out["decay_steps"] = args[1]
@@ -485,8 +530,8 @@ def _parse_schedule(value: Any, fail: Any) -> dict[str, Any]:
     elif name == "linear_schedule" and len(args) == 3 and args[0] == args[1]:
         out.update(lr_schedule="constant", learning_rate=args[0])
     else:
-        raise fail("lr_schedule.name", f"schedule {name!r} is not supported here; use cosine_decay "
-                                       "(or no lr_schedule for a constant learning rate)")
+        raise fail("lr_schedule.name", _("schedule {name!r} is not supported here; use cosine_decay "
+                                         "(or no lr_schedule for a constant learning rate)").format(name=name))
     if "warmup" in value:
         out["warmup"] = value["warmup"]
     if "warmup_init" in value:

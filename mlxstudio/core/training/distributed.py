@@ -40,6 +40,7 @@ from typing import Any, cast
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import UserError
+from mlxstudio.core.i18n import _
 from mlxstudio.core.runtime.worker import EXIT_CANCELLED, EXIT_OK, EXIT_USER, WorkerProcess
 from mlxstudio.core.training.hosts import Host, mlx_hostfile, world_size
 
@@ -72,8 +73,9 @@ def check_batch_size(batch_size: int, size: int) -> None:
     if size > 1 and batch_size % size:
         lower = batch_size - batch_size % size
         options = " or ".join(str(x) for x in (lower, lower + size) if x > 0)
-        raise BatchSizeError(f"the batch size {batch_size} cannot be split across {size} processes (each takes an "
-                             f"equal share of every batch) — use a multiple of {size}, e.g. {options}")
+        raise BatchSizeError(_("the batch size {batch_size} cannot be split across {size} processes (each takes an "
+                               "equal share of every batch) — use a multiple of {size}, e.g. {options}").format(
+                                   batch_size=batch_size, size=size, options=options))
 
 
 def shard(indices: Sequence[int], rank: int, size: int) -> list[int]:
@@ -224,7 +226,7 @@ def rank_main(argv: list[str] | None = None) -> int:
         spec = json.loads(args[0] if args else sys.stdin.readline())
         job, params = str(spec["job"]), dict(spec.get("params") or {})
     except (ValueError, KeyError, TypeError, IndexError) as exc:
-        writer(ev.Failed(job="worker", message=f"rank {rank}: bad job spec: {exc}"))
+        writer(ev.Failed(job="worker", message=_("rank {rank}: bad job spec: {exc}").format(rank=rank, exc=exc)))
         return EXIT_USER
     sink: ev.Sink = _RankSink(writer, rank)
     try:
@@ -232,8 +234,9 @@ def rank_main(argv: list[str] | None = None) -> int:
 
         g = mx.distributed.init(backend=os.environ.get("MLXSTUDIO_DIST_BACKEND", BACKEND), strict=True)
     except Exception as exc:  # the ring could not connect: say which machine and why
-        sink(ev.Failed(job=job, message=f"rank {rank} could not join the group ({exc}) — check that every machine "
-                                        "can reach the others on the network and that the ports are not blocked"))
+        sink(ev.Failed(job=job, message=_("rank {rank} could not join the group ({exc}) — check that every machine "
+                                          "can reach the others on the network and that the ports are not blocked")
+                                              .format(rank=rank, exc=exc)))
         return EXIT_USER
     if g.rank() != rank:
         rank = int(g.rank())
@@ -292,7 +295,7 @@ def free_port_block(n: int, host: str = "127.0.0.1", tries: int = 50) -> int:
     """A first port ``p`` such that ``p … p+n-1`` are free on ``host`` right now (for local ranks)."""
     import random
 
-    for _ in range(tries):
+    for _try in range(tries):
         start = random.randint(20000, 60000 - n)
         socks = []
         try:

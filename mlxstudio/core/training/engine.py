@@ -7,7 +7,8 @@ thin loop built from mlx-lm's pieces (``evaluate``, the compiled step of ``mlx_l
 mlx-lm's ``train()`` cannot start at a given iteration or restore an optimizer, has no cancel, and validates with the
 global NumPy RNG (which shifts the batch order) — exact resume needs all of that. What it adds: length-bucketed
 batches (less padding), cancel after the current step (the adapter is still written), a NaN guard with a diagnosis,
-complete atomic checkpoints and exact resume, early stopping.
+complete atomic checkpoints and exact resume, early stopping. How it is made fast depends on the backend (the loss
+shortcuts, padding; :mod:`.strategy` — one table for CPU, CUDA and Metal): the maths does not.
 
 Writes into ``adapter_path``: ``adapters.safetensors`` + ``adapter_config.json`` (``mlx_lm.load(model,
 adapter_path=...)`` works), ``metrics.jsonl`` (one record per report), ``config.yaml`` (mlx_lm-compatible), and
@@ -30,8 +31,9 @@ from typing import Any, cast
 from mlxstudio.core import events as ev
 from mlxstudio.core.errors import Cancelled, DataError, ModelError, UserError
 from mlxstudio.core.fsutil import atomic_write_json, atomic_write_text
+from mlxstudio.core.i18n import N_, _
 from mlxstudio.core.training import checkpoint as ckpt
-from mlxstudio.core.training import fastpath, packing
+from mlxstudio.core.training import fastpath, full_finetune, packing, strategy, test_eval
 from mlxstudio.core.training.batching import (
     BatchOrder,
     TokenizedSet,
@@ -43,6 +45,7 @@ from mlxstudio.core.training.batching import (
 from mlxstudio.core.training.config import ConfigError, TrainConfig
 from mlxstudio.core.training.loss import masked_loss
 from mlxstudio.core.training.packing import make_packed_batch
+from mlxstudio.core.training.reasoning import reasoning_setting
 
 METRICS_FILE = "metrics.jsonl"
 ADAPTER_FILE = "adapters.safetensors"
@@ -51,10 +54,10 @@ STOPPED_BEFORE_FIRST_STEP = "stopped before the first step; nothing was saved (S
 PREFIX_CACHE_BUDGET = 768 * 2**20   # bytes of cached lower-layer activations (float32) the fast path may keep
 
 # Settings a resumed run must share with its checkpoint (they change the maths of every step).
-RESUME_MUST_MATCH = ("fine_tune_type", "num_layers", "rank", "scale", "dropout", "learning_rate", "lr_schedule",
-                     "warmup", "warmup_init", "min_learning_rate", "optimizer", "optimizer_config", "batch_size",
-                     "grad_accumulation_steps", "max_seq_length", "mask_prompt", "seed", "length_bucketing",
-                     "pad_multiple", "pack_sequences")
+RESUME_MUST_MATCH = ("fine_tune_type", "num_layers", "lora_keys", "rank", "scale", "dropout", "learning_rate",
+                     "lr_schedule", "warmup", "warmup_init", "min_learning_rate", "optimizer", "optimizer_config",
+                     "batch_size", "grad_accumulation_steps", "max_seq_length", "mask_prompt", "seed",
+                     "length_bucketing", "pad_multiple", "pack_sequences")
 
 
 class TrainingDiverged(UserError):
@@ -107,10 +110,12 @@ def _assign_leaves(tree: Any, flat: dict[str, Any], prefix: str = "") -> int:
         key = f"{prefix}{k}"
         if isinstance(v, mx.array):
             if key not in flat:
-                raise ModelError(f"the checkpoint has no value for {key}: it belongs to a different model/config")
+                raise ModelError(_("the checkpoint has no value for {key}: it belongs to a different model/config")
+                    .format(key=key))
             if tuple(flat[key].shape) != tuple(v.shape):
-                raise ModelError(f"the checkpoint's {key} has shape {tuple(flat[key].shape)}, the model needs "
-                                 f"{tuple(v.shape)}: it belongs to a different model/config")
+                raise ModelError(_("the checkpoint's {key} has shape {tuple}, the model needs "
+                                   "{tuple2}: it belongs to a different model/config").format(
+                                       key=key, tuple=tuple(flat[key].shape), tuple2=tuple(v.shape)))
             tree[k] = flat[key]
             n += 1
         elif isinstance(v, (dict, list)):
@@ -124,12 +129,14 @@ def _build_optimizer(cfg: TrainConfig, total_iters: int) -> Any:
 
     sched = cfg.lr_schedule_dict(total_iters)
     lr = build_schedule(sched) if sched else cfg.learning_rate
-    classes = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "adafactor": optim.Adafactor}
+    classes = {"adam": optim.Adam, "adamw": optim.AdamW, "muon": optim.Muon, "sgd": optim.SGD,
+               "adafactor": optim.Adafactor}
     kwargs = dict(cfg.optimizer_config.get(cfg.optimizer, {}) or {})
     try:
         return classes[cfg.optimizer](learning_rate=lr, **kwargs)
     except TypeError as exc:
-        raise ConfigError(f"optimizer_config.{cfg.optimizer}: {exc}", key="optimizer_config") from None
+        raise ConfigError(_("optimizer_config.{optimizer}: {exc}").format(
+            optimizer=cfg.optimizer, exc=exc), key="optimizer_config") from None
 
 
 def run_training(model: str | Path, data: str | Path | dict[str, list[dict[str, Any]]], adapter_path: str | Path,
@@ -155,7 +162,7 @@ def train_job(params: dict[str, Any], sink: ev.Sink, cancel: Callable[[], bool])
     try:
         model, data, adapter_path = params["model"], params["data"], params["adapter_path"]
     except KeyError as exc:
-        raise UserError(f"train job: missing parameter {exc}") from None
+        raise UserError(_("train job: missing parameter {exc}").format(exc=exc)) from None
     cfg = TrainConfig.from_dict(params.get("config") or {})
     return run_training(model, data, adapter_path, cfg, sink, cancel, bool(params.get("resume", False)),
                         features=params.get("features") or None)
@@ -177,6 +184,8 @@ class _Trainer:
         self.group: Any = None
         self.features: dict[str, str] | None = None
         self.rank, self.world, self.writer = 0, 1, True  # see run(): a rank of an mlx.launch group (distributed.py)
+        self.strategy = strategy.TABLE["CPU"]   # set in run() for the backend (strategy.py)
+        self.pad = self.cfg.pad_multiple        # the pad multiple used: the strategy may raise it
 
     # -- set-up ------------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -195,66 +204,76 @@ class _Trainer:
         if self.resume and self.writer:  # the other ranks get rank 0's checkpoint (broadcast_checkpoint)
             resume_from = ckpt.latest_checkpoint(out)
             if resume_from is None:
-                raise UserError(f"{out}: no complete checkpoint to resume from — start a new run instead")
+                raise UserError(_("{out}: no complete checkpoint to resume from — start a new run instead").format(
+                    out=out))
         if self.writer:
             out.mkdir(parents=True, exist_ok=True)
 
         from mlxstudio.core.models.loading import load_for_training
 
-        loaded = load_for_training(self.model_ref, sink)
+        loaded = load_for_training(self.model_ref, sink,  # full fine-tuning trains float weights (full_finetune)
+                                   keep_quantized=False if cfg.fine_tune_type == "full" else None)
         model, tokenizer = loaded.model, loaded.tokenizer
         if self.cancel():
             raise Cancelled(STOPPED_BEFORE_FIRST_STEP)
 
         rows = _load_rows(self.data_ref, self.features)
         if not rows["train"]:
-            raise DataError("the training split is empty — add rows to train.jsonl")
+            raise DataError(_("the training split is empty — add rows to train.jsonl"))
+        self.reasoning = reasoning_setting(cfg.reasoning, tokenizer, rows["train"], sink)
         tok = partial(tokenize_rows, tokenizer=tokenizer, mask_prompt=cfg.mask_prompt,
-                      max_seq_length=cfg.max_seq_length, sink=sink, cancel=self.cancel)
+                      max_seq_length=cfg.max_seq_length, sink=sink, cancel=self.cancel, reasoning=self.reasoning)
         train = tok(rows["train"], split="train")
         valid = tok(rows["valid"], split="valid")
-        for name, part in (("training", train), ("validation", valid)):
+        for name, part in ((N_("training"), train), (N_("validation"), valid)):
             if part.dropped:
                 shown = ", ".join(str(i + 1) for i in part.dropped[:10]) + ("…" if len(part.dropped) > 10 else "")
-                sink(ev.Log(f"{len(part.dropped)} {name} row(s) skipped (rows {shown})"
-                            f": nothing of the answer is left after cutting to max_seq_length={cfg.max_seq_length}"
-                            " tokens — raise max_seq_length or shorten the prompts.", "warning"))
+                sink(ev.Log(_("{n} {name} row(s) skipped (rows {shown})"
+                              ": nothing of the answer is left after cutting to max_seq_length={max_seq_length}"
+                              " tokens — raise max_seq_length or shorten the prompts.").format(
+                                  n=len(part.dropped), name=_(name), shown=shown,
+                                  max_seq_length=cfg.max_seq_length), "warning"))
             elif part.truncated:
-                sink(ev.Log(f"{part.truncated} {name} row(s) are longer than max_seq_length={cfg.max_seq_length} "
-                            "tokens and were cut.", "warning"))
+                sink(ev.Log(_("{truncated} {name} row(s) are longer than max_seq_length={max_seq_length} "
+                              "tokens and were cut.").format(
+                                  truncated=part.truncated, name=_(name), max_seq_length=cfg.max_seq_length),
+                            "warning"))
         if len(train) == 0:
-            raise DataError(f"no training row has any answer tokens within max_seq_length={cfg.max_seq_length}")
+            raise DataError(_("no training row has any answer tokens within max_seq_length={max_seq_length}").format(
+                max_seq_length=cfg.max_seq_length))
         batch_size = cfg.batch_size
         if len(train) < batch_size:
-            sink(ev.Log(f"only {len(train)} training rows: batch size lowered from {batch_size} to {len(train)}.",
+            sink(ev.Log(_("only {n} training rows: batch size lowered from {batch_size} to {n}.").format(
+                n=len(train), batch_size=batch_size),
                         "warning"))
             batch_size = len(train)
         dist.check_batch_size(batch_size, self.world)
         if rows["train"] and "text" in rows["train"][0] and cfg.mask_prompt:
-            sink(ev.Log("plain-text data: every token is trained (prompt masking applies to prompt/completion and "
-                        "chat data only)."))
+            sink(ev.Log(_("plain-text data: every token is trained (prompt masking applies to prompt/completion and "
+                          "chat data only).")))
         total = cfg.total_iters(len(train))
 
         # -- adapters -----------------------------------------------------------------------------------------
         from mlx.utils import tree_map
         from mlx_lm.tuner.trainer import evaluate, grad_checkpoint
-        from mlx_lm.tuner.utils import linear_to_lora_layers
 
         from mlxstudio.core.runtime.mlxrt import tree_flatten
 
         num_layers = cfg.num_layers
         if num_layers > loaded.num_layers:
-            sink(ev.Log(f"the model has {loaded.num_layers} layers: adapting all of them (asked for {num_layers}).",
+            sink(ev.Log(_("the model has {num_layers} layers: adapting all of them (asked for {num_layers2}).").format(
+                num_layers=loaded.num_layers, num_layers2=num_layers),
                         "warning"))
             num_layers = loaded.num_layers
         mx.random.seed(cfg.seed)
         model.freeze()
-        linear_to_lora_layers(model, num_layers, {"rank": cfg.rank, "scale": cfg.scale, "dropout": cfg.dropout},
-                              use_dora=cfg.fine_tune_type == "dora")
+        full_finetune.adapt_model(model, cfg, num_layers)  # LoRA/DoRA on lora_keys, or full: the blocks
+        if cfg.resume_adapter_file and not self.resume:
+            full_finetune.load_start_weights(model, cfg.resume_adapter_file, sink)
         n_trainable = sum(v.size for _, v in tree_flatten(model.trainable_parameters()))
         n_total = sum(v.size for _, v in tree_flatten(model.parameters()))
         if n_trainable == 0:
-            raise ModelError(f"{loaded.path}: no layer of this model could be given adapters")
+            raise ModelError(_("{path}: no layer of this model could be given adapters").format(path=loaded.path))
         optimizer = _build_optimizer(cfg, total)
         optimizer.init(model.trainable_parameters())
 
@@ -269,8 +288,8 @@ class _Trainer:
                 ckpt.load_checkpoint(resume_from) if resume_from is not None else None, self.group)
             self._check_resumable(st, total, resume_from)
             if st.get("data_fingerprint") != fingerprint:
-                sink(ev.Log("the training data changed since the checkpoint: the run continues on the new data "
-                            "(the loss curve will not match an uninterrupted run).", "warning"))
+                sink(ev.Log(_("the training data changed since the checkpoint: the run continues on the new data "
+                              "(the loss curve will not match an uninterrupted run)."), "warning"))
             params = model.trainable_parameters()
             _assign_leaves(params, dict(adapters))
             model.update(params)
@@ -285,11 +304,13 @@ class _Trainer:
             self.metrics = list(st.get("metrics", []))
             complete = start >= total or self._stopped_early(st)
             if complete:
-                sink(ev.Log(f"the checkpoint {resume_from} is the end of the run (iteration {start}"
-                            f"{' of ' + str(total) if start >= total else ', stopped early'}): nothing left to train; "
-                            "writing the run's final adapter. (To train further, raise the number of iterations.)"))
+                where = (_(" of {total}").format(total=total) if start >= total else _(", stopped early"))
+                sink(ev.Log(_("the checkpoint {resume_from} is the end of the run (iteration {start}{where}): nothing "
+                              "left to train; writing the run's final adapter. (To train further, raise the number of "
+                              "iterations.)").format(resume_from=resume_from, start=start, where=where)))
             else:
-                sink(ev.Log(f"resuming at iteration {start} of {total} from {resume_from}"))
+                sink(ev.Log(_("resuming at iteration {start} of {total} from {resume_from}").format(
+                    start=start, total=total, resume_from=resume_from)))
         elif self.writer:
             for stale in (out / ckpt.CHECKPOINTS_DIR, ):
                 shutil.rmtree(stale, ignore_errors=True)
@@ -300,23 +321,32 @@ class _Trainer:
                           "data": str(self.data_ref) if not isinstance(self.data_ref, dict) else "",
                           "adapter_path": str(out), "iters": total,
                           "base_model_quantization": loaded.quantization,
-                          "dequantized_for_training": loaded.dequantized}
+                          "dequantized_for_training": loaded.dequantized,
+                          "reasoning": self.reasoning or cfg.reasoning}  # what inference follows (issue 20)
         if self.writer:
             atomic_write_json(out / "adapter_config.json", adapter_config)
             atomic_write_text(out / "config.yaml", cfg.to_yaml())
         if self.world > 1:
-            sink(ev.Log(f"{self.world} ranks: each computes {batch_size // self.world} of the {batch_size} rows of "
-                        "every batch; their gradients are combined (weighted by trained tokens) before each update."))
+            sink(ev.Log(_("{world} ranks: each computes {per_rank} of the {batch_size} rows of every batch; their "
+                          "gradients are combined (weighted by trained tokens) before each update.").format(
+                              world=self.world, per_rank=batch_size // self.world, batch_size=batch_size)))
 
-        sink(ev.Log(f"{len(train)} training rows, {len(valid)} validation rows; {total} iterations of batch "
-                    f"{batch_size}; training {n_trainable / 1e6:.3f}M of {n_total / 1e6:.1f}M parameters "
-                    f"({100 * n_trainable / max(n_total, 1):.2f}%) in {num_layers} layers with "
-                    f"{cfg.fine_tune_type.upper()} rank {cfg.rank}."))
+        sink(ev.Log(_("{n} training rows, {n2} validation rows; {total} iterations of batch "
+                      "{batch_size}; training {n_trainable:.3f}M of {n_total:.1f}M parameters "
+                      "({value:.2f}%) in {num_layers} layers with "
+                      "{upper} rank {rank}.").format(
+                          n=len(train), n2=len(valid), total=total, batch_size=batch_size,
+                          n_trainable=n_trainable / 1e6, n_total=n_total / 1e6,
+                          value=100 * n_trainable / max(n_total, 1), num_layers=num_layers,
+                          upper=cfg.fine_tune_type.upper(), rank=cfg.rank)))
 
         # -- the loss: masked_loss (mlx-lm's default_loss, mask corrected), or its exact shortcuts when they check out
         if cfg.grad_checkpoint:
             grad_checkpoint(model.layers[0])
         order = BatchOrder(train.lengths, batch_size, cfg.seed, cfg.length_bucketing)
+        self.strategy = strategy.for_backend(loaded.backend)  # how to be fast on this backend, same maths
+        self.pad = pad = self.strategy.pad_multiple(cfg.pad_multiple)
+        sink(ev.Log(_(self.strategy.reason) + "."))  # the table's reasons are marked with N_
         mode, prefix = ("default", None) if complete else self._choose_loss(
             model, train, order, batch_size, total, num_layers, loaded.num_layers, start)
         select = mode != "default"
@@ -374,10 +404,11 @@ class _Trainer:
         if cfg.compile_step:
             step = mx.compile(step, inputs=state, outputs=state)
 
-        val_batches = eval_batches(valid, batch_size, cfg.val_batches, cfg.seed, cfg.pad_multiple,
-                                   cfg.max_seq_length, select)
+        val_batches = eval_batches(valid, batch_size, cfg.val_batches, cfg.seed, pad,
+                                   cfg.max_seq_length, select, fill=self.strategy.full_eval_batches,
+                                   select_multiple=self.strategy.select_multiple)
         if not val_batches:
-            sink(ev.Log("no validation rows: the validation loss is not measured.", "warning"))
+            sink(ev.Log(_("no validation rows: the validation loss is not measured."), "warning"))
 
         acc = st.get("acc") or {"loss_sum": 0.0, "steps": 0, "ntoks": 0, "time": 0.0}
         totals = st.get("totals") or {"trained_tokens": 0, "input_tokens": 0, "slots": 0, "train_time": 0.0,
@@ -440,17 +471,20 @@ class _Trainer:
             validate(0)
         it = start
         cancelled = False
+        shapes: set[tuple[tuple[int, ...], ...]] = set()
         stopped_early = complete and self._stopped_early(st)
         while it < total and not complete:
             if dist.agree(self.cancel(), self.group):  # a group stops together, at rank 0's request
                 cancelled = True
                 break
             rows_it = dist.shard(order.indices(it), self.rank, self.world)
-            b = (make_packed_batch(train, rows_it, cfg.pad_multiple, cfg.max_seq_length) if pack else
-                 make_batch(train, rows_it, cfg.pad_multiple, cfg.max_seq_length, select))
+            b = (make_packed_batch(train, rows_it, pad, cfg.max_seq_length) if pack else
+                 make_batch(train, rows_it, pad, cfg.max_seq_length, select, self.strategy.select_multiple))
             it += 1
             tic = time.perf_counter()
-            lvalue, toks, grad_accum = step(*step_args(b), grad_accum, it % accum_steps == 0)
+            args = step_args(b)
+            shapes.add(tuple(tuple(a.shape) for a in args))  # each distinct one is a compile (and JIT kernels)
+            lvalue, toks, grad_accum = step(*args, grad_accum, it % accum_steps == 0)
             mx.eval(state, lvalue, toks, grad_accum)
             lv, nt = lvalue.item(), int(toks.item())
             dt = time.perf_counter() - tic
@@ -484,9 +518,11 @@ class _Trainer:
                     else:
                         early["bad_evals"] += 1
                     if cfg.early_stopping_patience and early["bad_evals"] >= cfg.early_stopping_patience:
-                        sink(ev.Log(f"stopping early at iteration {it}: the validation loss has not improved for "
-                                    f"{early['bad_evals']} validations (best {early['best_val']:.4f} at iteration "
-                                    f"{early['best_iteration']})."))
+                        sink(ev.Log(_("stopping early at iteration {it}: the validation loss has not improved for "
+                                      "{early} validations (best {early2:.4f} at iteration "
+                                      "{early3}).").format(
+                                          it=it, early=early["bad_evals"], early2=early["best_val"],
+                                          early3=early["best_iteration"])))
                         stopped_early = True
             if it == total or stopped_early or (cfg.save_every and it % cfg.save_every == 0):
                 save_checkpoint(it)
@@ -499,17 +535,19 @@ class _Trainer:
                 raise Cancelled(STOPPED_BEFORE_FIRST_STEP)
             if it > start or not (out / ADAPTER_FILE).exists():
                 save_checkpoint(it)
-            raise Cancelled(f"stopped at iteration {it} of {total}; adapter saved in {out} (resume to continue)")
+            raise Cancelled(_("stopped at iteration {it} of {total}; adapter saved in {out} (resume to continue)")
+                .format(it=it, total=total, out=out))
         if complete and self.writer:  # what the killed run did after its last checkpoint
             ckpt.save_safetensors_atomic(out / ADAPTER_FILE, dict(tree_flatten(model.trainable_parameters())))
             ckpt.remove_stale_temps(out)
         if cfg.keep_best and self.writer and (out / BEST_ADAPTER_FILE).exists():
             ckpt.copy_file_atomic(out / BEST_ADAPTER_FILE, out / ADAPTER_FILE)
-            sink(ev.Log(f"kept the adapter with the best validation loss ({early['best_val']:.4f} at iteration "
-                        f"{early['best_iteration']})."))
+            sink(ev.Log(_("kept the adapter with the best validation loss ({early:.4f} at iteration "
+                          "{early2}).").format(early=early['best_val'], early2=early['best_iteration'])))
         elif cfg.keep_best and self.writer and early["best_iteration"] not in (None, it):
-            sink(ev.Log(f"{out / BEST_ADAPTER_FILE} (iteration {early['best_iteration']}) is missing: the final "
-                        f"adapter (iteration {it}) is kept instead.", "warning"))
+            sink(ev.Log(_("{out} (iteration {early}) is missing: the final "
+                          "adapter (iteration {it}) is kept instead.").format(
+                              out=out / BEST_ADAPTER_FILE, early=early['best_iteration'], it=it), "warning"))
         train_time = float(totals["train_time"])
         result = {
             "adapter_path": str(out), "model": str(loaded.path), "iterations": it, "total_iterations": total,
@@ -521,10 +559,20 @@ class _Trainer:
             "train_time": train_time, "tokens_per_second": totals["trained_tokens"] / max(train_time, 1e-9),
             "wall_time": time.perf_counter() - t_start, "peak_memory_gb": mx.get_peak_memory() / 1e9,
             "dequantized": loaded.dequantized, "backend": loaded.backend,
+            "strategy": self.strategy.reason, "loss_path": mode + ("+packed" if pack else ""),
+            "compiled_shapes": len(shapes),
         }
-        loss_text = f"final loss {last_train_loss:.3f}" if last_train_loss is not None else ""
-        result["message"] = (f"trained {it} iterations in {train_time:.1f} s "
-                             f"({result['tokens_per_second']:.0f} tok/s), {loss_text}; adapter saved in {out}")
+        if cfg.test:  # mlx-lm's test: true, on the final weights
+            result.update(test_eval.test_split_loss(model, tok(rows["test"], split="test"), cfg, batch_size, pad,
+                                                    self.rank, self.world, sink) or {})
+        if cfg.fine_tune_type == "full" and self.writer:
+            result["full_model"] = str(full_finetune.save_full_model(model, tokenizer, loaded.path, out,
+                                                                     loaded.dequantized, sink,
+                                                                     reasoning=self.reasoning))
+        loss_text = _("final loss {loss:.3f}").format(loss=last_train_loss) if last_train_loss is not None else ""
+        result["message"] = _("trained {it} iterations in {seconds:.1f} s ({tps:.0f} tok/s), {loss}; adapter saved in "
+                              "{out}").format(it=it, seconds=train_time, tps=result["tokens_per_second"],
+                                              loss=loss_text, out=out)
         return result
 
     # -- helpers ---------------------------------------------------------------------------------------------------
@@ -539,35 +587,40 @@ class _Trainer:
         from mlxstudio.core.runtime.mlxrt import mx
 
         cfg = self.cfg
-        if not cfg.fast_loss or fastpath.model_parts(model) is None:
+        if not cfg.fast_loss or not self.strategy.selected_loss or fastpath.model_parts(model) is None:
             return "default", None
-        b = make_batch(train, order.indices(start_it), cfg.pad_multiple, cfg.max_seq_length, True)
+        b = make_batch(train, order.indices(start_it), self.pad, cfg.max_seq_length, True,
+                       self.strategy.select_multiple)
         model.eval()
         try:
             reference = masked_loss(model, b.inputs, b.lengths)[0].item()
             fast = fastpath.selected_loss(model, b.inputs[:, :-1], b.sel, b.targets, b.weights)[0].item()
             rtol = 1e-4 if _float32(model) else 2e-3  # half precision: looser
             if not fastpath.verify(reference, fast, rtol):
-                self.sink(ev.Log(f"the fast loss does not match the full loss on this model ({fast:.6f} vs "
-                                 f"{reference:.6f}): computing the full loss.", "warning"))
+                self.sink(ev.Log(_("the fast loss does not match the full loss on this model ({fast:.6f} vs "
+                                   "{reference:.6f}): computing the full loss.").format(
+                                       fast=fast, reference=reference), "warning"))
                 return "default", None
             first = n_layers - num_layers
             epochs = total * batch_size / max(len(train), 1)
             dim = int(getattr(getattr(model, "args", None), "hidden_size", 0) or 0)
             need = fastpath.PrefixCache.nbytes(train.lengths, dim)
-            if first <= 0 or epochs < 1.1 or not dim or need > PREFIX_CACHE_BUDGET:
+            if (not self.strategy.prefix_cache or first <= 0 or epochs < 1.1 or not dim
+                    or need > PREFIX_CACHE_BUDGET):
                 return "selected", None
             cache = fastpath.PrefixCache(model, first)
             cache.build(train.tokens, train.lengths, progress=lambda d, t: self.sink(
-                ev.Progress(job="prepare", done=d, total=t, unit="row", message="frozen layers")))
+                ev.Progress(job="prepare", done=d, total=t, unit="row", message=_("frozen layers"))))
             fast = fastpath.prefix_loss(model, first, cache.batch(b.indices, b.inputs.shape[1] - 1), b.sel,
                                         b.targets, b.weights)[0].item()
             if not fastpath.verify(reference, fast, rtol):
-                self.sink(ev.Log(f"the cached lower layers do not reproduce the full loss on this model ({fast:.6f} "
-                                 f"vs {reference:.6f}): computing them every step.", "warning"))
+                self.sink(ev.Log(_("the cached lower layers do not reproduce the full loss on this model ({fast:.6f} "
+                                   "vs {reference:.6f}): computing them every step.").format(
+                                       fast=fast, reference=reference), "warning"))
                 return "selected", None
-            self.sink(ev.Log(f"the {first} frozen lower layers are computed once per row "
-                             f"({need / 2**20:.0f} MB) and reused for the {epochs:.0f} epochs."))
+            self.sink(ev.Log(_("the {first} frozen lower layers are computed once per row "
+                               "({need:.0f} MB) and reused for the {epochs:.0f} epochs.").format(
+                                   first=first, need=need / 2**20, epochs=epochs)))
             mx.eval(cache.rows)
             return "prefix", cache
         finally:
@@ -581,12 +634,12 @@ class _Trainer:
         if not cfg.pack_sequences:
             return False
         if mode == "default":
-            self.sink(ev.Log("packing rows needs the exact loss shortcuts (fast_loss), which this model does not "
-                             "use: the batches are padded instead.", "warning"))
+            self.sink(ev.Log(_("packing rows needs the exact loss shortcuts (fast_loss), which this model does not "
+                               "use: the batches are padded instead."), "warning"))
             return False
         indices = order.indices(start_it)
-        b = make_batch(train, indices, cfg.pad_multiple, cfg.max_seq_length, True)
-        pb = make_packed_batch(train, indices, cfg.pad_multiple, cfg.max_seq_length)
+        b = make_batch(train, indices, self.pad, cfg.max_seq_length, True)
+        pb = make_packed_batch(train, indices, self.pad, cfg.max_seq_length)
         model.eval()
         try:
             reference = masked_loss(model, b.inputs, b.lengths)[0].item()
@@ -598,12 +651,14 @@ class _Trainer:
         finally:
             model.train()
         if not fastpath.verify(reference, fast, 1e-4 if _float32(model) else 2e-3):
-            self.sink(ev.Log(f"packed rows do not reproduce the unpacked loss on this model ({fast:.6f} vs "
-                             f"{reference:.6f}; it may not use rotary positions): the batches are padded instead.",
+            self.sink(ev.Log(_("packed rows do not reproduce the unpacked loss on this model ({fast:.6f} vs "
+                               "{reference:.6f}; it may not use rotary positions): the batches are padded "
+                               "instead.").format(
+                                   fast=fast, reference=reference),
                              "warning"))
             return False
-        self.sink(ev.Log("the rows of each batch are packed end to end (attention kept within each row): no "
-                         "padding between them."))
+        self.sink(ev.Log(_("the rows of each batch are packed end to end (attention kept within each row): no "
+                           "padding between them.")))
         return True
 
     def _report(self, event: ev.TrainReport | ev.ValReport) -> None:
@@ -625,15 +680,16 @@ class _Trainer:
         diffs = [f"{k} was {getattr(saved, k)!r}, now {getattr(self.cfg, k)!r}" for k in RESUME_MUST_MATCH
                  if getattr(saved, k) != getattr(self.cfg, k)]
         if diffs:
-            raise ConfigError(f"cannot resume from {path}: settings changed ({'; '.join(diffs)}) — use the "
-                              "checkpoint's settings or start a new run")
+            raise ConfigError(_("cannot resume from {path}: settings changed ({join}) — use the "
+                                "checkpoint's settings or start a new run").format(path=path, join='; '.join(diffs)))
         before = int(st.get("total_iterations", total))
         if self.cfg.lr_schedule == "cosine" and not self.cfg.decay_steps and before != total:
-            self.sink(ev.Log(f"the run now has {total} iterations instead of {before}: the cosine schedule is "
-                             "stretched from here on.", "warning"))
+            self.sink(ev.Log(_("the run now has {total} iterations instead of {before}: the cosine schedule is "
+                               "stretched from here on.").format(total=total, before=before), "warning"))
         if int(st["iteration"]) > total:
-            raise UserError(f"{path}: this run is already at iteration {st['iteration']}, past the {total} iterations "
-                            f"asked for — ask for more than {st['iteration']} iterations to continue training")
+            raise UserError(_("{path}: this run is already at iteration {st}, past the {total} iterations "
+                              "asked for — ask for more than {st} iterations to continue training").format(
+                                  path=path, st=st['iteration'], total=total))
 
     def _stopped_early(self, st: dict[str, Any]) -> bool:
         """Whether the checkpoint state ``st`` is that of a run early stopping ended (with the current patience)."""
@@ -644,13 +700,14 @@ class _Trainer:
         last = ckpt.latest_checkpoint(self.out)
         kept = f" The last good checkpoint (iteration {int(last.name)}) is kept." if last else ""
         if ntoks == 0:
-            return TrainingDiverged(f"iteration {it}: a batch had no trained tokens (every answer was cut off by "
-                                    f"max_seq_length={self.cfg.max_seq_length}) — raise max_seq_length.{kept}")
+            return TrainingDiverged(_("iteration {it}: a batch had no trained tokens (every answer was cut off by "
+                                      "max_seq_length={max_seq_length}) — raise max_seq_length.{kept}").format(
+                                          it=it, max_seq_length=self.cfg.max_seq_length, kept=kept))
         if it == 1:
-            return TrainingDiverged(f"the training loss is {loss} at the first step, before any update: the model "
-                                    "computes NaN/inf on this data — its weights may be broken (re-import or "
-                                    "re-download the model).")
+            return TrainingDiverged(_("the training loss is {loss} at the first step, before any update: the model "
+                                      "computes NaN/inf on this data — its weights may be broken (re-import or "
+                                      "re-download the model).").format(loss=loss))
         lr = self.cfg.learning_rate
-        return TrainingDiverged(f"the training loss became {loss} at iteration {it}: the learning rate {lr:g} is "
-                                f"too high for this model and data — lower it (try {lr / 10:g}) and train again."
-                                f"{kept}")
+        return TrainingDiverged(_("the training loss became {loss} at iteration {it}: the learning rate {lr:g} is "
+                                  "too high for this model and data — lower it (try {lr2:g}) and train again."
+                                  "{kept}").format(loss=loss, it=it, lr=lr, lr2=lr / 10, kept=kept))

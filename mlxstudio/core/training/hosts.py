@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlxstudio.core.errors import UserError
+from mlxstudio.core.i18n import N_, _
 
 LOCALHOST = "127.0.0.1"
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1", "local", "this-mac"}
@@ -63,7 +64,7 @@ class Host:
 
     @property
     def label(self) -> str:
-        return "this computer" if self.is_local and (not self.ips or self.ips[0] == LOCALHOST) else self.ssh
+        return _("this computer") if self.is_local and (not self.ips or self.ips[0] == LOCALHOST) else self.ssh
 
 
 @dataclass
@@ -92,7 +93,7 @@ def _positive(text: str, where: str) -> int:
     except ValueError:
         n = 0
     if n < 1:
-        raise HostsError(f"{where}: slots must be a whole number ≥ 1, got {text!r}")
+        raise HostsError(_("{where}: slots must be a whole number ≥ 1, got {text!r}").format(where=where, text=text))
     return n
 
 
@@ -100,15 +101,15 @@ def _parse_entry(text: str, where: str, line: int | None) -> Host:
     parts = text.split()
     name, ips, slots = parts[0], [], 1
     if name.startswith("-") or any(c in name for c in "'\"`$;|&<>(){}\\"):
-        raise HostsError(f"{where}: {name!r} is not a host name")
+        raise HostsError(_("{where}: {name!r} is not a host name").format(where=where, name=name))
     for extra in parts[1:]:
         if extra.startswith("slots="):
             slots = _positive(extra[len("slots="):], where)
         elif _is_ip(extra):
             ips.append(extra)
         else:
-            raise HostsError(f"{where}: {extra!r} is neither an IP address nor slots=N — write one host per line as "
-                             "'name [ip] [slots=N]'")
+            raise HostsError(_("{where}: {extra!r} is neither an IP address nor slots=N — write one host per line as "
+                               "'name [ip] [slots=N]'").format(where=where, extra=extra))
     if name.lower() in LOCAL_NAMES:
         return Host(LOCALHOST, tuple(ips) or (LOCALHOST,), slots, line)
     if _is_ip(name) and not ips:
@@ -119,7 +120,8 @@ def _parse_entry(text: str, where: str, line: int | None) -> Host:
 def _parse_json(data: object, source: str) -> list[Host]:
     entries = data.get("hosts") if isinstance(data, dict) else data
     if not isinstance(entries, list):
-        raise HostsError(f"{source}: a JSON host file is a list of hosts or {{\"hosts\": [...]}}")
+        raise HostsError(_("{source}: a JSON host file is a list of hosts or {{\"hosts\": [...]}}").format(
+            source=source))
     hosts = []
     for i, h in enumerate(entries):
         where = f"{source}: host {i + 1}"
@@ -127,11 +129,11 @@ def _parse_json(data: object, source: str) -> list[Host]:
             hosts.append(_parse_entry(h, where, None))
             continue
         if not isinstance(h, dict) or not isinstance(h.get("ssh"), str) or not h["ssh"].strip():
-            raise HostsError(f"{where}: each host needs an \"ssh\" name, e.g. {{\"ssh\": \"mac-mini.local\", "
-                             "\"ips\": [\"192.168.1.20\"]}")
+            raise HostsError(_("{where}: each host needs an \"ssh\" name, e.g. {{\"ssh\": \"mac-mini.local\", "
+                               "\"ips\": [\"192.168.1.20\"]}}").format(where=where))
         ips = h.get("ips") or []
         if not isinstance(ips, list) or not all(isinstance(x, str) and _is_ip(x) for x in ips):
-            raise HostsError(f"{where}: \"ips\" must be a list of IP addresses")
+            raise HostsError(_("{where}: \"ips\" must be a list of IP addresses").format(where=where))
         text = " ".join([h["ssh"].strip(), *ips] + ([f"slots={h['slots']}"] if "slots" in h else []))
         hosts.append(_parse_entry(text, where, None))
     return hosts
@@ -152,12 +154,13 @@ def parse_hosts(spec: str | Path, source: str = "--hosts") -> list[Host]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise HostsError(f"{path}: cannot read the host file ({exc})") from None
+            raise HostsError(_("{path}: cannot read the host file ({exc})").format(path=path, exc=exc)) from None
         if text.lstrip().startswith(("[", "{")):
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise HostsError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+                raise HostsError(_("{path}:{lineno}: not valid JSON ({msg})").format(
+                    path=path, lineno=exc.lineno, msg=exc.msg)) from None
             return _check_nonempty(_parse_json(data, source), source)
         hosts = []
         for n, raw in enumerate(text.splitlines(), 1):
@@ -166,7 +169,8 @@ def parse_hosts(spec: str | Path, source: str = "--hosts") -> list[Host]:
                 hosts.append(_parse_entry(entry, f"{path}:{n}", n))
         return _check_nonempty(hosts, source)
     if os.sep in text or text.endswith((".json", ".txt")):
-        raise HostsError(f"{text}: host file not found — give a file, or host names separated by commas")
+        raise HostsError(_("{text}: host file not found — give a file, or host names separated by commas").format(
+            text=text))
     entries = [e.strip() for e in text.split(",")]
     if any(not e for e in entries):
         raise HostsError(f"{source} {text!r}: an empty host name (two commas in a row?)".strip())
@@ -175,7 +179,7 @@ def parse_hosts(spec: str | Path, source: str = "--hosts") -> list[Host]:
 
 def _check_nonempty(hosts: list[Host], source: str) -> list[Host]:
     if not hosts:
-        raise HostsError(f"{source}: no hosts listed")
+        raise HostsError(_("{source}: no hosts listed").format(source=source))
     return hosts
 
 
@@ -232,7 +236,7 @@ def resolve_hosts(hosts: Sequence[Host], resolver: Callable[[str], str | None] =
     not connect to it: the ring needs this machine's network address then — it is filled in automatically).
     """
     if not hosts:
-        raise HostsError("no hosts given")
+        raise HostsError(_("no hosts given"))
     mine = local_addresses()
     out: list[Host] = []
     for h in hosts:
@@ -241,8 +245,9 @@ def resolve_hosts(hosts: Sequence[Host], resolver: Callable[[str], str | None] =
         if not ips:
             ip = resolver(h.ssh)
             if ip is None:
-                raise HostsError(f"{where}{h.ssh}: unknown host name — check the spelling, or write its IP address "
-                                 "after the name (e.g. 'mac-mini.local 192.168.1.20')")
+                raise HostsError(_("{where}{ssh}: unknown host name — check the spelling, or write its IP address "
+                                   "after the name (e.g. 'mac-mini.local 192.168.1.20')").format(
+                                       where=where, ssh=h.ssh))
             ips = (ip,)
         ssh = LOCALHOST if (h.is_local or ips[0] in mine or ips[0].startswith("127.")) else h.ssh
         out.append(Host(ssh, ips, h.slots, h.line))
@@ -254,8 +259,9 @@ def resolve_hosts(hosts: Sequence[Host], resolver: Callable[[str], str | None] =
         for h in out:
             if h.is_local and h.ips[0].startswith("127."):
                 if here is None or here.startswith("127."):
-                    raise HostsError(f"this computer has no network address that reaches {remote[0].ssh} ({peer})"
-                                     " — connect both machines to the same network (Ethernet or Thunderbolt)")
+                    raise HostsError(_("this computer has no network address that reaches {ssh} ({peer})"
+                                       " — connect both machines to the same network (Ethernet or Thunderbolt)").format(
+                                           ssh=remote[0].ssh, peer=peer))
                 h = Host(LOCALHOST, (here,), h.slots, h.line)
             fixed.append(h)
         out = fixed
@@ -266,7 +272,7 @@ def mlx_hostfile(hosts: Sequence[Host]) -> dict[str, object]:
     """MLX's JSON hostfile for ``mlx.launch --hostfile`` (one entry per rank, ring backend)."""
     entries = []
     for h in hosts:
-        for _ in range(h.slots):
+        for _slot in range(h.slots):
             entries.append({"ssh": h.ssh, "ips": list(h.ips)})
     return {"backend": "ring", "hosts": entries}
 
@@ -286,17 +292,17 @@ CHECK_SCRIPT = (
 )
 
 _SSH_PROBLEMS = (
-    ("permission denied", "ssh asked for a password or key: set up passwordless ssh to it (ssh-copy-id {host}) and "
-                          "turn on Remote Login on that Mac (System Settings → General → Sharing)"),
-    ("host key verification failed", "its ssh host key is not known yet: connect once in a terminal (ssh {host}) "
-                                     "and accept the key"),
-    ("could not resolve", "unknown host name — check the spelling or use its IP address"),
-    ("name or service not known", "unknown host name — check the spelling or use its IP address"),
-    ("connection refused", "it refuses ssh connections: turn on Remote Login on that Mac (System Settings → General "
-                           "→ Sharing)"),
-    ("timed out", "unreachable (no answer within {timeout:.0f} s): is it switched on and on the same network?"),
-    ("no route to host", "unreachable (no route to host): is it on the same network?"),
-    ("network is unreachable", "unreachable (network is unreachable)"),
+    ("permission denied", N_("ssh asked for a password or key: set up passwordless ssh to it (ssh-copy-id {host}) and "
+                          "turn on Remote Login on that Mac (System Settings → General → Sharing)")),
+    ("host key verification failed", N_("its ssh host key is not known yet: connect once in a terminal (ssh {host}) "
+                                     "and accept the key")),
+    ("could not resolve", N_("unknown host name — check the spelling or use its IP address")),
+    ("name or service not known", N_("unknown host name — check the spelling or use its IP address")),
+    ("connection refused", N_("it refuses ssh connections: turn on Remote Login on that Mac (System Settings → General "
+                           "→ Sharing)")),
+    ("timed out", N_("unreachable (no answer within {timeout:.0f} s): is it switched on and on the same network?")),
+    ("no route to host", N_("unreachable (no route to host): is it on the same network?")),
+    ("network is unreachable", N_("unreachable (network is unreachable)")),
 )
 
 
@@ -325,32 +331,34 @@ def check_host(host: Host | str, python: str | None = None, paths: Sequence[str 
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 20, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        return HostStatus(name, False, f"unreachable (no answer within {timeout + 20:.0f} s)")
+        return HostStatus(name, False, _("unreachable (no answer within {seconds:.0f} s)").format(seconds=timeout + 20))
     except OSError as exc:
-        return HostStatus(name, False, f"cannot run ssh ({exc}) — install an ssh client")
+        return HostStatus(name, False, _("cannot run ssh ({exc}) — install an ssh client").format(exc=exc))
     out, err = proc.stdout, proc.stderr.strip()
     marker = next((ln for ln in out.splitlines() if ln.startswith("MLXSTUDIO-CHECK ")), None)
     if marker is None:
         low = err.lower()
         for needle, text in _SSH_PROBLEMS:
             if needle in low:
-                return HostStatus(name, False, text.format(host=host.ssh, timeout=timeout), err)
+                return HostStatus(name, False, _(text).format(host=host.ssh, timeout=timeout), err)
         if proc.returncode == 127 or "no such file" in low or "not found" in low:
-            return HostStatus(name, False, f"{python} does not exist there — install MLX Studio at the same path on "
-                                           "every machine (same user name and folder)", err)
-        last = err.splitlines()[-1] if err else f"exit code {proc.returncode}"
-        return HostStatus(name, False, f"the check failed: {last}", err)
+            return HostStatus(name, False, _("{python} does not exist there — install MLX Studio at the same path on "
+                                             "every machine (same user name and folder)").format(python=python), err)
+        last = err.splitlines()[-1] if err else _("exit code {code}").format(code=proc.returncode)
+        return HostStatus(name, False, _("the check failed: {last}").format(last=last), err)
     try:
         info = json.loads(marker[len("MLXSTUDIO-CHECK "):])
     except ValueError:
-        return HostStatus(name, False, "the check printed something unexpected", out)
+        return HostStatus(name, False, _("the check printed something unexpected"), out)
     if "import_error" in info:
-        return HostStatus(name, False, f"{python} there cannot import MLX Studio ({info['import_error']}) — install "
-                                       "the same environment on every machine", err, info)
+        return HostStatus(name, False, _("{python} there cannot import MLX Studio ({error}) — install the same "
+                                         "environment on every machine").format(python=python,
+                                                                                 error=info["import_error"]), err, info)
     if info.get("missing"):
-        return HostStatus(name, False, "missing there: " + ", ".join(map(str, info["missing"])) + " — copy them to "
-                                       "the same path on every machine", err, info)
-    return HostStatus(name, True, f"ready (Python {info.get('python')}, MLX {info.get('mlx')})", err, info)
+        return HostStatus(name, False, _("missing there: {paths} — copy them to the same path on every machine").format(
+            paths=", ".join(map(str, info["missing"]))), err, info)
+    return HostStatus(name, True, _("ready (Python {python}, MLX {mlx})").format(python=info.get("python"),
+                                                                                mlx=info.get("mlx")), err, info)
 
 
 def check_hosts(hosts: Sequence[Host | str], python: str | None = None, paths: Sequence[str | Path] = (),

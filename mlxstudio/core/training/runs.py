@@ -68,6 +68,27 @@ class RunInfo:
     checkpoints: list[Checkpoint] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def _result(self, key: str) -> Any:
+        result = self.meta.get("result")
+        return result.get(key) if isinstance(result, dict) else None
+
+    @property
+    def test_loss(self) -> float | None:
+        """The loss on the test split after training (``test: true``), from the run's result."""
+        v = self._result("test_loss")
+        return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+
+    @property
+    def test_ppl(self) -> float | None:
+        v = self._result("test_ppl")
+        return float(v) if isinstance(v, (int, float)) else None
+
+    @property
+    def full_model(self) -> Path | None:
+        """The library folder of a full fine-tune's saved model (None for adapter runs)."""
+        v = self._result("full_model")
+        return Path(str(v)) if v else None
+
     @property
     def has_adapter(self) -> bool:
         """True when the final adapter file exists."""

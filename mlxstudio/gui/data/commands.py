@@ -11,18 +11,20 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from mlxstudio.core.data import Dataset
-from mlxstudio.gui.data.table_model import HEADER_TITLES, DatasetTableModel
+from mlxstudio.gui.data.table_model import DatasetTableModel, header_title
+from mlxstudio.gui.i18n import translate
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _rows(n: int) -> str:
+    return translate("commands", "1 row") if n == 1 else translate("commands", "{n} rows").format(n=n)
 
 
 class SetCellCommand(QUndoCommand):
     """Set one cell (stores whole-row snapshots, so chat rows undo exactly)."""
 
     def __init__(self, model: DatasetTableModel, row: int, column: str, value: str) -> None:
-        super().__init__(f"Edit {HEADER_TITLES.get(column, column)} (row {row + 1})")
+        super().__init__(translate("commands", "Edit {column} (row {row})").format(
+            column=header_title(column), row=row + 1))
         self.model, self.row = model, row
         self.before = model.ds.get_row(row)
         after = Dataset(model.ds.format, [model.ds.get_row(row)])
@@ -40,7 +42,7 @@ class ReplaceRowCommand(QUndoCommand):
     """Replace a whole row (the side editor for multi-turn chats)."""
 
     def __init__(self, model: DatasetTableModel, row: int, new: dict[str, Any], text: str = "") -> None:
-        super().__init__(text or f"Edit row {row + 1}")
+        super().__init__(text or translate("commands", "Edit row {row}").format(row=row + 1))
         self.model, self.row = model, row
         self.before = model.ds.get_row(row)
         self.after = copy.deepcopy(new)
@@ -56,7 +58,7 @@ class InsertRowsCommand(QUndoCommand):
     """Insert rows at a position (add, insert, duplicate, paste)."""
 
     def __init__(self, model: DatasetTableModel, at: int, rows: list[dict[str, Any]], text: str = "") -> None:
-        super().__init__(text or f"Insert {_plural(len(rows), 'row')}")
+        super().__init__(text or translate("commands", "Insert {rows}").format(rows=_rows(len(rows))))
         self.model, self.at = model, at
         self.rows = [copy.deepcopy(r) for r in rows]
 
@@ -71,7 +73,7 @@ class RemoveRowsCommand(QUndoCommand):
     """Delete the selected rows."""
 
     def __init__(self, model: DatasetTableModel, indices: list[int]) -> None:
-        super().__init__(f"Delete {_plural(len(set(indices)), 'row')}")
+        super().__init__(translate("commands", "Delete {rows}").format(rows=_rows(len(set(indices)))))
         self.model = model
         self.indices = sorted(set(indices))
         self.removed: list[tuple[int, dict[str, Any], int | None]] = []
@@ -87,7 +89,8 @@ class MoveRowsCommand(QUndoCommand):
     """Move a block of rows up or down."""
 
     def __init__(self, model: DatasetTableModel, start: int, count: int, dest: int) -> None:
-        super().__init__(f"Move {_plural(count, 'row')} {'up' if dest < start else 'down'}")
+        text = translate("commands", "Move {rows} up") if dest < start else translate("commands", "Move {rows} down")
+        super().__init__(text.format(rows=_rows(count)))
         self.model, self.start, self.count, self.dest = model, start, count, dest
 
     def redo(self) -> None:

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 
 from mlxstudio.core import errors, paths
 from mlxstudio.core import events as ev
+from mlxstudio.core import i18n as core_i18n
 from mlxstudio.core.data import (
     TARGET_NOUNS,
     DataFile,
@@ -74,7 +75,8 @@ PREVIEW_MAX_BYTES = 64 * 1000 ** 2
 opened."""
 COUNT_MAX_BYTES = 512 * 1000 ** 2
 """JSONL files up to this size have their lines counted for the row count."""
-SPEC_HINT = "e.g. train, train[:1000], train[10:20], train[:80%], train+validation"
+SPEC_EXAMPLES = "train, train[:1000], train[10:20], train[:80%], train+validation"
+SPEC_HINT = "e.g. " + SPEC_EXAMPLES
 ADVANCED_MS = 150
 """How long Advanced takes to unfold (the dialog grows for it afterwards)."""
 STOP_WAIT_MS = 10_000
@@ -145,7 +147,7 @@ def _summarize(key: str, files: list[DataFile], cancel: CancelFlag | None) -> Sp
                 counts.append(cheap_row_count(f.path))
                 continue
             counts.append(len(ds))
-            noun = TARGET_NOUNS[ds.format][1]
+            noun = core_i18n._(TARGET_NOUNS[ds.format][1])
             shape = f"{ds.conversion.label} → {noun}" if ds.conversion else noun
             first = first_row_text(ds)
         else:
@@ -190,7 +192,7 @@ class DatasetDownloadDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dataset-download")
-        self.setWindowTitle("Download a dataset")
+        self.setWindowTitle(self.tr("Download a dataset"))
         self.job: FunctionJob | None = None
         self.folder: Path | None = None
         """The downloaded folder whose splits are listed (None before a download)."""
@@ -214,47 +216,52 @@ class DatasetDownloadDialog(QDialog):
     # -- building ---------------------------------------------------------------------------------------------
     def _build(self) -> None:
         s = settings.qsettings()
-        intro = QLabel("Fetch a dataset from a hub — only its data files (Parquet, JSON Lines, JSON, CSV) and its "
-                       "README — then choose the rows to open. A stopped download resumes where it stopped.")
+        intro = QLabel(
+            self.tr("Fetch a dataset from a hub — only its data files (Parquet, JSON Lines, JSON, CSV) and its "
+                       "README — then choose the rows to open. A stopped download resumes where it stopped."))
         intro.setWordWrap(True)
         self.hub = QComboBox()
         self.hub.setObjectName("dataset-hub")
-        self.hub.setAccessibleName("Hub")
+        self.hub.setAccessibleName(self.tr("Hub"))
         for key, label in HUB_CHOICES:
             self.hub.addItem(label, key)
         self.hub.setCurrentIndex(max(0, self.hub.findData(settings.DEFAULT_HUB.get(s))))
-        self.hub.setToolTip("Where to download from. ModelScope is fast in China; Hugging Face hosts most datasets.")
+        self.hub.setToolTip(
+            self.tr("Where to download from. ModelScope is fast in China; Hugging Face hosts most datasets."))
         self.dataset_id = QLineEdit()
         self.dataset_id.setObjectName("dataset-id")
-        self.dataset_id.setAccessibleName("Dataset id")
+        self.dataset_id.setAccessibleName(self.tr("Dataset id"))
         self.dataset_id.setClearButtonEnabled(True)
-        self.dataset_id.setToolTip("The dataset's id on the hub (owner/name), or the address of its page.")
+        self.dataset_id.setToolTip(self.tr("The dataset's id on the hub (owner/name), or the address of its page."))
         form = QFormLayout()
-        form.addRow("&Hub:", self.hub)
-        form.addRow("&Dataset:", self.dataset_id)
+        form.addRow(self.tr("&Hub:"), self.hub)
+        form.addRow(self.tr("&Dataset:"), self.dataset_id)
 
         # -- advanced (folded) -----------------------------------------------------------------------------------
         self.name = QLineEdit()
         self.name.setObjectName("dataset-name")
-        self.name.setAccessibleName("Folder name")
-        self.name.setPlaceholderText("default: the part of the id after the slash")
-        self.name.setToolTip(f"The dataset's folder in {paths.datasets_dir()}.")
+        self.name.setAccessibleName(self.tr("Folder name"))
+        self.name.setPlaceholderText(self.tr("default: the part of the id after the slash"))
+        self.name.setToolTip(self.tr("The dataset's folder in {datasets_dir}.").format(
+            datasets_dir=paths.datasets_dir()))
         self.access = HubAccess("dataset", "datasets")  # the token and endpoints model downloads use too
         self.token, self.endpoint = self.access.token, self.access.endpoint
-        self.refresh = QCheckBox("Download again, even if it was downloaded before")
+        self.refresh = QCheckBox(self.tr("Download again, even if it was downloaded before"))
         self.refresh.setObjectName("dataset-refresh")
-        self.refresh.setToolTip("A dataset downloaded before is used as it is; tick this to fetch it anew (the old "
-                                "copy is replaced only once the new one is complete).")
-        self.advanced = folded("dataset-advanced", [("Folder name:", self.name), ("Hugging Face token:", self.token),
-                                                    ("Endpoint:", self.endpoint), ("", self.refresh)])
+        self.refresh.setToolTip(
+            self.tr("A dataset downloaded before is used as it is; tick this to fetch it anew (the old "
+                                "copy is replaced only once the new one is complete)."))
+        self.advanced = folded("dataset-advanced", [(
+            self.tr("Folder name:"), self.name), (self.tr("Hugging Face token:"), self.token),
+                                                    (self.tr("Endpoint:"), self.endpoint), ("", self.refresh)])
         self.advanced.setDuration(ADVANCED_MS)
 
         # -- progress ----------------------------------------------------------------------------------------------
-        self.cancel_button = QPushButton(icons.icon("cancel"), "Cancel")
+        self.cancel_button = QPushButton(icons.icon("cancel"), self.tr("Cancel"))
         self.cancel_button.setObjectName("dataset-cancel")
-        self.cancel_button.setAccessibleName("Cancel download")
+        self.cancel_button.setAccessibleName(self.tr("Cancel download"))
         self.cancel_button.setAutoDefault(False)  # Enter never cancels
-        self.cancel_button.setToolTip("Stop (Esc). What has arrived is kept: Download resumes it.")
+        self.cancel_button.setToolTip(self.tr("Stop (Esc). What has arrived is kept: Download resumes it."))
         self.progress_box, self.bar, self.status = progress_widgets("dataset", beside=self.cancel_button)
 
         self.message = MessageBar(self)
@@ -265,8 +272,8 @@ class DatasetDownloadDialog(QDialog):
         self.splits_title.setObjectName("dataset-splits-title")
         self.tree = QTreeWidget()
         self.tree.setObjectName("dataset-splits")
-        self.tree.setAccessibleName("Splits")
-        self.tree.setHeaderLabels(["Split", "Rows", "Size", "Files"])
+        self.tree.setAccessibleName(self.tr("Splits"))
+        self.tree.setHeaderLabels([self.tr("Split"), self.tr("Rows"), self.tr("Size"), self.tr("Files")])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
@@ -278,21 +285,22 @@ class DatasetDownloadDialog(QDialog):
         header.setMinimumSectionSize(self.fontMetrics().horizontalAdvance("000,000") + 16)  # room around the numbers
         self.preview = QLabel()
         self.preview.setObjectName("dataset-preview")
-        self.preview.setAccessibleName("The selected split")
+        self.preview.setAccessibleName(self.tr("The selected split"))
         self.preview.setWordWrap(True)
         self.preview.setTextFormat(Qt.TextFormat.RichText)
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.spec = QLineEdit()
         self.spec.setObjectName("dataset-spec")
-        self.spec.setAccessibleName("Rows to open")
+        self.spec.setAccessibleName(self.tr("Rows to open"))
         self.spec.setPlaceholderText("train")
-        self.spec.setToolTip("The split, and which of its rows: mlx-lm's syntax, " + SPEC_HINT.removeprefix("e.g. ")
-                             + "; valid and dev name the validation split.")
-        hint = QLabel(SPEC_HINT)
+        self.spec.setToolTip(
+            self.tr("The split, and which of its rows: mlx-lm's syntax, ") + SPEC_EXAMPLES
+                             + self.tr("; valid and dev name the validation split."))
+        hint = QLabel(self.tr("e.g. {examples}").format(examples=SPEC_EXAMPLES))
         hint.setEnabled(False)  # the palette's secondary text colour
         spec_form = QFormLayout()
         spec_form.setContentsMargins(0, 0, 0, 0)
-        spec_form.addRow("&Rows to open:", self.spec)
+        spec_form.addRow(self.tr("&Rows to open:"), self.spec)
         spec_form.addRow("", hint)
         self.splits_box = QWidget()
         sl = QVBoxLayout(self.splits_box)
@@ -306,7 +314,7 @@ class DatasetDownloadDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.close_button.setAutoDefault(False)
-        self.primary = self.buttons.addButton("Download", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.primary = self.buttons.addButton(self.tr("Download"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.primary.setObjectName("dataset-primary")
         self.primary.setIcon(icons.icon("download"))
 
@@ -346,7 +354,8 @@ class DatasetDownloadDialog(QDialog):
 
     def _hub_changed(self, *_: Any) -> None:
         hub = self.current_hub()
-        self.dataset_id.setPlaceholderText(f"owner/name, e.g. {EXAMPLE_IDS[hub]}")
+        self.dataset_id.setPlaceholderText(self.tr("owner/name, e.g. {EXAMPLE_IDS}").format(
+            EXAMPLE_IDS=EXAMPLE_IDS[hub]))
         self.access.show_hub(hub)
         self._target_changed()
 
@@ -378,10 +387,10 @@ class DatasetDownloadDialog(QDialog):
         self.splits_box.setEnabled(not busy)
         self.primary.setEnabled(not busy)
         if listed:
-            self.primary.setText("Open")
+            self.primary.setText(self.tr("Open"))
             self.primary.setIcon(icons.icon("open"))
         else:
-            self.primary.setText("Resume download" if not busy and self._kept() else "Download")
+            self.primary.setText(self.tr("Resume download") if not busy and self._kept() else self.tr("Download"))
             self.primary.setIcon(icons.icon("download"))
         self._grow()
 
@@ -400,7 +409,7 @@ class DatasetDownloadDialog(QDialog):
         self.access.store_endpoint(self.current_hub())
 
     def _problem(self, text: str, focus: QLineEdit | None = None, retry: Callable[[], object] | None = None) -> None:
-        self.message.show_message(text, "error", "Try Again" if retry else None, retry)
+        self.message.show_message(text, "error", self.tr("Try Again") if retry else None, retry)
         if focus is not None:
             focus.setFocus()
             focus.selectAll()
@@ -432,17 +441,19 @@ class DatasetDownloadDialog(QDialog):
         self._reused = (paths.datasets_dir() / name).is_dir() and not refresh
         LAST_DATASET_ID.set(dataset_id)
         self._job_key = (hub, self.dataset_id.text().strip())
-        self.status.setText(f"Looking up {dataset_id} on {HUB_LABELS[hub]}…")
+        self.status.setText(self.tr("Looking up {dataset_id} on {HUB_LABELS}…").format(
+            dataset_id=dataset_id, HUB_LABELS=HUB_LABELS[hub]))
 
         def work(sink: ev.Sink, cancel: CancelFlag) -> tuple[Path, list[SplitSummary]]:
             from mlxstudio.core.hub import download_dataset
 
             folder = download_dataset(hub, dataset_id, name=name, token=token, endpoint=endpoint, sink=sink,
                                       cancel=cancel, refresh=refresh)
-            sink(ev.Log("Reading the splits…"))
+            sink(ev.Log(self.tr("Reading the splits…")))
             return folder, summarize_splits(folder, cancel)
 
-        self._start(f"Download of {dataset_id}", work, self._downloaded, retry=self.start_download)
+        self._start(self.tr("Download of {dataset_id}").format(
+            dataset_id=dataset_id), work, self._downloaded, retry=self.start_download)
 
     def open_split(self, mapping: FieldMap | None = None) -> None:
         """Read the rows of the spec in “Rows to open” from the listed folder (``mapping``: which field is what, as
@@ -456,7 +467,7 @@ class DatasetDownloadDialog(QDialog):
             self._problem(str(exc), self.spec)
             return
         folder, self._job_spec = self.folder, spec
-        self.status.setText(f"Reading {spec} of {folder.name}…")
+        self.status.setText(self.tr("Reading {spec} of {name}…").format(spec=spec, name=folder.name))
 
         def work(sink: ev.Sink, cancel: CancelFlag) -> Dataset:
             ds = load_split(folder, spec, mapping)
@@ -464,14 +475,14 @@ class DatasetDownloadDialog(QDialog):
                 raise errors.Cancelled(f"Opening {spec} cancelled — the dataset stays downloaded.")
             return ds
 
-        self._start(f"Opening {spec} of {folder.name}", work, self._opened)
+        self._start(self.tr("Opening {spec} of {name}").format(spec=spec, name=folder.name), work, self._opened)
 
     def _start(self, name: str, work: Callable[[ev.Sink, CancelFlag], Any], done: Callable[[Any], None],
                retry: Callable[[], None] | None = None) -> None:
         self.message.hide()
         self.bar.setRange(0, 0)  # busy until bytes are known
         self.cancel_button.setEnabled(True)
-        self.cancel_button.setText("Cancel")
+        self.cancel_button.setText(self.tr("Cancel"))
         job = FunctionJob(name, work, self)
         job.core_event.connect(self._on_event)
         job.succeeded.connect(done)
@@ -489,13 +500,13 @@ class DatasetDownloadDialog(QDialog):
         if self._busy and self.job is not None:
             self.job.cancel()
             self.cancel_button.setEnabled(False)
-            self.cancel_button.setText("Stopping…")
+            self.cancel_button.setText(self.tr("Stopping…"))
 
     def _on_event(self, e: ev.Event) -> None:
         if isinstance(e, ev.DownloadProgress):
             show_bytes(self.bar, self.status, e)
         elif isinstance(e, ev.Log):
-            if e.message.startswith(("Verifying", "Reading", "Waiting", "Looking")):
+            if e.message.startswith((self.tr("Verifying"), self.tr("Reading"), self.tr("Waiting"), self.tr("Looking"))):
                 self.bar.setRange(0, 0)
             self.status.setText(e.message)
 
@@ -509,8 +520,8 @@ class DatasetDownloadDialog(QDialog):
         self._fill_splits()
         self._idle()
         if self._reused:
-            self.message.show_message(f"{folder.name} was downloaded before — that copy is used (Advanced → "
-                                      "Download again fetches it anew).", "info")
+            self.message.show_message(self.tr("{name} was downloaded before — that copy is used (Advanced → Download "
+                                          "again fetches it anew).").format(name=folder.name), "info")
         self.spec.setFocus()
         self.spec.selectAll()
         self._grow()
@@ -528,7 +539,9 @@ class DatasetDownloadDialog(QDialog):
         ds = self.result_dataset
         if ds is None or self.result_folder is None:
             return ""
-        return f"{self.result_spec} of {self.result_folder.name}: {len(ds):,} {TARGET_NOUNS[ds.format][len(ds) != 1]}"
+        return self.tr("{result_spec} of {name}: {n:,} {value}").format(result_spec=self.result_spec,
+                                                                        name=self.result_folder.name, n=len(ds),
+        value=core_i18n._(TARGET_NOUNS[ds.format][len(ds) != 1]))
 
     def _failed(self, message: str) -> None:
         self._idle()
@@ -549,14 +562,16 @@ class DatasetDownloadDialog(QDialog):
     # -- the splits -------------------------------------------------------------------------------------------
     def _fill_splits(self) -> None:
         assert self.folder is not None
-        self.splits_title.setText(f"Splits of <b>{html.escape(self.folder.name)}</b>")
+        self.splits_title.setText(self.tr("Splits of <b>{escape}</b>").format(escape=html.escape(self.folder.name)))
         self.splits_title.setToolTip(str(self.folder))
         self.tree.clear()
         for s in self.splits:
-            files = s.files[0] if len(s.files) == 1 else f"{s.files[0]} + {len(s.files) - 1} more"
+            files = s.files[0] if len(s.files) == 1 else self.tr("{files} + {value} more").format(
+                files=s.files[0], value=len(s.files) - 1)
             item = QTreeWidgetItem([s.key, "—" if s.rows is None else f"{s.rows:,}", human_bytes(s.size), files])
             item.setData(0, Qt.ItemDataRole.UserRole, s.key)
-            item.setToolTip(1, "Counted when opened" if s.rows is None else f"{s.rows:,} rows")
+            item.setToolTip(1, self.tr("Counted when opened") if s.rows is None
+                            else self.tr("{rows:,} rows").format(rows=s.rows))
             item.setToolTip(3, "\n".join(s.files))
             for col in (1, 2):
                 item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -580,11 +595,12 @@ class DatasetDownloadDialog(QDialog):
         if s is None:
             return
         if s.problem:
-            body = f"cannot be read — {html.escape(s.problem)}"
+            body = self.tr("cannot be read — {escape}").format(escape=html.escape(s.problem))
         elif s.first_row:
-            body = f"{html.escape(s.shape)}<br>First row — {html.escape(s.first_row)}"
+            body = self.tr("{escape}<br>First row — {escape2}").format(
+                escape=html.escape(s.shape), escape2=html.escape(s.first_row))
         else:
-            body = "Its rows are read when you open it (a large file)."
+            body = self.tr("Its rows are read when you open it (a large file).")
         self.preview.setText(f"<b>{html.escape(key)}</b>: {body}")
         self._grow()
 

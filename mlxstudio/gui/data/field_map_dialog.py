@@ -34,16 +34,21 @@ from PySide6.QtWidgets import (
 
 from mlxstudio.core.data import COLUMNS, Dataset, FieldMap, field_map_of, guess_field_map, preview_mapping, shape_key
 from mlxstudio.gui import icons, settings
-from mlxstudio.gui.data.table_model import HEADER_TITLES, one_line
+from mlxstudio.gui.data.table_model import header_title, one_line
 from mlxstudio.gui.elided_label import ElidedLabel
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 
 FIELD_MAPS = settings.Setting("data/field_maps", "{}", "Remembered “Which field is what?” choices, as JSON: "
                               "sorted field names → {feature: field}.")
 MAX_REMEMBERED = 30
 PREVIEW_ROWS = 5
 CHOICES: list[tuple[str, str | None]] = [  # what a field can be (combo text, feature)
-    ("(not used)", None), ("Prompt", "prompt"), ("Completion", "completion"), ("System prompt", "system"),
-    ("Chat messages", "messages"), ("Plain text", "text")]
+    (QT_TRANSLATE_NOOP("field_map_dialog", "(not used)"), None),
+    (QT_TRANSLATE_NOOP("field_map_dialog", "Prompt"), "prompt"),
+    (QT_TRANSLATE_NOOP("field_map_dialog", "Completion"), "completion"),
+    (QT_TRANSLATE_NOOP("field_map_dialog", "System prompt"), "system"),
+    (QT_TRANSLATE_NOOP("field_map_dialog", "Chat messages"), "messages"),
+    (QT_TRANSLATE_NOOP("field_map_dialog", "Plain text"), "text")]
 
 
 # -- remembered mappings ------------------------------------------------------------------------------------------
@@ -90,15 +95,16 @@ class FieldMapDialog(QDialog):
                  initial: FieldMap | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("field-map-dialog")
-        self.setWindowTitle("Which field is what?")
-        self.setAccessibleName("Which field is what?")
+        self.setWindowTitle(self.tr("Which field is what?"))
+        self.setAccessibleName(self.tr("Which field is what?"))
         self.fields = list(fields)
         self.rows = list(rows)
         start = initial if initial else guess_field_map(self.fields)
         chosen = {fld: feature for feature, fld in start.fields.items()}
 
-        intro = QLabel(f"MLX Studio doesn't know the fields of <b>{path.name}</b>. Say which field holds what; the "
-                       "preview shows the first rows as they will open. The file itself is not changed.")
+        intro = QLabel(self.tr("MLX Studio doesn't know the fields of <b>{name}</b>. Say which field "
+                           "holds what; the preview shows the first rows as they will open. The "
+                           "file itself is not changed.").format(name=path.name))
         intro.setObjectName("field-map-intro")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
@@ -107,7 +113,7 @@ class FieldMapDialog(QDialog):
         grid = QGridLayout(grid_box)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(12)
-        for col, text in enumerate(("Field", "Use as", "First value")):
+        for col, text in enumerate((self.tr("Field"), self.tr("Use as"), self.tr("First value"))):
             grid.addWidget(QLabel(f"<b>{text}</b>"), 0, col)
         self.combos: dict[str, QComboBox] = {}
         for i, fld in enumerate(self.fields, start=1):
@@ -115,9 +121,9 @@ class FieldMapDialog(QDialog):
             name.setObjectName(f"field-name-{i}")
             combo = QComboBox()
             combo.setObjectName(f"field-role-{i}")
-            combo.setAccessibleName(f"What the field “{fld}” is")
+            combo.setAccessibleName(self.tr("What the field “{fld}” is").format(fld=fld))
             for text, feature in CHOICES:
-                combo.addItem(text, feature)
+                combo.addItem(translate("field_map_dialog", text), feature)
             combo.setCurrentIndex(combo.findData(chosen.get(fld)))
             combo.currentIndexChanged.connect(self._update)
             name.setBuddy(combo)
@@ -140,10 +146,10 @@ class FieldMapDialog(QDialog):
         scroll.setMaximumHeight(full)  # never taller than its rows; many fields scroll
         scroll.setMinimumHeight(min(full, 7 * (row_h + grid.verticalSpacing())))
 
-        self.preview_label = QLabel("Preview")
+        self.preview_label = QLabel(self.tr("Preview"))
         self.preview = QTableWidget()
         self.preview.setObjectName("field-map-preview")
-        self.preview.setAccessibleName("Preview of the first rows as they will open")
+        self.preview.setAccessibleName(self.tr("Preview of the first rows as they will open"))
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.preview.setWordWrap(False)
@@ -157,16 +163,16 @@ class FieldMapDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName("field-map-status")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("What the choice gives")
+        self.status.setAccessibleName(self.tr("What the choice gives"))
         status_row = QHBoxLayout()
         status_row.addWidget(self.status_icon, 0, Qt.AlignmentFlag.AlignTop)
         status_row.addWidget(self.status, 1)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Open")
+        self.ok_button.setText(self.tr("Open"))
         self.ok_button.setDefault(True)
-        self.ok_button.setAccessibleName("Open the file with these fields")
+        self.ok_button.setAccessibleName(self.tr("Open the file with these fields"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -204,7 +210,7 @@ class FieldMapDialog(QDialog):
         shown = result.rows[:PREVIEW_ROWS]
         self.preview.clear()
         self.preview.setColumnCount(len(columns))
-        self.preview.setHorizontalHeaderLabels([HEADER_TITLES.get(c, c) for c in columns])
+        self.preview.setHorizontalHeaderLabels([header_title(c) for c in columns])
         self.preview.setRowCount(len(shown))
         if fmt:
             ds = Dataset(fmt, list(shown))
@@ -220,15 +226,18 @@ class FieldMapDialog(QDialog):
             more = len(result.problems) - 1
             kind = "warning"
             text = (f"{result.problems[0][0].upper()}{result.problems[0][1:]}"
-                    + (f" (and {more} more in the first {len(self.rows)} rows)" if more else "")
-                    + " — you can fix rows in the grid after opening, or choose other fields.")
+                    + (self.tr(" (and {more} more in the first {n} rows)").format(
+                        more=more, n=len(self.rows)) if more else "")
+                    + self.tr(" — you can fix rows in the grid after opening, or choose other fields."))
         else:
             kind = "info"
-            noun = {"completion": "prompt/completion pairs", "chat": "chat rows", "text": "text rows"}[fmt or "text"]
-            text = f"Opens as {noun}. Fields set to “not used” are left out."
+            noun = {"completion": self.tr("prompt/completion pairs"), "chat": self.tr("chat rows"),
+                    "text": self.tr("text rows")}[fmt or "text"]
+            text = self.tr("Opens as {noun}. Fields set to “not used” are left out.").format(noun=noun)
         self.status_icon.setPixmap(icons.status_icon(kind).pixmap(18, 18))
         self.status.setText(text)
         self.ok_button.setEnabled(result.error is None)
-        self.preview_label.setText("Preview" + (f" (first {len(shown)} rows)" if shown else ""))
+        self.preview_label.setText(self.tr("Preview") + (self.tr(" (first {n} rows)").format(
+            n=len(shown)) if shown else ""))
 
 

@@ -39,12 +39,13 @@ from mlxstudio.gui import settings
 from mlxstudio.gui.data.commands import ReplaceAllCommand
 from mlxstudio.gui.data.field_map_dialog import FieldMapDialog, remember_map, remembered_map
 from mlxstudio.gui.data.table_model import DatasetTableModel
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate, translate_filter
 from mlxstudio.gui.model.banners import MessageBar
 from mlxstudio.gui.state import AppState
 
 DATASET_FILTER = "JSON Lines (*.jsonl);;CSV (*.csv)"
 OPEN_FILTER = f"Datasets ({' '.join('*' + s for s in DATA_SUFFIXES)});;All files (*)"
-ASK_FIELDS = "Which Field Is What…"
+ASK_FIELDS = QT_TRANSLATE_NOOP("file_actions", "Which Field Is What…")
 
 
 def seed_pairs() -> Dataset:
@@ -80,14 +81,14 @@ class FileActions(QWidget):
         A file of unknown fields opens through "Which field is what?" (``ask=False``, e.g. the last file at start:
         with the choice remembered for its fields, else not at all). Returns False when it could not."""
         path = Path(path)
-        if not self.maybe_save("opening another dataset"):
+        if not self.maybe_save(translate("FileActions", "opening another dataset")):
             return False
         try:
             ds = self._load_folder(path) if path.is_dir() else load_dataset(path, mapping)
         except UserError as exc:
             if mapping is None and not path.is_dir() and needs_field_map(exc):
                 return self._open_unknown_fields(path, exc, ask)
-            self.message.show_message(f"{exc}\nNothing was changed.", "error")
+            self.message.show_message(translate("FileActions", "{exc}\nNothing was changed.").format(exc=exc), "error")
             return False
         self._set_dataset(ds, path)
         if path.is_dir():
@@ -104,7 +105,7 @@ class FileActions(QWidget):
         except UserError:
             fields, rows = [], []
         if not fields:
-            self.message.show_message(f"{exc}\nNothing was changed.", "error")
+            self.message.show_message(translate("FileActions", "{exc}\nNothing was changed.").format(exc=exc), "error")
             return False
         remembered = remembered_map(fields)
         mapping: FieldMap | None = remembered if not ask else None
@@ -116,11 +117,13 @@ class FileActions(QWidget):
             finally:
                 dialog.deleteLater()
         if not mapping:
-            found = ", ".join(fields[:8]) + (f" and {len(fields) - 8} more" if len(fields) > 8 else "")
+            found = ", ".join(fields[:8]) + (translate("FileActions", " and {value} more").format(
+                value=len(fields) - 8) if len(fields) > 8 else "")
             self.message.show_message(
-                f"{path.name} was not opened: MLX Studio doesn't know its fields ({found}). Say which field is what, "
-                "or rename them to “prompt” + “completion”, “messages” or “text”. Nothing was changed.", "warning",
-                ASK_FIELDS, lambda: self.open_path(path))
+                translate("FileActions", "{name} was not opened: MLX Studio doesn't know its fields ({found}). "
+                    "Say which field is what, or rename them to “prompt” + “completion”, "
+                    "“messages” or “text”. Nothing was changed.").format(name=path.name, found=found), "warning",
+                translate("file_actions", ASK_FIELDS), lambda: self.open_path(path))
             return False
         remember_map(fields, mapping)
         return self.open_path(path, mapping)
@@ -132,10 +135,12 @@ class FileActions(QWidget):
             self.conversion_bar.hide()
             return
         how = "with" if conv.shape == "mapped" else "as"
-        text = f"Opened {how} {conv.summary()}. The original file stays as it is; Save writes a new .jsonl file."
+        text = translate("FileActions", "Opened {how} {summary}. The original file stays as it is; Save writes "
+                   "a new .jsonl file.").format(how=how, summary=conv.summary())
         original = self.model.ds.path
         if conv.shape == "mapped" and original is not None:
-            self.conversion_bar.show_message(text, "info", "Change Fields…", lambda: self.open_path(original))
+            self.conversion_bar.show_message(text, "info", translate("FileActions", "Change Fields…"),
+                                             lambda: self.open_path(original))
         else:
             self.conversion_bar.show_message(text, "info")
 
@@ -160,7 +165,7 @@ class FileActions(QWidget):
         like a converted file (they are in no file of their own yet: Save asks where)."""
         from mlxstudio.gui.data.dataset_download_dialog import DatasetDownloadDialog
 
-        if not self.maybe_save("opening another dataset"):
+        if not self.maybe_save(translate("FileActions", "opening another dataset")):
             return
         dialog = DatasetDownloadDialog(self)
         try:
@@ -174,7 +179,9 @@ class FileActions(QWidget):
             show_page("data", force=True)
         self._set_dataset(ds, None)
         self.undo.resetClean()  # rows in no file yet: closing asks to save them
-        self.message.show_message(f"Opened {summary}. Save As… keeps it as a .jsonl file.", "info")
+        self.message.show_message(translate("FileActions",
+                                            "Opened {summary}. Save As… keeps it as a .jsonl file.").format(
+            summary=summary), "info")
 
     def _set_dataset(self, ds: Dataset, source: Path | None) -> None:
         self.source = source
@@ -191,18 +198,19 @@ class FileActions(QWidget):
 
     def open_dialog(self) -> None:
         start = str(self.source.parent) if self.source else str(Path.home())
-        name, _ = QFileDialog.getOpenFileName(self, "Open Dataset", start, OPEN_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self, translate("FileActions", "Open Dataset"), start,
+                                              translate_filter(OPEN_FILTER))
         if name:
             self.open_path(Path(name))
 
     def new_dataset(self, fmt: str = "completion") -> None:
         """Start from a template row of ``fmt`` (undoable when a dataset is open)."""
-        self._replace(Dataset(fmt, [new_row(fmt)]), f"New {fmt} dataset")
+        self._replace(Dataset(fmt, [new_row(fmt)]), translate("FileActions", "New {fmt} dataset").format(fmt=fmt))
         self.table.setCurrentIndex(self.model.index(0, 0))
 
     def load_seed_pairs(self) -> None:
         """Load the five seed pairs (undoable)."""
-        self._replace(seed_pairs(), "Load the seed pairs")
+        self._replace(seed_pairs(), translate("FileActions", "Load the seed pairs"))
 
     def _replace(self, ds: Dataset, text: str) -> None:
         if not self.active:
@@ -229,7 +237,8 @@ class FileActions(QWidget):
 
     def save_as_dialog(self) -> bool:
         start = str(self._suggested_path())
-        name, chosen = QFileDialog.getSaveFileName(self, "Save Dataset", start, DATASET_FILTER)
+        name, chosen = QFileDialog.getSaveFileName(self, translate("FileActions", "Save Dataset"), start,
+                                                   DATASET_FILTER)
         if not name:
             return False
         path = Path(name)
@@ -250,8 +259,10 @@ class FileActions(QWidget):
         clear_recovery()
         settings.add_recent_file(self.source)
         self.model.headerDataChanged.emit(Qt.Orientation.Vertical, 0, max(0, len(self.model.ds) - 1))
-        kept = f" {original.name} is unchanged." if original is not None and original != Path(path) else ""
-        self.message.show_message(f"Saved {len(self.model.ds)} rows to {path}.{kept}", "info")
+        kept = translate("FileActions", " {name} is unchanged.").format(
+            name=original.name) if original is not None and original != Path(path) else ""
+        self.message.show_message(translate("FileActions", "Saved {n} rows to {path}.{kept}").format(
+            n=len(self.model.ds), path=path, kept=kept), "info")
         self._show_conversion()
         self._update_title()
         self._update_status()
@@ -261,9 +272,10 @@ class FileActions(QWidget):
         """True when it is fine to drop the current edits (saved, discarded, or none)."""
         if not self.active or self.undo.isClean():
             return True
-        name = self.source.name if self.source else "the dataset"
+        name = self.source.name if self.source else translate("FileActions", "the dataset")
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {name} before {why}?",
+            self, translate("FileActions", "Unsaved changes"),
+            translate("FileActions", "Save the changes to {name} before {why}?").format(name=name, why=why),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:

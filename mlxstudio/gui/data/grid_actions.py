@@ -58,7 +58,7 @@ class GridActions(QWidget):
         """Add an empty row at the end and start editing it."""
         self._ensure_active()
         at = len(self.model.ds)
-        self.undo.push(InsertRowsCommand(self.model, at, [new_row(self.model.ds.format)], "Add row"))
+        self.undo.push(InsertRowsCommand(self.model, at, [new_row(self.model.ds.format)], self.tr("Add row")))
         self._select_rows(at)
         self.table.edit(self.model.index(at, 0))
 
@@ -66,7 +66,7 @@ class GridActions(QWidget):
         self._ensure_active()
         rows = self.selected_rows()
         at = rows[0] if rows else len(self.model.ds)
-        self.undo.push(InsertRowsCommand(self.model, at, [new_row(self.model.ds.format)], "Insert row"))
+        self.undo.push(InsertRowsCommand(self.model, at, [new_row(self.model.ds.format)], self.tr("Insert row")))
         self._select_rows(at)
 
     def duplicate_rows(self) -> None:
@@ -75,7 +75,8 @@ class GridActions(QWidget):
             return
         copies = [self.model.ds.get_row(i) for i in rows]
         at = rows[-1] + 1
-        self.undo.push(InsertRowsCommand(self.model, at, copies, f"Duplicate {len(rows)} row{'s' * (len(rows) > 1)}"))
+        self.undo.push(InsertRowsCommand(self.model, at, copies, self.tr("Duplicate {n} row{value}").format(
+            n=len(rows), value='s' * (len(rows) > 1))))
         self._select_rows(at, len(copies))
 
     def delete_rows(self) -> None:
@@ -113,7 +114,8 @@ class GridActions(QWidget):
             return
         row = rows[0]
         text = json.dumps(self.model.ds.rows[row], ensure_ascii=False, indent=2)
-        new, ok = QInputDialog.getMultiLineText(self, f"Row {row + 1}", "The row as JSON:", text)
+        new, ok = QInputDialog.getMultiLineText(self, self.tr("Row {value}").format(
+            value=row + 1), self.tr("The row as JSON:"), text)
         if ok and new != text:
             self.replace_row_json(row, new)
 
@@ -121,10 +123,12 @@ class GridActions(QWidget):
         try:
             value = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            self.message.show_message(f"Row {row + 1} was not changed: the JSON is invalid ({exc}).", "error")
+            self.message.show_message(self.tr("Row {value} was not changed: the JSON is invalid ({exc}).").format(
+                value=row + 1, exc=exc), "error")
             return False
         if not isinstance(value, dict):
-            self.message.show_message(f"Row {row + 1} was not changed: a row must be a JSON object.", "error")
+            self.message.show_message(self.tr("Row {value} was not changed: a row must be a JSON object.").format(
+                value=row + 1), "error")
             return False
         self.undo.push(ReplaceRowCommand(self.model, row, value))
         return True
@@ -170,7 +174,8 @@ class GridActions(QWidget):
                     tmp.set_cell(0, names[c], value)
             new.append(tmp.rows[0])
         at = cur.row() + 1 if cur.isValid() else len(self.model.ds)
-        self.undo.push(InsertRowsCommand(self.model, at, new, f"Paste {len(new)} row{'s' * (len(new) > 1)}"))
+        self.undo.push(InsertRowsCommand(self.model, at, new, self.tr("Paste {n} row{value}").format(
+            n=len(new), value='s' * (len(new) > 1))))
         self._select_rows(at, len(new))
         return len(new)
 

@@ -37,25 +37,26 @@ class LengthHistogram(QWidget):
         self.max_len.setRange(16, 131072)
         self.max_len.setSingleStep(256)
         self.max_len.setValue(2048)
-        self.max_len.setToolTip("Maximum sequence length in training (mlx-lm's --max-seq-length, default 2048). "
-                                "Longer rows are cut off at this many tokens.")
+        self.max_len.setToolTip(
+            self.tr("Maximum sequence length in training (mlx-lm's --max-seq-length, default 2048). "
+                                "Longer rows are cut off at this many tokens."))
         self.max_len.valueChanged.connect(self._changed)
-        self.summary = QLabel("Token lengths appear once a model is chosen.")
+        self.summary = QLabel(self.tr("Token lengths appear once a model is chosen."))
         self.summary.setObjectName("length-summary")
         self.summary.setWordWrap(True)
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("length-plot")
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
-        self.plot.setLabel("bottom", "tokens per row")
-        self.plot.setLabel("left", "rows")
+        self.plot.setLabel("bottom", self.tr("tokens per row"))
+        self.plot.setLabel("left", self.tr("rows"))
         self.plot.setMinimumHeight(140)
         self.bars: pg.BarGraphItem | None = None
         self.line = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.line)
         self._apply_palette()
         row = QHBoxLayout()
-        row.addWidget(QLabel("Max sequence length"))
+        row.addWidget(QLabel(self.tr("Max sequence length")))
         row.addWidget(self.max_len)
         row.addStretch(1)
         lay = QVBoxLayout(self)
@@ -131,8 +132,10 @@ class LengthHistogram(QWidget):
             return
         arr = np.asarray(self.lengths)
         over = self.truncated_rows()
-        text = (f"{len(arr)} rows · min {arr.min()} · mean {arr.mean():.0f} · max {arr.max()} tokens · "
-                f"{over} row{'s' if over != 1 else ''} longer than {self.max_len.value()} would be truncated")
+        text = (self.tr("{n} rows · min {min} · mean {mean:.0f} · max {max} tokens · {over} "
+                    "row{value} longer than {value2} would be truncated").format(n=len(arr), min=arr.min(),
+                            mean=arr.mean(), max=arr.max(), over=over, value='s' if over != 1 else '',
+                    value2=self.max_len.value()))
         if getattr(self, "_missing", 0):
-            text += f" · {self._missing} rows not counted (fix their problems)"
+            text += self.tr(" · {missing} rows not counted (fix their problems)").format(missing=self._missing)
         self.summary.setText(text)

@@ -35,14 +35,15 @@ class ProblemsList(QListWidget):
         self.clear()
         ordered = sorted(problems, key=lambda p: (p.severity != "error", p.row))
         for p in ordered[:MAX_SHOWN]:
-            where = f"Row {p.row + 1}" + (f" (line {p.line})" if p.line is not None else "") if p.row >= 0 else name
+            line = self.tr(" (line {line})").format(line=p.line) if p.line is not None else ""
+            where = self.tr("Row {value}").format(value=p.row + 1) + line if p.row >= 0 else name
             item = QListWidgetItem(icons.status_icon(p.severity), f"{where}: {p.message}")
             item.setData(Qt.ItemDataRole.UserRole, (p.row, p.key))
             item.setToolTip(p.format(name))
             self.addItem(item)
         if len(ordered) > MAX_SHOWN:
-            more = QListWidgetItem(f"… and {len(ordered) - MAX_SHOWN} more (run `mlxstudio-cli data validate` for "
-                                   f"the full list)")
+            more = QListWidgetItem(self.tr("… and {value} more (run `mlxstudio-cli data validate` for the full "
+                                       "list)").format(value=len(ordered) - MAX_SHOWN))
             more.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addItem(more)
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from mlxstudio.core.data import Recovered, read_recovery, write_recovery
 from mlxstudio.gui.data.table_model import DatasetTableModel
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.model.banners import MessageBar
 
 
@@ -44,15 +45,17 @@ class RecoveryActions(QWidget):
             write_recovery(ds)
             self._autosaved_index = self.undo.index()
         except OSError as exc:
-            self.summary.setText(f"Autosave failed: {exc}")
+            self.summary.setText(translate("RecoveryActions", "Autosave failed: {exc}").format(exc=exc))
 
     def _check_recovery(self) -> None:
         rec = read_recovery()
         if rec is None:
             return
         self.recovered = rec
-        self.message.show_message(f"Unsaved edits were recovered: {rec.describe()}. Restore them?", "warning",
-                                  "Restore", self.restore_recovered)
+        self.message.show_message(translate("RecoveryActions",
+                                            "Unsaved edits were recovered: {describe}. Restore them?").format(
+            describe=rec.describe()), "warning",
+                                  translate("RecoveryActions", "Restore"), self.restore_recovered)
 
     def restore_recovered(self) -> None:
         """Put the autosaved rows back into the grid (unsaved, so the original file stays untouched)."""
@@ -68,5 +71,7 @@ class RecoveryActions(QWidget):
         self.source = ds.path
         self.undo.resetClean()
         self._autosaved_index = -1
-        self.message.show_message(f"Restored {len(ds)} rows. They are not saved yet — use File → Save.", "info")
+        self.message.show_message(translate("RecoveryActions",
+                                            "Restored {n} rows. They are not saved yet — use File → Save.").format(
+            n=len(ds)), "info")
         self._refresh_all()

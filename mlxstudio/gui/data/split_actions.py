@@ -20,6 +20,7 @@ from mlxstudio.core.data import SPLITS, Dataset, clear_recovery, find_leakage, s
 from mlxstudio.core.errors import UserError
 from mlxstudio.gui.data.split_panel import SplitPanel
 from mlxstudio.gui.data.table_model import DatasetTableModel
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.model.banners import MessageBar
 from mlxstudio.gui.state import AppState
 
@@ -52,8 +53,9 @@ class SplitActions(QWidget):
         """Split with the panel's fractions and seed and write train/valid/test.jsonl; hand the folder to Train."""
         if self.model.error_count():
             n = self.model.error_count()
-            self.message.show_message(f"Fix the {n} error{'s' * (n != 1)} listed under Problems before saving a "
-                                      "split for training.", "error")
+            self.message.show_message(translate("SplitActions",
+                                                "Fix the {n} error{value} listed under Problems before saving a split "
+                                          "for training.").format(n=n, value='s' * (n != 1)), "error")
             self._errors_message = True
             return None
         folder = Path(folder) if folder is not None else self.default_split_folder()
@@ -66,14 +68,17 @@ class SplitActions(QWidget):
                 splits["valid"] = Dataset(train.format, list(train.rows), None, list(train.lines))
             write_splits(splits, folder)
         except (UserError, OSError) as exc:
-            self.message.show_message(f"The split could not be saved: {exc}", "error")
+            self.message.show_message(translate("SplitActions", "The split could not be saved: {exc}").format(exc=exc),
+                                      "error")
             return None
         leaks = find_leakage({k: v for k, v in splits.items() if not (train_all and k == "valid")})
         self.split_panel.leakage.setText("\n".join("⚠ " + p.message for p in leaks[:5]))
         counts = " · ".join(f"{n} {len(splits[n])}" for n in SPLITS)
         if train_all:
-            counts = counts.replace(f"valid {len(splits['valid'])}", f"valid {len(splits['valid'])} = train")
-        self.split_panel.saved.setText(f"Saved to {folder}\n({counts})")
+            shown = f"valid {len(splits['valid'])}"  # the split names are those of the files (valid.jsonl)
+            counts = counts.replace(shown, translate("SplitActions", "{valid} = train").format(valid=shown))
+        self.split_panel.saved.setText(translate("SplitActions", "Saved to {folder}\n({counts})").format(folder=folder,
+                counts=counts))
         self.split_folder = folder
         self._split_index = self.undo.index()
         if self.source is None or self.source == folder:  # the dataset lives in the split folder: it is saved
@@ -81,8 +86,11 @@ class SplitActions(QWidget):
             self.undo.setClean()
             clear_recovery()
         self.state.set_dataset(folder)
-        self.message.show_message(f"Saved the split to {folder} — the Train page will use it.", "info",
-                                  "Reveal", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
+        self.message.show_message(translate("SplitActions",
+                                            "Saved the split to {folder} — the Train page will use it.").format(
+            folder=folder), "info",
+                                  translate("SplitActions", "Reveal"),
+                                  lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
         self._update_status()
         return folder
 
@@ -105,8 +113,9 @@ class SplitActions(QWidget):
         self.model.validate_now()
         if self.model.error_count():
             n = self.model.error_count()
-            self.message.show_message(f"Fix the {n} error{'s' * (n != 1)} listed under Problems first: the Train "
-                                      "page needs a dataset without errors.", "error")
+            self.message.show_message(translate("SplitActions",
+                                                "Fix the {n} error{value} listed under Problems first: the Train page "
+                                          "needs a dataset without errors.").format(n=n, value='s' * (n != 1)), "error")
             self._errors_message = True
             return False
         return self.save_split(self.split_folder) is not None

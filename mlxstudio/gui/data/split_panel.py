@@ -32,20 +32,23 @@ class SplitPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("split-panel")
-        self.valid = self._fraction("valid-fraction", 10.0, "Share of rows held out to measure validation loss.")
-        self.test = self._fraction("test-fraction", 0.0, "Share of rows kept for testing after training "
-                                                        "(the Fuse & Test page can evaluate them).")
+        self.valid = self._fraction("valid-fraction", 10.0,
+            self.tr("Share of rows held out to measure validation loss."))
+        self.test = self._fraction("test-fraction", 0.0, self.tr("Share of rows kept for testing after training "
+                                                        "(the Fuse & Test page can evaluate them)."))
         self.seed = QSpinBox()
         self.seed.setObjectName("split-seed")
         self.seed.setRange(0, 2**31 - 1)
-        self.seed.setToolTip("The same seed always gives the same split.")
+        self.seed.setToolTip(self.tr("The same seed always gives the same split."))
         self.seed.valueChanged.connect(self.changed)
-        self.train_all = QCheckBox("Train on every row (validate on the same rows)")
+        self.train_all = QCheckBox(self.tr("Train on every row (validate on the same rows)"))
         self.train_all.setObjectName("split-train-all")
         self.train_all.setToolTip(
-            f"For small sets (under {SMALL_SET_ROWS} rows, where it starts switched on): every row is trained and "
-            "the validation loss is measured on the training rows, so it shows how well they are memorized — not "
-            "how the model does on new questions. Test rows (if any) are still held out.")
+            self.tr("For small sets (under {SMALL_SET_ROWS} rows, where it starts switched "
+                "on): every row is trained and the validation loss is measured on the "
+                "training rows, so it shows how well they are memorized — not how the "
+                "model does on new questions. Test rows (if any) are still held out.").format(
+                SMALL_SET_ROWS=SMALL_SET_ROWS))
         self.train_all.toggled.connect(self._train_all_toggled)
         self._train_all_touched = False
         self.preview = QLabel()
@@ -57,15 +60,17 @@ class SplitPanel(QWidget):
         self.saved = QLabel()
         self.saved.setObjectName("split-saved")
         self.saved.setWordWrap(True)
-        self.save_button = QPushButton(icons.icon("open"), "Save Split for Training")  # no "…": it asks nothing
+        self.save_button = QPushButton(icons.icon("open"),
+            self.tr("Save Split for Training"))  # no "…": it asks nothing
         self.save_button.setObjectName("save-split")
-        self.save_button.setToolTip("Writes train.jsonl, valid.jsonl (and test.jsonl) into a dataset folder that the "
-                                    "Train page uses.")
+        self.save_button.setToolTip(
+            self.tr("Writes train.jsonl, valid.jsonl (and test.jsonl) into a dataset folder that the "
+                                    "Train page uses."))
         self.save_button.clicked.connect(self.save_requested)
         form = QFormLayout()
-        form.addRow("Validation %", self.valid)
-        form.addRow("Test %", self.test)
-        form.addRow("Seed", self.seed)
+        form.addRow(self.tr("Validation %"), self.valid)
+        form.addRow(self.tr("Test %"), self.test)
+        form.addRow(self.tr("Seed"), self.seed)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(form)
@@ -122,15 +127,20 @@ class SplitPanel(QWidget):
             self.save_button.setEnabled(False)
             return
         if self.train_all.isChecked():
-            self.preview.setText(f"train {n_train} · valid {n_train} (the same rows) · test {n_test} rows")
+            self.preview.setText(self.tr("train {n_train} · valid {n_train2} (the same rows) · test {n_test} "
+                                     "rows").format(n_train=n_train, n_train2=n_train, n_test=n_test))
         else:
-            self.preview.setText(f"train {n_train} · valid {n_valid} · test {n_test} rows")
+            self.preview.setText(self.tr("train {n_train} · valid {n_valid} · test {n_test} rows").format(
+                n_train=n_train, n_valid=n_valid, n_test=n_test))
         if errors:
-            self.preview.setText(self.preview.text() + f"\nFix the {errors} error{'s' if errors != 1 else ''} "
-                                 "listed under Problems first.")
+            self.preview.setText(self.preview.text() +
+                self.tr("\nFix the {errors} error{value} listed under Problems first.").format(
+                errors=errors, value='s' if errors != 1 else ''))
             self.save_button.setEnabled(False)
-            self.save_button.setToolTip(f"Fix the {errors} error{'s' if errors != 1 else ''} first (see Problems).")
+            self.save_button.setToolTip(self.tr("Fix the {errors} error{value} first (see Problems).").format(
+                errors=errors, value='s' if errors != 1 else ''))
         else:
             self.save_button.setEnabled(rows > 0)
-            self.save_button.setToolTip("Writes train.jsonl, valid.jsonl (and test.jsonl) into a dataset folder "
-                                        "that the Train page uses.")
+            self.save_button.setToolTip(
+                self.tr("Writes train.jsonl, valid.jsonl (and test.jsonl) into a dataset folder "
+                                        "that the Train page uses."))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from mlxstudio.gui.data.histogram import LengthHistogram
 from mlxstudio.gui.data.table_model import DatasetTableModel
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.model.banners import MessageBar
 from mlxstudio.gui.state import AppState, StepStatus
 
@@ -42,36 +43,47 @@ class StatusActions(QWidget):
     def summary_text(self) -> str:
         """“5 pairs · 0 errors” (the navigator's line for this step)."""
         n = len(self.model.ds)
-        unit = UNIT.get(self.model.ds.format, "row")
         e = self.model.error_count()
-        return f"{n} {unit}{'s' * (n != 1)} · {e} error{'s' * (e != 1)}"
+        fmt = self.model.ds.format
+        if fmt == "completion":
+            text = translate("StatusActions", "{n} pair{s} · {e} error{es}")
+        elif fmt == "chat":
+            text = translate("StatusActions", "{n} chat{s} · {e} error{es}")
+        elif fmt == "text":
+            text = translate("StatusActions", "{n} text{s} · {e} error{es}")
+        else:
+            text = translate("StatusActions", "{n} row{s} · {e} error{es}")
+        return text.format(n=n, s="s" * (n != 1), e=e, es="s" * (e != 1))
 
     def _update_status(self) -> None:
         if not self.active:
-            self.summary.setText("No dataset open.")
+            self.summary.setText(translate("StatusActions", "No dataset open."))
             self.state.set_step("data", StepStatus(ready=self.state.dataset is not None,
-                                                   summary="" if self.state.dataset is None else "dataset saved"))
+                                                   summary="" if self.state.dataset is None else
+                                                       translate("StatusActions", "dataset saved")))
             return
         text = self.summary_text()
         if self._errors_message and not self.model.error_count():
             self._errors_message = False  # "Fix the 1 error…" stayed on screen after the error was fixed
             self.message.hide()
         w = self.model.warning_count()
-        parts = [text, f"{w} warning{'s' * (w != 1)}"]
+        parts = [text, translate("StatusActions", "{w} warning{s}").format(w=w, s="s" * (w != 1))]
         over = self.histogram.truncated_rows()
         if self.histogram.lengths:
-            parts.append(f"{sum(self.histogram.lengths)} tokens")
+            parts.append(translate("StatusActions", "{n} tokens").format(n=sum(self.histogram.lengths)))
             if over:
-                parts.append(f"{over} too long")
+                parts.append(translate("StatusActions", "{over} too long").format(over=over))
         shown = getattr(self, "_filter_shown", None)
         if shown is not None:
-            parts.append(f"{shown} shown by the filter")
+            parts.append(translate("StatusActions", "{shown} shown by the filter").format(shown=shown))
         if self.split_folder is None:
-            parts.append("split not saved yet (Split tab, or Next)")
+            parts.append(translate("StatusActions", "split not saved yet (Split tab, or Next)"))
         elif self.split_stale():
-            parts.append(f"edited since the split was saved in {self.split_folder.name} (Next saves it again)")
+            parts.append(translate("StatusActions",
+                                   "edited since the split was saved in {name} (Next saves it again)").format(
+                name=self.split_folder.name))
         else:
-            parts.append(f"split saved in {self.split_folder.name}")
+            parts.append(translate("StatusActions", "split saved in {name}").format(name=self.split_folder.name))
         self.summary.setText(" · ".join(parts))
         ready = self.state.dataset is not None and self.model.error_count() == 0
         self.state.set_step("data", StepStatus(ready=ready, summary=text))
@@ -83,7 +95,7 @@ class StatusActions(QWidget):
         name = self.source.name if self.source else "untitled"
         # the app name last: Linux/Windows append the display name to a title that does not end with it
         # ("MLX Studio — untitled* — MLX Studio")
-        win.setWindowTitle(f"{name}[*] — MLX Studio")
+        win.setWindowTitle(translate("StatusActions", "{name}[*] — MLX Studio").format(name=name))
         win.setWindowModified(not self.undo.isClean())
 
     def is_modified(self) -> bool:

@@ -15,11 +15,20 @@ from PySide6.QtGui import QUndoStack
 
 from mlxstudio.core.data import Dataset, Problem, TokenCount, row_key, validate_dataset
 from mlxstudio.gui import icons
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 
 ROW_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 """The row's content identity (for the token-count cache)."""
-HEADER_TITLES = {"prompt": "Prompt", "completion": "Completion", "system": "System", "user": "User",
-                 "assistant": "Assistant", "text": "Text"}
+HEADER_TITLES = {"prompt": QT_TRANSLATE_NOOP("table_model", "Prompt"),
+                 "completion": QT_TRANSLATE_NOOP("table_model", "Completion"),
+                 "system": QT_TRANSLATE_NOOP("table_model", "System"), "user": QT_TRANSLATE_NOOP("table_model", "User"),
+                 "assistant": QT_TRANSLATE_NOOP("table_model", "Assistant"),
+                 "text": QT_TRANSLATE_NOOP("table_model", "Text")}
+
+
+def header_title(column: str) -> str:
+    """A dataset column's title in the window's language."""
+    return translate("table_model", HEADER_TITLES[column]) if column in HEADER_TITLES else column
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -102,13 +111,13 @@ class DatasetTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if role == Qt.ItemDataRole.ToolTipRole:
-                return "Tokens of the row with the model's chat template (in brackets: how many are trained)"
+                return self.tr("Tokens of the row with the model's chat template (in brackets: how many are trained)")
             return None
         column = self.ds.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             text = one_line(self.ds.cell(row, column))
             if column in ("user", "assistant") and self.ds.is_multi_turn(row):
-                text = f"{text}   [multi-turn]"
+                text = self.tr("{text}   [multi-turn]").format(text=text)
             return text
         if role == Qt.ItemDataRole.EditRole:
             return self.ds.cell(row, column)
@@ -133,9 +142,9 @@ class DatasetTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             if role == Qt.ItemDataRole.DisplayRole:
                 if section == self.tokens_column:
-                    return "Tokens"
+                    return self.tr("Tokens")
                 if section < len(self.ds.columns):
-                    return HEADER_TITLES.get(self.ds.columns[section], self.ds.columns[section])
+                    return header_title(self.ds.columns[section])
             return None
         if section >= len(self.ds):
             return None
@@ -145,10 +154,12 @@ class DatasetTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and probs:
             return icons.status_icon("error" if any(p.severity == "error" for p in probs) else "warning")
         if role == Qt.ItemDataRole.ToolTipRole:
-            parts = [f"Row {section + 1}" + (f" (line {self.ds.lines[section]})" if self.ds.lines[section] else "")]
+            line = self.tr(" (line {lines})").format(lines=self.ds.lines[section]) if self.ds.lines[section] else ""
+            parts = [self.tr("Row {value}").format(value=section + 1) + line]
             count = self.token_counts.get(row_key(self.ds.rows[section]))
             if count is not None:
-                parts.append(f"{count.total} tokens, {count.trained(self.max_seq_length)} trained")
+                parts.append(self.tr("{total} tokens, {trained} trained").format(
+                    total=count.total, trained=count.trained(self.max_seq_length)))
             parts += [("⚠ " if p.severity == "warning" else "✖ ") + p.message for p in probs or []]
             return "\n".join(parts)
         return None

@@ -19,6 +19,7 @@ from mlxstudio.gui.data.histogram import LengthHistogram
 from mlxstudio.gui.data.table_model import DatasetTableModel
 from mlxstudio.gui.data.token_service import TokenService
 from mlxstudio.gui.data.token_view import TokenViewPanel
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.state import AppState
 
 
@@ -48,16 +49,23 @@ class TokenActions(QWidget):
         self._refresh_all()
 
     def _tokenizer_ready(self, name: str) -> None:
-        self.token_panel.thinking.setVisible(self.tokens.thinking_switch)
-        self.token_panel.thinking.blockSignals(True)  # start as training renders it (mlx-lm's default)
-        self.token_panel.thinking.setChecked(bool(getattr(self.tokens.tokenizer, "has_thinking", False)))
-        self.token_panel.thinking.blockSignals(False)
+        self.tokens.reasoning_mode = self.state.reasoning
+        self.token_panel.set_reasoning(self.state.reasoning, self.tokens.thinking_switch)
         self.request_counts()
         self.request_view()
 
+    def _reasoning_changed(self, mode: str) -> None:
+        """The run's reasoning setting changed (here or on the Train page): render and count with it."""
+        self.tokens.reasoning_mode = mode
+        self.token_panel.set_reasoning(mode, self.tokens.thinking_switch)
+        self.model.token_counts.clear()
+        self.request_counts()
+        self.view_timer.start()
+
     def _tokenizer_failed(self, message: str) -> None:
         self.model.counting = False
-        self.token_panel.show_message(f"Token counts are not available: {message}")
+        self.token_panel.show_message(translate("TokenActions",
+                                                "Token counts are not available: {message}").format(message=message))
 
     def request_counts(self) -> None:
         if not self.active or self.tokens.tokenizer is None:
@@ -85,23 +93,25 @@ class TokenActions(QWidget):
 
     def request_view(self) -> None:
         if not self.active or len(self.model.ds) == 0:
-            self.token_panel.show_message("Select a row to see what the model is trained on.")
+            self.token_panel.show_message(translate("TokenActions",
+                                                    "Select a row to see what the model is trained on."))
             return
         if self.state.model is None:
-            self.token_panel.show_message("Choose a model in step 1 to see how each row is tokenized and which "
-                                          "tokens are trained.")
+            self.token_panel.show_message(translate(
+                "TokenActions", "Choose a model in step 1 to see how each row is tokenized and which tokens are "
+                "trained."))
             return
         if self.tokens.tokenizer is None:
-            self.token_panel.show_message("Loading the model's tokenizer…" if self.tokens.loading else
-                                          "The model's tokenizer is not available.")
+            self.token_panel.show_message(translate("TokenActions",
+                                                    "Loading the model's tokenizer…") if self.tokens.loading else
+                                          translate("TokenActions", "The model's tokenizer is not available."))
             return
         cur = self.table.currentIndex()
         row = cur.row() if cur.isValid() else 0
-        kwargs = None
-        if self.tokens.thinking_switch:
-            kwargs = {"enable_thinking": self.token_panel.thinking.isChecked()}
+        reasoning = self.tokens.rendering(self.model.ds.rows)
+        self.token_panel.show_resolved(reasoning)
         self._view_request = self.tokens.request_view(self.model.ds.get_row(row), self.model.ds.format,
-                                                      self.histogram.max_len.value(), kwargs)
+                                                      self.histogram.max_len.value(), reasoning=reasoning)
 
     def _view_ready(self, rid: int, result: Any) -> None:
         if rid != self._view_request:

@@ -12,7 +12,15 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from mlxstudio.core import events
-from mlxstudio.core.data import TokenCount, count_tokens, load_tokenizer, row_key, supports_thinking_switch, token_view
+from mlxstudio.core.data import (
+    TokenCount,
+    count_tokens,
+    load_tokenizer,
+    resolve_reasoning,
+    row_key,
+    supports_thinking_switch,
+    token_view,
+)
 from mlxstudio.core.errors import Cancelled, ModelError
 from mlxstudio.gui import jobs, quitting
 
@@ -36,6 +44,7 @@ class TokenService(QObject):
         self.tokenizer: Any = None
         self.model_path: Path | None = None
         self.thinking_switch = False
+        self.reasoning_mode = "auto"  # the run's setting (AppState.reasoning): counts and views render with it
         self._load_job: jobs.FunctionJob | None = None
         self._count_job: jobs.FunctionJob | None = None
         self._view_job: jobs.FunctionJob | None = None
@@ -58,7 +67,7 @@ class TokenService(QObject):
         def load(_sink: events.Sink, _cancel: jobs.CancelFlag) -> Any:
             return load_tokenizer(path)
 
-        job = self._start("Loading the tokenizer", load)
+        job = self._start(self.tr("Loading the tokenizer"), load)
         self._load_job = job
         job.succeeded.connect(lambda tok, job=job, p=path: self._loaded(job, p, tok))
         job.failed.connect(lambda msg, job=job: self._load_failed(job, msg))
@@ -96,6 +105,7 @@ class TokenService(QObject):
         if not todo:
             return False
         items = list(todo.items())
+        reasoning = self.rendering(rows)
 
         def count(sink: events.Sink, cancel: jobs.CancelFlag) -> dict[Any, TokenCount | None]:
             out: dict[Any, TokenCount | None] = {}
@@ -105,14 +115,14 @@ class TokenService(QObject):
                         raise Cancelled()
                     sink(events.Progress("tokens", i, len(items), "row"))
                 try:
-                    out[k] = count_tokens(tok, r, fmt)
+                    out[k] = count_tokens(tok, r, fmt, reasoning=reasoning)
                 except ModelError:
                     raise
                 except Exception:  # an invalid row: validation reports it; its count is unknown
                     out[k] = None
             return out
 
-        job = self._start("Counting tokens", count)
+        job = self._start(self.tr("Counting tokens"), count)
         job.setProperty("tokenizer_id", id(tok))
         self._count_job = job
         job.core_event.connect(lambda ev: self.counts_progress.emit(int(ev.done), int(ev.total or 0))
@@ -137,9 +147,16 @@ class TokenService(QObject):
         return self._count_job is not None
 
     # -- one row's view -----------------------------------------------------------------------------------------
+    def rendering(self, rows: Any) -> str | None:
+        """The reasoning setting the trainer resolves for ``rows`` (None: the template has no thinking switch)."""
+        if self.tokenizer is None:
+            return None
+        return resolve_reasoning(self.reasoning_mode, self.tokenizer, rows)
+
     def request_view(self, row: dict[str, Any], fmt: str, max_seq_length: int | None,
-                     template_kwargs: dict[str, Any] | None = None) -> int:
-        """Render one row token by token; the answer comes on :attr:`view_ready` with the returned id."""
+                     template_kwargs: dict[str, Any] | None = None, reasoning: str | None = None) -> int:
+        """Render one row token by token (as the trainer does with ``reasoning``, see :meth:`rendering`); the
+        answer comes on :attr:`view_ready` with the returned id."""
         self._view_id += 1
         rid = self._view_id
         tok = self.tokenizer
@@ -149,13 +166,13 @@ class TokenService(QObject):
 
         def render(_sink: events.Sink, _cancel: jobs.CancelFlag) -> Any:
             try:
-                return token_view(tok, row, fmt, True, max_seq_length, template_kwargs)
+                return token_view(tok, row, fmt, True, max_seq_length, template_kwargs, reasoning)
             except ModelError as exc:
                 return str(exc)
             except Exception:  # the row is invalid (missing keys, wrong types): validation explains it
-                return "This row cannot be rendered yet — fix the problems shown for it."
+                return self.tr("This row cannot be rendered yet — fix the problems shown for it.")
 
-        job = self._start("Rendering the row", render)
+        job = self._start(self.tr("Rendering the row"), render)
         self._view_job = job
         job.succeeded.connect(lambda result, rid=rid: self.view_ready.emit(rid, result))
         job.failed.connect(lambda msg, rid=rid: self.view_ready.emit(rid, msg))

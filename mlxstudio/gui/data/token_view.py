@@ -11,9 +11,10 @@ import html
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from mlxstudio.core.data import TokenView
+from mlxstudio.gui.i18n import translate
 
 MAX_TOKENS_SHOWN = 4000
 
@@ -58,33 +59,42 @@ def render_html(view: TokenView, palette: QPalette) -> str:
             bg = _mix(QColor(special_bg), hi, 0.45) if piece.trained else special_bg
         colour = text.name() if piece.trained or piece.special else dim
         weight = "font-weight:600;" if piece.special else ""
-        label = f"id {ids[0]}" if len(ids) == 1 else f"{len(ids)} tokens, ids {' '.join(map(str, ids))}"
-        title = f"{label} · {'trained' if piece.trained else 'masked'}{' · special' if piece.special else ''}"
+        label = f"id {ids[0]}" if len(ids) == 1 else translate("token_view", "{n} tokens, ids {join}").format(
+            n=len(ids), join=' '.join(map(str, ids)))
+        kind = translate("token_view", "trained") if piece.trained else translate("token_view", "masked")
+        special = translate("token_view", " · special") if piece.special else ""
+        title = f"{label} · {kind}{special}"
         parts.append(f'<span title="{html.escape(title)}" style="background-color:{bg};color:{colour};{weight}">'
                      f"{_visible(piece.text)}</span>")
     if len(view.pieces) > MAX_TOKENS_SHOWN:
-        parts.append(f"<br><i>… {len(view.pieces) - MAX_TOKENS_SHOWN} more tokens</i>")
+        parts.append(translate("token_view", "<br><i>… {value} more tokens</i>").format(
+            value=len(view.pieces) - MAX_TOKENS_SHOWN))
     return "<div style=\"font-family:monospace; line-height:150%\">" + "".join(parts) + "</div>"
 
 
 def summary_text(view: TokenView) -> str:
     """One line: tokens, trained, masked, truncated."""
     trained = view.trained_count
-    parts = [f"{view.total} tokens", f"{trained} trained", f"{view.total - trained} not trained"]
+    parts = [translate("token_view", "{n} tokens").format(n=view.total),
+             translate("token_view", "{n} trained").format(n=trained), translate("token_view",
+                     "{value} not trained").format(
+        value=view.total - trained)]
     if view.truncated:
-        parts.append(f"{view.truncated} cut off by the maximum length {view.max_seq_length}")
+        parts.append(translate("token_view", "{truncated} cut off by the maximum length {max_seq_length}").format(
+            truncated=view.truncated, max_seq_length=view.max_seq_length))
     return " · ".join(parts)
 
 
 class TokenViewPanel(QWidget):
-    """The panel: a summary line, a warning line, the tokens, a legend, and the thinking switch when it applies."""
+    """The panel: a summary line, a warning line, the tokens, a legend, and — for a chat template with a thinking
+    block (Qwen3) — the run's Reasoning setting (the same as the Train page's: the rows are shown as it trains them)."""
 
-    thinking_toggled = Signal(bool)
+    reasoning_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("token-view")
-        self.summary = QLabel("Select a row to see what the model is trained on.")
+        self.summary = QLabel(self.tr("Select a row to see what the model is trained on."))
         self.summary.setObjectName("token-summary")
         self.summary.setWordWrap(True)
         self.warning = QLabel()
@@ -94,18 +104,24 @@ class TokenViewPanel(QWidget):
         self.browser = QTextBrowser()
         self.browser.setObjectName("token-browser")
         self.browser.setOpenLinks(False)
-        self.thinking = QCheckBox("Thinking on")
-        self.thinking.setToolTip("This model's chat template has a thinking block (<think>). Training renders it as "
-                                 "mlx-lm does by default; switch to compare the rendering without it.")
-        self.thinking.setVisible(False)
-        self.thinking.toggled.connect(self.thinking_toggled)
-        legend = QLabel("Highlighted: trained · dimmed: prompt (masked, not trained) · bold: special tokens · "
-                        "↵ line break · ·space")
+        self.reasoning = QComboBox()
+        for mode, label in (("auto", self.tr("Automatic (by the data)")), ("direct", self.tr("Answer directly")),
+                            ("keep", self.tr("Keep the reasoning in my data"))):
+            self.reasoning.addItem(label, mode)
+        self.reasoning.setToolTip(self.tr(
+            "This model's chat template has a thinking block (<think>). The run's Reasoning setting (also on the "
+            "Train page) decides how rows are trained: answer directly (after an empty think block) or with the "
+            "reasoning in the data. The tokens below are exactly what that setting trains."))
+        self.reasoning.setVisible(False)
+        self.reasoning.currentIndexChanged.connect(
+            lambda _i: self.reasoning_changed.emit(str(self.reasoning.currentData())))
+        legend = QLabel(self.tr("Highlighted: trained · dimmed: prompt (masked, not trained) · bold: special tokens · "
+                        "↵ line break · ·space"))
         legend.setWordWrap(True)
         legend.setEnabled(False)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
-        top.addWidget(self.thinking, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.reasoning, 0, Qt.AlignmentFlag.AlignTop)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(top)
@@ -119,6 +135,19 @@ class TokenViewPanel(QWidget):
         if event.type() == QEvent.Type.PaletteChange and self.view is not None:
             self.browser.setHtml(render_html(self.view, self.palette()))  # colours mixed from the new palette
 
+    def set_reasoning(self, mode: str, visible: bool) -> None:
+        """Show the run's reasoning setting (without emitting :attr:`reasoning_changed`)."""
+        self.reasoning.blockSignals(True)
+        self.reasoning.setCurrentIndex(max(0, self.reasoning.findData(mode)))
+        self.reasoning.blockSignals(False)
+        self.reasoning.setVisible(visible)
+
+    def show_resolved(self, resolved: str | None) -> None:
+        """Name what "Automatic" decided for these rows (the trainer decides the same from the training rows)."""
+        labels = {"direct": self.tr("Automatic: answer directly"), "keep": self.tr("Automatic: keep the reasoning")}
+        label = labels.get(resolved or "", self.tr("Automatic (by the data)"))
+        self.reasoning.setItemText(max(0, self.reasoning.findData("auto")), label)
+
     def show_message(self, text: str) -> None:
         """No token view (no model, no row, or the row cannot be rendered): say why."""
         self.view = None
@@ -131,10 +160,11 @@ class TokenViewPanel(QWidget):
         self.summary.setText(summary_text(view))
         warn = ""
         if view.trained_count == 0:
-            warn = ("⚠ Nothing of this row is trained: the prompt fills the maximum sequence length. Shorten the "
-                    "prompt or raise the maximum sequence length (a batch of such rows gives a NaN loss).")
+            warn = (
+                self.tr("⚠ Nothing of this row is trained: the prompt fills the maximum sequence length. Shorten the "
+                    "prompt or raise the maximum sequence length (a batch of such rows gives a NaN loss)."))
         elif view.pieces and not view.pieces[-1].trained and not view.truncated:
-            warn = "⚠ The last token is not trained, so the model may not learn where to stop."
+            warn = self.tr("⚠ The last token is not trained, so the model may not learn where to stop.")
         self.warning.setText(warn)
         self.warning.setVisible(bool(warn))
         self.browser.setHtml(render_html(view, self.palette()))

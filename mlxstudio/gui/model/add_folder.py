@@ -20,10 +20,17 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from mlxstudio.core import events, logs, paths
 from mlxstudio.gui import jobs
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 from mlxstudio.gui.model.banners import MessageBar
 from mlxstudio.gui.state import AppState
 
-OUTSIDE_SOURCE = "folder outside the library"
+OUTSIDE_SOURCE = QT_TRANSLATE_NOOP("add_folder", "folder outside the library")
+"""The ``source`` of a model used where it is (English; shown through :func:`source_text`)."""
+
+
+def source_text(source: str | None) -> str:
+    """A model's source as the window shows it."""
+    return translate("add_folder", source) if source == OUTSIDE_SOURCE else (source or "—")
 
 
 def in_library(path: Path | str) -> bool:
@@ -47,7 +54,7 @@ class AddFolder(QWidget):
 
     def add_folder_dialog(self) -> None:
         """Ask for a model folder (e.g. what `modelscope download --local_dir` wrote) and add it."""
-        name = QFileDialog.getExistingDirectory(self, "Add a Model Folder", str(Path.home()))
+        name = QFileDialog.getExistingDirectory(self, translate("AddFolder", "Add a Model Folder"), str(Path.home()))
         if name:
             self.add_folder(Path(name))
 
@@ -55,18 +62,21 @@ class AddFolder(QWidget):
                    source: str | None = None, title: str | None = None) -> bool:
         """Add the model folder (or GGUF) ``path`` to the library on a background thread (False: not started)."""
         if self.job is not None:
-            self.message.show_message("Another import is running: wait for it or cancel it first.", "warning")
+            self.message.show_message(translate("AddFolder",
+                                                "Another import is running: wait for it or cancel it first."),
+            "warning")
             return False
         path = Path(path)
         if not path.exists():
-            self.message.show_message(f"{path} does not exist any more.", "error")
+            self.message.show_message(translate("AddFolder", "{path} does not exist any more.").format(path=path),
+                                      "error")
             return False
         from mlxstudio.core.models import add_model_folder
 
         def run(sink: events.Sink, cancel: jobs.CancelFlag) -> Path:
             return add_model_folder(path, name=name, repo_id=repo_id, source=source, sink=sink, cancel=cancel)
 
-        return self._start_job(title or f"Adding {path.name}", run)
+        return self._start_job(title or translate("AddFolder", "Adding {name}").format(name=path.name), run)
 
     def open_path(self, path: Path) -> bool:
         """A dropped / opened file: a .gguf is imported; a model folder becomes the active model where it is (it is
@@ -82,15 +92,18 @@ class AddFolder(QWidget):
             models.validate_model_dir(path)
             info = models.inspect_model(path)
         except Exception as exc:
-            self.message.show_message(f"{path.name} is not a usable model folder: {exc}", "error")
+            self.message.show_message(translate("AddFolder", "{name} is not a usable model folder: {exc}").format(
+                name=path.name, exc=exc), "error")
             return False
         if in_library(path):
             return self.use_model(info)
         self._active_info = dataclasses.replace(info, source=OUTSIDE_SOURCE)
         self.use_model(self._active_info)
         self.refresh(select=path)  # listed as a row of its own: details and memory estimate
-        self.message.show_message(f"Using the model folder {path} where it is (outside the library). Add it to the "
-                                  "library to keep it in the list.", "info", "Add to Library",
+        self.message.show_message(translate("AddFolder",
+                                            "Using the model folder {path} where it is (outside the library). Add "
+                                      "it to the library to keep it in the list.").format(
+                                          path=path), "info", translate("AddFolder", "Add to Library"),
                                   lambda: self.add_folder(path))
         return True
 

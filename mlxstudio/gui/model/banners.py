@@ -42,7 +42,7 @@ class MessageBar(QFrame):
         close = QToolButton()
         close.setIcon(icons.icon("close"))
         close.setAutoRaise(True)
-        close.setToolTip("Dismiss")
+        close.setToolTip(self.tr("Dismiss"))
         close.clicked.connect(self.hide)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 6, 6, 6)
@@ -116,7 +116,7 @@ class BusyStrip(QFrame):
         self.progress = QProgressBar()
         self.progress.setMinimumWidth(160)
         self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton(icons.icon("cancel"), "Cancel")
+        self.cancel_button = QPushButton(icons.icon("cancel"), self.tr("Cancel"))
         self.cancel_button.clicked.connect(self._cancel)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 6, 10, 6)
@@ -138,7 +138,7 @@ class BusyStrip(QFrame):
         self.detail.setText("")
         self.progress.setRange(0, 0)
         self.cancel_button.setEnabled(True)
-        self.cancel_button.setText("Cancel")
+        self.cancel_button.setText(self.tr("Cancel"))
         self._timer.start()
 
     def set_progress(self, fraction: float | None, detail: str = "") -> None:
@@ -158,5 +158,5 @@ class BusyStrip(QFrame):
 
     def _cancel(self) -> None:
         self.cancel_button.setEnabled(False)
-        self.cancel_button.setText("Cancelling…")
+        self.cancel_button.setText(self.tr("Cancelling…"))
         self.cancel_requested.emit()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mlxstudio.core import logs
 from mlxstudio.gui import settings
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.model.banners import MessageBar
 from mlxstudio.gui.model.format import human_size
 from mlxstudio.gui.model.library_model import LibraryModel
@@ -40,11 +41,15 @@ class DeleteAction(QWidget):
         from mlxstudio.core.models import read_source
 
         origin = read_source(Path(info.path))
-        what = (f"Only its links are removed: the files stay in {origin.get('added_from')}."
-                if origin.get("mode") == "link" else f"Its folder {info.path} is removed. This can't be undone.")
+        what = (translate("DeleteAction",
+                          "Only its links are removed: the files stay in {get}.").format(get=origin.get('added_from'))
+                if origin.get("mode") == "link" else
+                    translate("DeleteAction", "Its folder {path} is removed. This can't be undone.").format(
+                    path=info.path))
         answer = QMessageBox.question(
-            self, "Delete model?",
-            f"Delete “{info.name}” ({human_size(info.size_bytes)}) from the library?\n\n{what}",
+            self, translate("DeleteAction", "Delete model?"),
+            translate("DeleteAction", "Delete “{name}” ({size_bytes}) from the library?\n\n{what}").format(
+                name=info.name, size_bytes=human_size(info.size_bytes), what=what),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
@@ -56,11 +61,12 @@ class DeleteAction(QWidget):
             models.delete_model(Path(info.path))
         except Exception as exc:
             logs.log_exception(exc)
-            self.message.show_message(f"{info.name} could not be deleted: {exc}", "error")
+            self.message.show_message(translate("DeleteAction", "{name} could not be deleted: {exc}").format(
+                name=info.name, exc=exc), "error")
             return False
         if self.state.model is not None and self.model.row_of(self.state.model) == self.model.row_of(info.path):
             self.state.set_model(None)
             settings.ACTIVE_MODEL.reset()
         self.refresh()
-        self.message.show_message(f"Deleted {info.name}.", "info")
+        self.message.show_message(translate("DeleteAction", "Deleted {name}.").format(name=info.name), "info")
         return True

@@ -23,10 +23,13 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel
 
 from mlxstudio.gui import icons, settings
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
+from mlxstudio.gui.model.add_folder import source_text
 from mlxstudio.gui.model.banners import MessageBar
 from mlxstudio.gui.model.format import config_summary, human_params, human_size
 
-REVEAL_TEXT = "Reveal in Finder" if sys.platform == "darwin" else "Show in Files"
+REVEAL_TEXT = (QT_TRANSLATE_NOOP("detail_panel", "Reveal in Finder") if sys.platform == "darwin"
+               else QT_TRANSLATE_NOOP("detail_panel", "Show in Files"))
 DEFAULT_LAYERS = 16
 DEFAULT_RANK = 8
 
@@ -63,7 +66,7 @@ class DetailPanel(QWidget):
         self.setMinimumWidth(260)
 
         self.stack = QStackedWidget()
-        self.empty = QLabel("Select a model in the library to see what it is and what training it needs.")
+        self.empty = QLabel(self.tr("Select a model in the library to see what it is and what training it needs."))
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setEnabled(False)
@@ -80,16 +83,17 @@ class DetailPanel(QWidget):
         self.subtitle.setObjectName("detail-subtitle")
         self.subtitle.setWordWrap(True)
         self.problem = MessageBar()
-        self.use_button = QPushButton(icons.icon("use"), "Use this model")
+        self.use_button = QPushButton(icons.icon("use"), self.tr("Use this model"))
         self.use_button.setObjectName("use-model")
         self.use_button.setDefault(True)
         self.use_button.clicked.connect(lambda: self.info is not None and self.use_requested.emit(self.info))
-        self.delete_button = QPushButton(icons.icon("delete"), "Delete…")
+        self.delete_button = QPushButton(icons.icon("delete"), self.tr("Delete…"))
         self.delete_button.setObjectName("delete-model")
         self.delete_button.clicked.connect(lambda: self.info is not None and self.delete_requested.emit(self.info))
-        self.add_button = QPushButton(icons.icon("add-folder"), "Add to Library")
+        self.add_button = QPushButton(icons.icon("add-folder"), self.tr("Add to Library"))
         self.add_button.setObjectName("detail-add-to-library")
-        self.add_button.setToolTip("Link this folder into the library (no second copy), so it stays in the list.")
+        self.add_button.setToolTip(
+            self.tr("Link this folder into the library (no second copy), so it stays in the list."))
         self.add_button.clicked.connect(lambda: self.info is not None and self.add_requested.emit(self.info))
         buttons = QHBoxLayout()
         buttons.addWidget(self.use_button)
@@ -97,48 +101,51 @@ class DetailPanel(QWidget):
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
 
-        self.about = about = QGroupBox("About this model")
+        self.about = about = QGroupBox(self.tr("About this model"))
         # a grid, not a QFormLayout: a form filled again gave a wrapped last value ("4-bit, group size 32") the
         # height of one line (cut off) when the panel is narrow
         self.facts = QGridLayout(about)
         self.facts.setColumnStretch(1, 1)
 
-        mem_box = QGroupBox("Memory for training")
-        mem_box.setToolTip(f"LoRA training with the Train page's defaults: rank {DEFAULT_RANK} on the last "
-                           f"{DEFAULT_LAYERS} layers.")
+        mem_box = QGroupBox(self.tr("Memory for training"))
+        mem_box.setToolTip(self.tr("LoRA training with the Train page's defaults: rank {DEFAULT_RANK} on "
+                               "the last {DEFAULT_LAYERS} layers.").format(DEFAULT_RANK=DEFAULT_RANK,
+                                                                           DEFAULT_LAYERS=DEFAULT_LAYERS))
         mem = QGridLayout(mem_box)  # a grid for the same reason as the facts: wrapped estimates were cut off
         mem.setColumnStretch(1, 1)
         self.batch = QSpinBox()
         self.batch.setRange(1, 256)
         self.batch.setValue(settings.MEMORY_BATCH.get())
-        self.batch.setToolTip("Rows per training step (the Train page's batch size).")
+        self.batch.setToolTip(self.tr("Rows per training step (the Train page's batch size)."))
         self.seq = QSpinBox()
         self.seq.setRange(16, 131072)
         self.seq.setSingleStep(256)
         self.seq.setValue(settings.MEMORY_SEQ.get())
-        self.seq.setSuffix(" tokens")  # the unit on the number: a short label leaves the estimates room to wrap
-        self.seq.setToolTip("Longest row in tokens (the Train page's max sequence length).")
+        self.seq.setSuffix(self.tr(" tokens"))  # the unit on the number: a short label leaves the estimates room
+        self.seq.setToolTip(self.tr("Longest row in tokens (the Train page's max sequence length)."))
         self.memory = QLabel("—")
         self.memory.setObjectName("memory-estimate")
         self.memory.setWordWrap(True)
         self.dataset_memory = QLabel()
         self.dataset_memory.setObjectName("dataset-memory-estimate")
         self.dataset_memory.setWordWrap(True)
-        self.dataset_memory.setToolTip("With the dataset chosen for training: batches are padded to their longest "
-                                       "row, so short pairs need far less than the maximum sequence length.")
+        self.dataset_memory.setToolTip(
+            self.tr("With the dataset chosen for training: batches are padded to their longest "
+                                       "row, so short pairs need far less than the maximum sequence length."))
         self.dataset_lengths: Any = None  # TokenStats of the dataset for this model, when counted
-        self._dataset_label = QLabel("Your dataset:")
+        self._dataset_label = QLabel(self.tr("Your dataset:"))
         # the last run's peak on a row of its own: beside the estimate for the rows above (512 tokens by default)
         # it read as if that estimate were 5x too high ("≈ 4.7 GB (measured peak of the last run: 874 MB)")
         self.last_peak = QLabel()
         self.last_peak.setObjectName("measured-peak")
         self.last_peak.setWordWrap(True)
-        self.last_peak.setToolTip("Peak memory measured during the last finished training run of this model, with "
-                                  "that run's batch size and rows.")
-        self._last_peak_label = QLabel("Last run:")
-        for row, (label, field) in enumerate([(QLabel("Batch size:"), self.batch),
-                                              (QLabel("Longest row:"), self.seq),
-                                              (QLabel("Estimate:"), self.memory),
+        self.last_peak.setToolTip(
+            self.tr("Peak memory measured during the last finished training run of this model, with "
+                                  "that run's batch size and rows."))
+        self._last_peak_label = QLabel(self.tr("Last run:"))
+        for row, (label, field) in enumerate([(QLabel(self.tr("Batch size:")), self.batch),
+                                              (QLabel(self.tr("Longest row:")), self.seq),
+                                              (QLabel(self.tr("Estimate:")), self.memory),
                                               (self._dataset_label, self.dataset_memory),
                                               (self._last_peak_label, self.last_peak)]):
             spin = isinstance(field, QSpinBox)
@@ -148,12 +155,12 @@ class DetailPanel(QWidget):
         self.batch.valueChanged.connect(self._spin_changed)
         self.seq.valueChanged.connect(self._spin_changed)
 
-        where = QGroupBox("Location")
+        where = QGroupBox(self.tr("Location"))
         where_lay = QHBoxLayout(where)
         self.path = QElidingLabel("")
         self.path.setElideMode(Qt.TextElideMode.ElideMiddle)
         self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.reveal_button = QPushButton(icons.icon("reveal"), REVEAL_TEXT)
+        self.reveal_button = QPushButton(icons.icon("reveal"), translate("detail_panel", REVEAL_TEXT))
         self.reveal_button.clicked.connect(lambda: self.info is not None and reveal(Path(self.info.path)))
         where_lay.addWidget(self.path, 1)
         where_lay.addWidget(self.reveal_button)
@@ -188,15 +195,16 @@ class DetailPanel(QWidget):
         self.title.setText(info.name)
         self.title.setToolTip(info.name)
         problem = getattr(info, "problem", None)
-        bits = [info.quantization or "", f"{human_params(info.parameters)} parameters" if info.parameters else "",
+        bits = [info.quantization or "",
+                self.tr("{n} parameters").format(n=human_params(info.parameters)) if info.parameters else "",
                 human_size(info.size_bytes)]
         self.subtitle.setText(" · ".join(b for b in bits if b and b != "—"))
         if problem:
-            self.problem.show_message(f"This model can't be used: {problem}", "error")
+            self.problem.show_message(self.tr("This model can't be used: {problem}").format(problem=problem), "error")
         else:
             self.problem.hide()
         self.use_button.setEnabled(not problem and not active)
-        self.use_button.setText("In use" if active else "Use this model")
+        self.use_button.setText(self.tr("In use") if active else self.tr("Use this model"))
         from mlxstudio.gui.model.add_folder import in_library
 
         inside = in_library(info.path)
@@ -208,16 +216,18 @@ class DetailPanel(QWidget):
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
-        chat = "Yes" if info.has_chat_template else "No"
-        chat_tip = ("Chat-format data is formatted with the model's own template." if info.has_chat_template
-                    else "Without a chat template, use completion or plain-text data.")
+        chat = self.tr("Yes") if info.has_chat_template else self.tr("No")
+        chat_tip = (self.tr("Chat-format data is formatted with the model's own template.") if info.has_chat_template
+                    else self.tr("Without a chat template, use completion or plain-text data."))
         from mlxstudio.core.models import read_source
 
         origin = read_source(Path(info.path))
-        linked = [("Files in", f"{origin.get('added_from')} (linked, not copied)")] if origin.get("mode") == "link" \
+        linked = [(self.tr("Files in"), self.tr("{get} (linked, not copied)").format(
+            get=origin.get('added_from')))] if origin.get("mode") == "link" \
             else []
-        for row, (label, value) in enumerate([("Architecture", info.architecture or "—"),
-                                              ("Source", info.source or "—"), *linked, ("Chat template", chat),
+        for row, (label, value) in enumerate([(self.tr("Architecture"), info.architecture or "—"),
+                                              (self.tr("Source"), source_text(info.source)), *linked,
+                                              (self.tr("Chat template"), chat),
                                               *config_summary(info.config or {})]):
             v = QLabel(value)
             v.setWordWrap(True)
@@ -258,24 +268,24 @@ class DetailPanel(QWidget):
             return
         n = training_memory(self.info, self.batch.value(), self.seq.value())
         if n is None:
-            self.memory.setText("— (not available for this model)")
+            self.memory.setText(self.tr("— (not available for this model)"))
         else:
             from mlxstudio.gui.train.token_stats import effective_length, measured_peak
 
             self.memory.setText(f"≈ {human_size(n)}")
             peak = measured_peak(Path(self.info.path).name)
             if peak:
-                self.last_peak.setText(f"{human_size(int(peak))} measured peak")
+                self.last_peak.setText(self.tr("{peak} measured peak").format(peak=human_size(int(peak))))
                 self._last_peak_label.setVisible(True)
                 self.last_peak.setVisible(True)
             if stats is not None:
                 length = effective_length(self.seq.value(), stats)
                 m = training_memory(self.info, self.batch.value(), length, dataset_tokens=int(stats.rows * stats.mean))
                 if m is not None:
-                    self.dataset_memory.setText(f"≈ {human_size(m)} (longest row {stats.longest} tokens, "
-                                                f"{stats.rows} rows)")
+                    self.dataset_memory.setText(self.tr("≈ {m} (longest row {longest} tokens, {rows} rows)").format(
+                        m=human_size(m), longest=stats.longest, rows=stats.rows))
                     self._show_dataset_row(True)
-            self.memory.setToolTip("Model weights, LoRA weights with optimizer state, and activations for one "
+            self.memory.setToolTip(self.tr("Model weights, LoRA weights with optimizer state, and activations for one "
                                    "training step when every row is this long. Short prompt/answer pairs need "
                                    "much less. Lower the batch size or the sequence length if it is more memory "
-                                   "than your machine has.")
+                                   "than your machine has."))

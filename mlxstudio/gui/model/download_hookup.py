@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QLabel, QWidget
 
 from mlxstudio.core import logs
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.state import AppState
 
 
@@ -34,8 +35,10 @@ class DownloadHookup(QWidget):
             from mlxstudio.gui.download_panel import DownloadPanel
         except (ImportError, AttributeError) as exc:
             logs.get_logger("mlxstudio.gui").info("download panel not available: %s", exc)
-            note = QLabel("Downloading from ModelScope and Hugging Face is coming in the next build. Meanwhile, "
-                          "install the demo model or import a GGUF file.")
+            note = QLabel(
+                translate("DownloadHookup",
+                          "Downloading from ModelScope and Hugging Face is coming in the next build. Meanwhile, "
+                          "install the demo model or import a GGUF file."))
             note.setWordWrap(True)
             note.setEnabled(False)
             return note
@@ -44,7 +47,9 @@ class DownloadHookup(QWidget):
             panel = DownloadPanel(self.state, self) if "state" in params else DownloadPanel(parent=self)
         except Exception as exc:
             logs.log_exception(exc)
-            note = QLabel(f"The download panel could not be opened ({exc}). The details are in the log.")
+            note = QLabel(translate("DownloadHookup",
+                                    "The download panel could not be opened ({exc}). The details are in "
+                              "the log.").format(exc=exc))
             note.setWordWrap(True)
             return note
         if hasattr(panel, "model_added"):

@@ -24,33 +24,34 @@ class EmptyLibrary(QWidget):
         art = QLabel()
         art.setPixmap(icons.icon("library").pixmap(56, 56))
         art.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        head = QLabel("Your model library is empty")
+        head = QLabel(self.tr("Your model library is empty"))
         font = head.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         head.setFont(font)
         head.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text = QLabel(
-            "Start with the demo model (SmolLM2-135M-Instruct, 98 MB): it trains in minutes, even without a GPU. "
+            self.tr("Start with the demo model (SmolLM2-135M-Instruct, 98 MB): it trains in minutes, even without "
+            "a GPU. "
             "Already have a model? Add its folder (what `modelscope download` or Hugging Face wrote), import a "
             "GGUF file — or drop either onto this window — or look for the models already on this computer. "
-            "Or download one from ModelScope or Hugging Face below."
+            "Or download one from ModelScope or Hugging Face below.")
         )
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setMaximumWidth(540)
-        self.demo_button = QPushButton(icons.icon("demo"), "Install the Demo Model")
+        self.demo_button = QPushButton(icons.icon("demo"), self.tr("Install the Demo Model"))
         self.demo_button.setObjectName("install-demo")
         self.demo_button.setDefault(True)
         self.demo_button.clicked.connect(self.demo_clicked)
-        self.import_button = QPushButton(icons.icon("import"), "Import GGUF…")
+        self.import_button = QPushButton(icons.icon("import"), self.tr("Import GGUF…"))
         self.import_button.setObjectName("empty-import-gguf")
         self.import_button.clicked.connect(self.import_clicked)
-        self.add_folder_button = QPushButton(icons.icon("add-folder"), "Add Folder…")
+        self.add_folder_button = QPushButton(icons.icon("add-folder"), self.tr("Add Folder…"))
         self.add_folder_button.setObjectName("empty-add-folder")
         self.add_folder_button.clicked.connect(self.add_folder_clicked)
-        self.found_button = QPushButton(icons.icon("found"), "Find Models on This Computer")
+        self.found_button = QPushButton(icons.icon("found"), self.tr("Find Models on This Computer"))
         self.found_button.setObjectName("empty-find-models")
-        self.found_button.setToolTip("Look in the Hugging Face and ModelScope caches, LM Studio and Ollama")
+        self.found_button.setToolTip(self.tr("Look in the Hugging Face and ModelScope caches, LM Studio and Ollama"))
         self.found_button.clicked.connect(self.found_clicked)
         row = QHBoxLayout()
         row.addStretch(1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlxstudio.gui.i18n import translate
+
 
 def human_size(n: int | float | None) -> str:
     """``98 MB``, ``1.4 GB``: decimal units, as Finder shows them."""
@@ -36,7 +38,7 @@ def short_quant(info: Any) -> str:
     """``4-bit``, ``8-bit``, ``float16`` — the quantization without the group size."""
     bits = getattr(info, "bits", None)
     if bits:
-        return f"{bits}-bit"
+        return translate("format", "{bits}-bit").format(bits=bits)
     quant = str(getattr(info, "quantization", "") or "")
     return quant.split(" ")[0] if quant else "—"
 
@@ -64,14 +66,15 @@ def config_summary(config: dict[str, Any]) -> list[tuple[str, str]]:
                 rows.append((label, f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)))
                 return
 
-    add("Model type", "model_type")
-    add("Layers", "num_hidden_layers", "n_layer", "num_layers")
-    add("Hidden size", "hidden_size", "n_embd", "d_model")
-    add("Attention heads", "num_attention_heads", "n_head")
-    add("KV heads", "num_key_value_heads")
-    add("Vocabulary", "vocab_size")
-    add("Context length", "max_position_embeddings", "n_positions", "max_seq_len")
+    add(translate("format", "Model type"), "model_type")
+    add(translate("format", "Layers"), "num_hidden_layers", "n_layer", "num_layers")
+    add(translate("format", "Hidden size"), "hidden_size", "n_embd", "d_model")
+    add(translate("format", "Attention heads"), "num_attention_heads", "n_head")
+    add(translate("format", "KV heads"), "num_key_value_heads")
+    add(translate("format", "Vocabulary"), "vocab_size")
+    add(translate("format", "Context length"), "max_position_embeddings", "n_positions", "max_seq_len")
     q = config.get("quantization") or config.get("quantization_config")
     if isinstance(q, dict) and q.get("bits"):
-        rows.append(("Quantized", f"{q.get('bits')}-bit, group size {q.get('group_size', '?')}"))
+        rows.append((translate("format", "Quantized"), translate("format", "{get}-bit, group size {get2}").format(
+            get=q.get('bits'), get2=q.get('group_size', '?'))))
     return rows

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 
 from mlxstudio.core import events, paths
 from mlxstudio.gui import jobs, quitting
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 from mlxstudio.gui.model.found_panel import FoundPanel
 
-FOUND_TAB = "Found on This Computer"
+FOUND_TAB = QT_TRANSLATE_NOOP("found_models", "Found on This Computer")
 
 
 class FoundModels(QWidget):
@@ -53,7 +54,7 @@ class FoundModels(QWidget):
             return discover_models(cancel=cancel)
 
         self._scanned = True
-        job = jobs.FunctionJob("Looking for models", run, self)
+        job = jobs.FunctionJob(translate("FoundModels", "Looking for models"), run, self)
         job.succeeded.connect(self._scan_done)
         job.failed.connect(self._scan_failed)
         job.cancelled.connect(lambda _m: self._scan_finished())
@@ -78,7 +79,8 @@ class FoundModels(QWidget):
         self.found.set_found(items, looked)
         new = sum(1 for i in items if not i.in_library)
         index = self.library_tabs.indexOf(self.found)
-        self.library_tabs.setTabText(index, f"{FOUND_TAB} ({new})" if new else FOUND_TAB)
+        found = translate("found_models", FOUND_TAB)
+        self.library_tabs.setTabText(index, f"{found} ({new})" if new else found)
 
     def _scan_failed(self, message: str) -> None:
         self._scan_finished()
@@ -88,7 +90,7 @@ class FoundModels(QWidget):
         """Add (or import) a found model: named after its repository; an Ollama tag gets ``name-tag``."""
         name = paths.unique_name(paths.models_dir(), item.library_name) if item.kind == "gguf" else None
         return self.add_folder(Path(item.path), name=name, repo_id=item.repo_id, source=f"{item.store}: {item.name}",
-                               title=f"Adding {item.name}")
+                               title=translate("FoundModels", "Adding {name}").format(name=item.name))
 
     def _after_job(self, outcome: str, _result: Any) -> None:
         """A finished add/import: the found list says "In Library" for it now."""

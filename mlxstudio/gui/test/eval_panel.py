@@ -34,10 +34,13 @@ from mlxstudio.core import events as ev
 from mlxstudio.core.inference import EvalResult, EvalRow, diff_segments, export_results
 from mlxstudio.gui import icons, settings
 from mlxstudio.gui.elided_label import ElidedLabel
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 from mlxstudio.gui.qworker import WorkerThread
 from mlxstudio.gui.test.adapter_picker import adapter_problem
 
-COLUMNS = ("#", "Prompt", "Expected", "Base answer", "Tuned answer", "Base", "Tuned")
+COLUMNS = ("#", QT_TRANSLATE_NOOP("eval_panel", "Prompt"), QT_TRANSLATE_NOOP("eval_panel", "Expected"),
+           QT_TRANSLATE_NOOP("eval_panel", "Base answer"), QT_TRANSLATE_NOOP("eval_panel", "Tuned answer"),
+           QT_TRANSLATE_NOOP("eval_panel", "Base"), QT_TRANSLATE_NOOP("eval_panel", "Tuned"))
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -63,7 +66,7 @@ class EvalTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return translate("eval_panel", COLUMNS[section])
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -77,7 +80,7 @@ class EvalTableModel(QAbstractTableModel):
             text = values[col]
             if role == Qt.ItemDataRole.ToolTipRole:
                 if col == 0 and r.worse:
-                    return "The tuned answer is worse than the base answer on this row"
+                    return self.tr("The tuned answer is worse than the base answer on this row")
                 return text if col in (1, 2, 3, 4) and len(text) > 30 else None
             return " ".join(text.split()) if col in (1, 2, 3, 4) else text
         if role == Qt.ItemDataRole.DecorationRole:
@@ -166,24 +169,24 @@ class EvalPanel(QWidget):
         self._update_buttons()
 
     def _build(self) -> None:
-        self.title = QLabel("<b>Batch evaluation</b>")
+        self.title = QLabel(self.tr("<b>Batch evaluation</b>"))
         self.source_label = ElidedLabel()  # a long file name elides (full text in the tooltip), never widening
         self.source_label.setEnabled(False)
-        self.choose_button = QPushButton(icons.icon("open"), "Other file…")
-        self.choose_button.setToolTip("Evaluate on another JSONL/CSV file (prompt/completion or chat rows)")
+        self.choose_button = QPushButton(icons.icon("open"), self.tr("Other file…"))
+        self.choose_button.setToolTip(self.tr("Evaluate on another JSONL/CSV file (prompt/completion or chat rows)"))
         self.choose_button.clicked.connect(self._choose_file)
         self.max_tokens = QSpinBox()
         self.max_tokens.setRange(1, 4096)
         self.max_tokens.setValue(64)
-        self.max_tokens.setPrefix("max ")
-        self.max_tokens.setSuffix(" tokens")
-        self.max_tokens.setToolTip("Longest answer per row (greedy decoding)")
-        self.run_button = QPushButton(icons.icon("next"), "Run evaluation")
+        self.max_tokens.setPrefix(self.tr("max "))
+        self.max_tokens.setSuffix(self.tr(" tokens"))
+        self.max_tokens.setToolTip(self.tr("Longest answer per row (greedy decoding)"))
+        self.run_button = QPushButton(icons.icon("next"), self.tr("Run evaluation"))
         self.run_button.clicked.connect(self.run)
-        self.stop_button = QPushButton(icons.icon("cancel"), "Stop")
+        self.stop_button = QPushButton(icons.icon("cancel"), self.tr("Stop"))
         self.stop_button.clicked.connect(self.stop)
-        self.export_button = QPushButton(icons.icon("reveal"), "Export…")
-        self.export_button.setToolTip("Save the results as CSV (opens in Excel/Numbers) or JSON")
+        self.export_button = QPushButton(icons.icon("reveal"), self.tr("Export…"))
+        self.export_button.setToolTip(self.tr("Save the results as CSV (opens in Excel/Numbers) or JSON"))
         self.export_button.clicked.connect(self._export_dialog)
         head = QHBoxLayout()
         head.addWidget(self.title)
@@ -198,7 +201,7 @@ class EvalPanel(QWidget):
         self.progress.setMaximumHeight(14)
         self.progress.setTextVisible(False)
         self.progress.hide()
-        self.summary = QLabel("Run the evaluation to score base and tuned answers on every row.")
+        self.summary = QLabel(self.tr("Run the evaluation to score base and tuned answers on every row."))
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -221,7 +224,7 @@ class EvalPanel(QWidget):
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._show_diff)
 
-        self.diff = DiffView("Select a row to see how the answers differ from the expected one.")
+        self.diff = DiffView(self.tr("Select a row to see how the answers differ from the expected one."))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(self.diff)
@@ -256,27 +259,30 @@ class EvalPanel(QWidget):
         if not self.table_model.rows or self.busy or self.is_current() or self._ran_with is None:
             return
         adapter = self._ran_with[1]
-        was = f"the adapter {adapter.name}" if adapter else "another adapter"
-        self.summary.setText(f"<b>These rows are from {html.escape(was)}</b> (model, adapter or file changed since) "
-                             "— run the evaluation again for the current choice.")
+        was = self.tr("the adapter {name}").format(name=adapter.name) if adapter else self.tr("another adapter")
+        self.summary.setText(self.tr("<b>These rows are from {escape}</b> (model, adapter or file changed "
+                                 "since) — run the evaluation again for the current choice.").format(
+                                     escape=html.escape(was)))
 
     def _show_source(self) -> None:
         d = self.data_path
         self.source_label.setToolTip(str(d) if d else "")
         if d is None:
-            self.source_label.setText("no dataset yet")
+            self.source_label.setText(self.tr("no dataset yet"))
             return
         if d.is_dir():
             split = next((n for n in ("test.jsonl", "valid.jsonl", "train.jsonl") if (d / n).is_file()), None)
-            note = {"test.jsonl": "test split", "valid.jsonl": "validation split (no test split)",
-                    "train.jsonl": "training split (no test split)"}.get(split or "", "")
-            self.source_label.setText(f"on {d.name}/{split} — {note}" if split else f"on {d.name}")
+            note = {"test.jsonl": self.tr("test split"), "valid.jsonl": self.tr("validation split (no test split)"),
+                    "train.jsonl": self.tr("training split (no test split)")}.get(split or "", "")
+            self.source_label.setText(self.tr("on {name}/{split} — {note}").format(
+                name=d.name, split=split, note=note) if split else f"on {d.name}")
         else:
             self.source_label.setText(f"on {d.name}")
 
     def _choose_file(self) -> None:
         start = str(self.data_path.parent if self.data_path else Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Evaluate on…", start, "Datasets (*.jsonl *.csv);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self,
+            self.tr("Evaluate on…"), start, self.tr("Datasets (*.jsonl *.csv);;All files (*)"))
         if path:
             self.data_path = Path(path)
             self._show_source()
@@ -291,7 +297,7 @@ class EvalPanel(QWidget):
     def _update_buttons(self) -> None:
         ready = self.model_path is not None and self.adapter is not None and self.data_path is not None
         self.run_button.setEnabled(ready and not self.busy)
-        self.run_button.setToolTip("" if ready else "Needs a model, an adapter and a dataset")
+        self.run_button.setToolTip("" if ready else self.tr("Needs a model, an adapter and a dataset"))
         self.stop_button.setEnabled(self.busy)
         self.choose_button.setEnabled(not self.busy)
         self.export_button.setEnabled(bool(self.table_model.rows) and not self.busy)
@@ -311,7 +317,7 @@ class EvalPanel(QWidget):
         self.diff.clear()
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.summary.setText("Loading the models…")
+        self.summary.setText(self.tr("Loading the models…"))
         params = {"model": str(self.model_path), "adapter_path": str(self.adapter), "data": str(self.data_path),
                   "max_tokens": self.max_tokens.value(), "compare_base": True}
         self.worker = WorkerThread("evaluate", params, parent=self)
@@ -336,9 +342,11 @@ class EvalPanel(QWidget):
             self.progress.setRange(0, event.total)
             self.progress.setValue(event.index + 1)
             partial = EvalResult(rows=list(self.table_model.rows))
-            self.summary.setText(f"{event.index + 1} of {event.total} rows · {partial.summary_line()}")
+            self.summary.setText(self.tr("{value} of {total} rows · {summary_line}").format(
+                value=event.index + 1, total=event.total, summary_line=partial.summary_line()))
         elif isinstance(event, ev.Progress) and event.job == "evaluate" and event.done == 0 and event.total:
-            self.summary.setText(f"{event.message.capitalize()} ({event.total:.0f} rows)…")
+            self.summary.setText(self.tr("{capitalize} ({total:.0f} rows)…").format(
+                capitalize=event.message.capitalize(), total=event.total))
 
     def _on_finished(self, result: dict) -> None:
         self.result = EvalResult.from_dict(result)
@@ -353,19 +361,22 @@ class EvalPanel(QWidget):
     @staticmethod
     def _summary_html(result: EvalResult) -> str:
         s = result.summary()
-        worse = f" · <b>{s['worse']} worse than base</b>" if s["worse"] else " · none worse than base"
-        return (f"<b>tuned {s['tuned_exact']}/{s['rows']} exact, base {s['base_exact']}/{s['base_rows']}</b> · "
-                f"contains: tuned {s['tuned_contains']}/{s['rows']}, base {s['base_contains']}/{s['base_rows']}"
-                f"{worse} · {result.elapsed:.1f} s")
+        worse = translate("EvalPanel", " · <b>{s} worse than base</b>").format(
+            s=s['worse']) if s["worse"] else translate("EvalPanel", " · none worse than base")
+        return (translate("EvalPanel", "<b>tuned {s}/{s2} exact, base {s3}/{s4}</b> · contains: tuned "
+                    "{s5}/{s6}, base {s7}/{s8}{worse} · {elapsed:.1f} s").format(s=s['tuned_exact'], s2=s['rows'],
+                            s3=s['base_exact'], s4=s['base_rows'], s5=s['tuned_contains'], s6=s['rows'],
+                    s7=s['base_contains'], s8=s['base_rows'], worse=worse, elapsed=result.elapsed))
 
     def _on_failed(self, message: str) -> None:
-        self.summary.setText(f"Evaluation failed: {html.escape(message)}")
+        self.summary.setText(self.tr("Evaluation failed: {escape}").format(escape=html.escape(message)))
         self.message.emit(message)
 
     def _on_cancelled(self, message: str) -> None:
         n = len(self.table_model.rows)
         partial = EvalResult(rows=list(self.table_model.rows))
-        self.summary.setText(f"Stopped after {n} rows. {partial.summary_line() if n else ''}")
+        self.summary.setText(self.tr("Stopped after {n} rows. {value}").format(
+            n=n, value=partial.summary_line() if n else ''))
 
     def _on_thread_done(self) -> None:
         if self.worker is not None:
@@ -392,15 +403,22 @@ class EvalPanel(QWidget):
             return
         r = self.table_model.rows[current.row()]
         muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
-        parts = [f"<p><b>Prompt</b><br>{html.escape(r.prompt)}</p>",
-                 f"<p><b>Expected</b><br>{html.escape(r.expected)}</p>",
-                 diff_html(r.tuned, r.expected, f"Tuned ({score_text(r.tuned_exact, r.tuned_contains)})")]
+        parts = [self.tr("<p><b>Prompt</b><br>{escape}</p>").format(escape=html.escape(r.prompt)),
+                 self.tr("<p><b>Expected</b><br>{escape}</p>").format(escape=html.escape(r.expected)),
+                 diff_html(r.tuned, r.expected, self.tr("Tuned ({score_text})").format(
+                     score_text=score_text(r.tuned_exact, r.tuned_contains)))]
         if r.base is not None:
-            parts.append(diff_html(r.base, r.expected, f"Base ({score_text(r.base_exact, r.base_contains)})"))
+            parts.append(diff_html(r.base, r.expected, self.tr("Base ({score_text})").format(
+                score_text=score_text(r.base_exact, r.base_contains))))
         if r.worse:
-            parts.insert(0, "<p><b>⚠ The tuned answer is worse than the base answer here.</b></p>")
-        parts.append(f'<p style="color:{muted}"><s>struck</s> = missing from the answer, '
-                     "<u>underlined</u> = not in the expected answer</p>")
+            parts.insert(0, self.tr("<p><b>⚠ The tuned answer is worse than the base answer here.</b></p>"))
+        for title, reasoning in ((self.tr("Tuned model's thinking (not scored)"), r.tuned_reasoning),
+                                 (self.tr("Base model's thinking (not scored)"), r.base_reasoning)):
+            if reasoning:  # the think block, apart from the answer: shown here, on demand, dimmed
+                parts.append(f'<p style="color:{muted}"><b>{html.escape(title)}</b><br>'
+                             f'<i>{html.escape(reasoning)}</i></p>')
+        parts.append(self.tr("<p style=\"color:{muted}\"><s>struck</s> = missing from the answer, "
+                         "<u>underlined</u> = not in the expected answer</p>").format(muted=muted))
         self.diff.setHtml("".join(parts))
 
     def current_result(self) -> EvalResult | None:
@@ -413,8 +431,9 @@ class EvalPanel(QWidget):
         result = self.current_result()
         if result is None:
             return
-        path, chosen = QFileDialog.getSaveFileName(self, "Export evaluation", str(Path.home() / "evaluation.csv"),
-                                                   "CSV (*.csv);;JSON (*.json)")
+        path, chosen = QFileDialog.getSaveFileName(self,
+            self.tr("Export evaluation"), str(Path.home() / "evaluation.csv"),
+                                                   self.tr("CSV (*.csv);;JSON (*.json)"))
         if not path:
             return
         target = Path(path)
@@ -430,9 +449,9 @@ class EvalPanel(QWidget):
         try:
             out = export_results(result, target)
         except (errors.UserError, OSError) as exc:
-            self.message.emit(f"Could not export: {exc}")
+            self.message.emit(self.tr("Could not export: {exc}").format(exc=exc))
             return None
-        self.message.emit(f"Evaluation saved to {out}")
+        self.message.emit(self.tr("Evaluation saved to {out}").format(out=out))
         return out
 
     # -- settings ----------------------------------------------------------------------------------------------

@@ -50,25 +50,27 @@ class FuseDialog(QDialog):
 
     def __init__(self, model: Path, adapter: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Fuse adapter into the model")
+        self.setWindowTitle(self.tr("Fuse adapter into the model"))
         self.model = model
         self.adapter = adapter
         self.fused_path: Path | None = None
         self.worker: WorkerThread | None = None
         self.problem: str | None = None
 
-        intro = QLabel(f"Bake the adapter <b>{adapter.name}</b> into <b>{model.name}</b> to get a standalone model "
-                       "you can share or load anywhere mlx-lm runs. The new model appears in the model library.")
+        intro = QLabel(self.tr("Bake the adapter <b>{name}</b> into <b>{name2}</b> to get a "
+                           "standalone model you can share or load anywhere mlx-lm runs. The new "
+                           "model appears in the model library.").format(name=adapter.name, name2=model.name))
         intro.setWordWrap(True)
         self.name = QLineEdit(default_fused_name(model, adapter))
         self.name.textChanged.connect(self._validate)
-        self.dequantize = QCheckBox("Dequantize (store full-precision weights)")
-        self.dequantize.setToolTip("Larger files, no re-quantization rounding of the adapter's changes. Not needed "
-                                   "for GGUF export, which writes float16 either way.")
+        self.dequantize = QCheckBox(self.tr("Dequantize (store full-precision weights)"))
+        self.dequantize.setToolTip(
+            self.tr("Larger files, no re-quantization rounding of the adapter's changes. Not needed "
+                                   "for GGUF export, which writes float16 either way."))
         quantized = _is_quantized(model)
         self.dequantize.setEnabled(quantized)
         if not quantized:
-            self.dequantize.setToolTip("The model is not quantized: its weights are already full precision.")
+            self.dequantize.setToolTip(self.tr("The model is not quantized: its weights are already full precision."))
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -77,13 +79,13 @@ class FuseDialog(QDialog):
         self.progress.setValue(0)
         self.progress.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.fuse_button = self.buttons.addButton("Fuse", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.fuse_button = self.buttons.addButton(self.tr("Fuse"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.fuse_button.setDefault(True)
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self._cancel)
 
         form = QFormLayout()
-        form.addRow("Name in the library", self.name)
+        form.addRow(self.tr("Name in the library"), self.name)
         form.addRow("", self.dequantize)
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
@@ -120,16 +122,17 @@ class FuseDialog(QDialog):
 
     def _validate(self) -> None:
         if self.problem:
-            self._say(f"<b>This adapter cannot be fused into this model.</b><br>{self.problem}")
+            self._say(self.tr("<b>This adapter cannot be fused into this model.</b><br>{problem}").format(
+                problem=self.problem))
             self.fuse_button.setEnabled(False)
             self.name.setEnabled(False)
             return
         name = self.name.text().strip()
         ok = bool(name) and bool(_NAME_OK.match(name)) and name not in {".", ".."}
         if not ok:
-            self._say("Use letters, digits, spaces, '-', '_' or '.' for the name.")
+            self._say(self.tr("Use letters, digits, spaces, '-', '_' or '.' for the name."))
         elif self.target().exists():
-            self._say(f"A model named {name!r} exists; fusing replaces it.")
+            self._say(self.tr("A model named {name!r} exists; fusing replaces it.").format(name=name))
         else:
             self._say("")
         self.fuse_button.setEnabled(ok and self.worker is None)
@@ -140,7 +143,9 @@ class FuseDialog(QDialog):
             return
         target = self.target()
         if target.exists():
-            answer = QMessageBox.question(self, "Replace model?", f"Replace the existing model {target.name!r}?")
+            answer = QMessageBox.question(self,
+                self.tr("Replace model?"), self.tr("Replace the existing model {name!r}?").format(
+                name=target.name))
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.progress.show()
@@ -148,7 +153,7 @@ class FuseDialog(QDialog):
         self.name.setEnabled(False)
         self.dequantize.setEnabled(False)
         self.fuse_button.setEnabled(False)
-        self._say("Starting…")
+        self._say(self.tr("Starting…"))
         params = {"model": str(self.model), "adapter_path": str(self.adapter), "name": self.name.text().strip(),
                   "dequantize": self.dequantize.isChecked()}
         # no Qt parent: the thread object must outlive the dialog until its finished signal is delivered
@@ -164,20 +169,20 @@ class FuseDialog(QDialog):
         if event.job == "fuse":
             self.progress.setRange(0, int(event.total or 5))
             self.progress.setValue(int(event.done))
-            self._say(event.message.capitalize() + "…" if event.message != "done" else "Done.")
+            self._say(event.message.capitalize() + "…" if event.message != "done" else self.tr("Done."))
 
     def _on_done(self, result: dict) -> None:
         self.fused_path = Path(result["path"])
-        self._say(f"Fused model saved as <b>{self.fused_path.name}</b>.")
+        self._say(self.tr("Fused model saved as <b>{name}</b>.").format(name=self.fused_path.name))
         self.accept()
 
     def _on_failed(self, message: str) -> None:
-        self._say(f"<b>Fusing failed.</b><br>{message}")
+        self._say(self.tr("<b>Fusing failed.</b><br>{message}").format(message=message))
         self.progress.hide()
         self._fit()
 
     def _on_cancelled(self, _message: str) -> None:
-        self._say("Cancelled; nothing was written.")
+        self._say(self.tr("Cancelled; nothing was written."))
         self.progress.hide()
         self._fit()
 
@@ -193,7 +198,7 @@ class FuseDialog(QDialog):
     def _cancel(self) -> None:
         if self.worker is not None:
             self.worker.stop(timeout=5.0)
-            self._say("Stopping…")
+            self._say(self.tr("Stopping…"))
             return
         self.reject()
 

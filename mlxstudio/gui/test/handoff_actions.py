@@ -29,8 +29,8 @@ class OllamaDialog(QDialog):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ollama-dialog")
-        self.setWindowTitle("Create in Ollama")
-        self.head = QLabel(f"Creating <b>{name}</b> in Ollama…")
+        self.setWindowTitle(self.tr("Create in Ollama"))
+        self.head = QLabel(self.tr("Creating <b>{name}</b> in Ollama…").format(name=name))
         self.head.setWordWrap(True)
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
@@ -77,7 +77,7 @@ class Handoff(QObject):
         try:
             handoff.lmstudio_models_dir(self.lmstudio_home)
         except handoff.AppMissing as exc:
-            self._tell("LM Studio", str(exc))
+            self._tell(self.tr("LM Studio"), str(exc))
             return
         fused = self.need_fused()
         if fused is None or self.busy:
@@ -91,19 +91,20 @@ class Handoff(QObject):
         try:
             target = handoff.place_in_lmstudio(source, name, home=self.lmstudio_home)
         except (errors.UserError, OSError) as exc:
-            self.message.emit(f"<b>LM Studio:</b> {exc}")
+            self.message.emit(self.tr("<b>LM Studio:</b> {exc}").format(exc=exc))
             return
         self.last_result = {"lmstudio": str(target)}
-        self.message.emit(f"In LM Studio's library as <b>{handoff.PUBLISHER}/{target.name}</b> — open LM Studio → "
-                          "My Models (or restart it) and load it.")
+        self.message.emit(self.tr("In LM Studio's library as <b>{PUBLISHER}/{name}</b> — open LM Studio "
+                              "→ My Models (or restart it) and load it.").format(PUBLISHER=handoff.PUBLISHER,
+                                      name=target.name))
 
     # -- Ollama ------------------------------------------------------------------------------------------------
     def create_in_ollama(self) -> None:
         """Export the GGUF + Modelfile (if needed) and run ``ollama create``, showing its output."""
         exe = handoff.find_ollama()
         if exe is None:
-            self._tell("Ollama", f"Ollama is not installed (no `ollama` command found). Get it from "
-                                 f"{handoff.OLLAMA_URL}, start it, then try again.")
+            self._tell(self.tr("Ollama"), self.tr("Ollama is not installed (no `ollama` command found). Get it from "
+                                     "{OLLAMA_URL}, start it, then try again.").format(OLLAMA_URL=handoff.OLLAMA_URL))
             return
         fused = self.need_fused()
         if fused is None or self.busy:
@@ -114,7 +115,7 @@ class Handoff(QObject):
         model = handoff.ollama_name(name)
         self.dialog = OllamaDialog(model, self._parent)
         self.dialog.show()
-        job = jobs.FunctionJob("Creating the model in Ollama",
+        job = jobs.FunctionJob(self.tr("Creating the model in Ollama"),
                                lambda sink, cancel: handoff.create_in_ollama(modelfile, model, sink, cancel, exe), self)
         job.core_event.connect(lambda e: self.dialog.add_line(e.message) if isinstance(e, ev.Log)
                                and self.dialog is not None else None)
@@ -127,7 +128,8 @@ class Handoff(QObject):
 
     def _ollama_done(self, result: dict[str, str]) -> None:
         self.last_result = dict(result)
-        text = f"Created <b>{result['name']}</b> in Ollama. Chat with it: <code>{result['run']}</code>"
+        text = self.tr("Created <b>{result}</b> in Ollama. Chat with it: "
+                   "<code>{result2}</code>").format(result=result['name'], result2=result['run'])
         if self.dialog is not None:
             self.dialog.head.setText(text)
         self.message.emit(text)
@@ -135,7 +137,7 @@ class Handoff(QObject):
     def _ollama_failed(self, text: str) -> None:
         self.last_result = {"error": text}
         if self.dialog is not None:
-            self.dialog.head.setText(f"<b>ollama create failed.</b> {text.splitlines()[0]}")
+            self.dialog.head.setText(self.tr("<b>ollama create failed.</b> {value}").format(value=text.splitlines()[0]))
         self.message.emit(f"<b>Ollama:</b> {text.splitlines()[0]}")
 
     def _job_done(self, job: jobs.FunctionJob) -> None:
@@ -153,24 +155,25 @@ class Handoff(QObject):
     def _with_gguf(self, fused: Path, then: Callable[[Path, Path], None]) -> None:
         folder = self.gguf_folder(fused)
         ggufs = sorted(folder.glob("*.gguf")) if folder.is_dir() else []
-        if ggufs and (folder / "Modelfile").is_file():
-            then(ggufs[0], folder / "Modelfile")
+        if ggufs and (folder / self.tr("Modelfile")).is_file():
+            then(ggufs[0], folder / self.tr("Modelfile"))
             return
         try:
             from mlxstudio.core.inference import check_gguf_exportable
 
             check_gguf_exportable(fused)
         except errors.UserError as exc:
-            self._tell("GGUF export", str(exc))
+            self._tell(self.tr("GGUF export"), str(exc))
             return
         worker = WorkerThread("export", {"kind": "gguf", "model": str(fused), "dest": str(folder)}, parent=self)
-        worker.progress.connect(lambda e: self.message.emit(f"Writing the GGUF: {e.message}…"))
+        worker.progress.connect(lambda e: self.message.emit(self.tr("Writing the GGUF: {message}…").format(
+            message=e.message)))
         worker.finished_ok.connect(lambda r: then(Path(r["path"]), Path(r["modelfile"])))
-        worker.failed.connect(lambda m: self.message.emit(f"<b>GGUF export failed:</b> {m}"))
+        worker.failed.connect(lambda m: self.message.emit(self.tr("<b>GGUF export failed:</b> {m}").format(m=m)))
         worker.finished.connect(lambda: self._worker_done(worker))
         self.worker = worker
         self.busy_changed.emit(True)
-        self.message.emit("Writing the GGUF…")
+        self.message.emit(self.tr("Writing the GGUF…"))
         worker.start()
 
     def _worker_done(self, worker: WorkerThread) -> None:

@@ -31,11 +31,15 @@ from PySide6.QtWidgets import (
 from mlxstudio.core import errors
 from mlxstudio.core.inference.serve import DEFAULT_PORT, ServeInfo, ServerProcess, port_is_free
 from mlxstudio.gui import icons, jobs, quitting
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 
-SOURCES = (("tuned", "Tuned (model + adapter)"), ("fused", "Fused model"), ("base", "Base model"))
+SOURCES = (("tuned", QT_TRANSLATE_NOOP("serve_panel", "Tuned (model + adapter)")),
+           ("fused", QT_TRANSLATE_NOOP("serve_panel", "Fused model")),
+           ("base", QT_TRANSLATE_NOOP("serve_panel", "Base model")))
 """What can be served, in the order the picker offers them."""
-IDLE_TEXTS = ("Not serving. Start the server to use this model from chat apps (Open WebUI, Jan, Chatbox…), editors or "
-              "your own code, through the OpenAI API.", "Choose a model first (step 1).")
+IDLE_TEXTS = (QT_TRANSLATE_NOOP("serve_panel", "Not serving. Start the server to use this model from chat apps (Open "
+                                "WebUI, Jan, Chatbox…), editors or your own code, through the OpenAI API."),
+              QT_TRANSLATE_NOOP("serve_panel", "Choose a model first (step 1)."))
 """What the panel says before a start: ready to start, nothing to serve."""
 
 
@@ -65,23 +69,24 @@ class ServePanel(QFrame):
 
     # -- layout ------------------------------------------------------------------------------------------------
     def _build(self) -> None:
-        title = QLabel("<b>Serve</b> — an OpenAI-compatible API on this computer, for chat apps and your own code")
+        title = QLabel(
+            self.tr("<b>Serve</b> — an OpenAI-compatible API on this computer, for chat apps and your own code"))
         title.setWordWrap(True)
         self.source = QComboBox()
-        self.source.setToolTip("Which model the server answers with")
+        self.source.setToolTip(self.tr("Which model the server answers with"))
         self.port = QSpinBox()
         self.port.setRange(1024, 65535)
         self.port.setValue(DEFAULT_PORT)
-        self.port.setToolTip("The port on 127.0.0.1 (only this computer can connect)")
-        self.start_button = QPushButton(icons.icon("mdi6.play-circle-outline"), "Start Server")
+        self.port.setToolTip(self.tr("The port on 127.0.0.1 (only this computer can connect)"))
+        self.start_button = QPushButton(icons.icon("mdi6.play-circle-outline"), self.tr("Start Server"))
         self.start_button.clicked.connect(self.toggle)
         self.state_label = QLabel()
         self.state_label.setWordWrap(True)
         self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Serve"))
+        top.addWidget(QLabel(self.tr("Serve")))
         top.addWidget(self.source, 1)
-        top.addWidget(QLabel("Port"))
+        top.addWidget(QLabel(self.tr("Port")))
         top.addWidget(self.port)
         top.addWidget(self.start_button)
 
@@ -97,9 +102,9 @@ class ServePanel(QFrame):
         grid = QGridLayout(self.details)
         grid.setContentsMargins(0, 0, 0, 0)
         self.copy_buttons: dict[str, QToolButton] = {}
-        for row, (key, label, widget) in enumerate((("url", "API base URL", self.url),
-                                                     ("model", "Model name", self.model_name),
-                                                     ("curl", "Try it", self.curl))):
+        for row, (key, label, widget) in enumerate((("url", self.tr("API base URL"), self.url),
+                                                     ("model", self.tr("Model name"), self.model_name),
+                                                     ("curl", self.tr("Try it"), self.curl))):
             if isinstance(widget, QLineEdit):
                 widget.setReadOnly(True)
                 widget.setFont(mono)
@@ -109,9 +114,9 @@ class ServePanel(QFrame):
             grid.addWidget(widget, row, 1)
             button = QToolButton()
             button.setIcon(icons.icon("mdi6.content-copy"))
-            button.setText("Copy")
+            button.setText(self.tr("Copy"))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setToolTip(f"Copy the {label.lower()}")
+            button.setToolTip(self.tr("Copy the {lower}").format(lower=label.lower()))
             button.clicked.connect(lambda _=False, k=key: self.copy(k))
             grid.addWidget(button, row, 2, Qt.AlignmentFlag.AlignTop)
             self.copy_buttons[key] = button
@@ -134,7 +139,7 @@ class ServePanel(QFrame):
         self.source.clear()
         for key, label in SOURCES:
             if self.target(key) is not None:
-                self.source.addItem(label, key)
+                self.source.addItem(translate("serve_panel", label), key)
         i = self.source.findData(current)
         self.source.setCurrentIndex(i if i >= 0 else 0)
         self.source.blockSignals(False)
@@ -169,7 +174,7 @@ class ServePanel(QFrame):
             return False
         port = self.port.value()
         if not port_is_free(port):
-            self._state(f"⚠ Port {port} is in use by another program — choose another port.")
+            self._state(self.tr("⚠ Port {port} is in use by another program — choose another port.").format(port=port))
             return False
         server = ServerProcess(target[0], target[1], port=port, enable_thinking=self.enable_thinking)
         try:
@@ -179,12 +184,14 @@ class ServePanel(QFrame):
             return False
         self.server = server
         self.info = None
-        job = jobs.FunctionJob("Starting the server", lambda _sink, cancel: server.wait_ready(cancel=cancel), self)
+        job = jobs.FunctionJob(
+            self.tr("Starting the server"), lambda _sink, cancel: server.wait_ready(cancel=cancel), self)
         job.succeeded.connect(self._ready)
         job.failed.connect(lambda text: None if job.cancel_flag.is_set() else self._start_failed(text))
         job.finished.connect(lambda: self._job_done(job))
         self.job = job
-        self._state(f"Starting… loading {target[0].name}" + (f" + {target[1].name}" if target[1] else "") + ".")
+        self._state(self.tr("Starting… loading {name}").format(
+            name=target[0].name) + (f" + {target[1].name}" if target[1] else "") + ".")
         self._update()
         job.start()
         return True
@@ -196,14 +203,15 @@ class ServePanel(QFrame):
         self.model_name.setText(info.model_id)
         self.curl.setPlainText(info.curl)
         what = self.source.currentText().split(" (")[0].lower()
-        self._state(f"● Serving the {what} model at <b>{info.api_base}</b> — only this computer can connect. "
-                    "Apps that speak the OpenAI API take this URL and model name (any API key).")
+        self._state(self.tr("● Serving the {what} model at <b>{api_base}</b> — only this computer "
+                        "can connect. Apps that speak the OpenAI API take this URL and model "
+                        "name (any API key).").format(what=what, api_base=info.api_base))
         self._update()
         self.serving_changed.emit(True)
 
     def _start_failed(self, text: str) -> None:
         self._forget_server()
-        self._state(f"⚠ The server did not start: {text}")
+        self._state(self.tr("⚠ The server did not start: {text}").format(text=text))
 
     def _job_done(self, job: jobs.FunctionJob) -> None:
         if self.job is job:
@@ -219,7 +227,7 @@ class ServePanel(QFrame):
             self.server.stop()
         was = self.info is not None
         self._forget_server()
-        self._state("Stopped." if was else "")
+        self._state(self.tr("Stopped.") if was else "")
         if was:
             self.serving_changed.emit(False)
 
@@ -228,7 +236,7 @@ class ServePanel(QFrame):
             tail = self.server.log_tail(3)
             self.server.stop()  # closes its log, forgets it
             self._forget_server()
-            self._state(f"⚠ The server stopped by itself. {tail}")
+            self._state(self.tr("⚠ The server stopped by itself. {tail}").format(tail=tail))
             self.serving_changed.emit(False)
 
     def _forget_server(self) -> None:
@@ -258,19 +266,20 @@ class ServePanel(QFrame):
         self.source.setEnabled(not busy)
         self.port.setEnabled(not busy)
         if busy:
-            self.start_button.setText("Stop Server")
+            self.start_button.setText(self.tr("Stop Server"))
             self.start_button.setIcon(icons.icon("mdi6.stop-circle-outline"))
             self.start_button.setEnabled(True)
-            self.start_button.setToolTip("Stop the server")
+            self.start_button.setToolTip(self.tr("Stop the server"))
         else:
-            self.start_button.setText("Start Server")
+            self.start_button.setText(self.tr("Start Server"))
             self.start_button.setIcon(icons.icon("mdi6.play-circle-outline"))
             ok = self.target() is not None
             self.start_button.setEnabled(ok)
-            self.start_button.setToolTip("Start an OpenAI-compatible server on 127.0.0.1" if ok
-                                         else "Needs a model (and an adapter to serve the tuned model)")
-            if not self.state_label.text() or self.state_label.text() in IDLE_TEXTS:
-                self._state(IDLE_TEXTS[0] if ok else IDLE_TEXTS[1])
+            self.start_button.setToolTip(self.tr("Start an OpenAI-compatible server on 127.0.0.1") if ok
+                                         else self.tr("Needs a model (and an adapter to serve the tuned model)"))
+            idle = [translate("serve_panel", t) for t in IDLE_TEXTS]
+            if not self.state_label.text() or self.state_label.text() in idle:
+                self._state(idle[0] if ok else idle[1])
 
     def shutdown(self) -> None:
         """Stop the server and its start job (the app is closing)."""

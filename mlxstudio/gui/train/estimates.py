@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from mlxstudio.core.errors import UserError
 from mlxstudio.core.training import ConfigError, TrainConfig, runs
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.train.progress import format_bytes, format_span
 from mlxstudio.gui.train.token_stats import effective_length, measured_peak, mtime
 
@@ -52,7 +53,8 @@ def estimate(page: TrainPage) -> runs.Estimate | None:
     except ConfigError:
         return None
     iters = cfg.total_iters(n_rows) if n_rows else cfg.iters
-    exact = page.token_stats.request(page.state.model, page.state.dataset)
+    # counted as the run will train them: the form's reasoning setting (kept equal to AppState.reasoning)
+    exact = page.token_stats.request(page.state.model, page.state.dataset, cfg.reasoning)
     if exact is not None:
         mean_tokens = exact.mean  # the chat template's tokens (e.g. a default system prompt) included
     page.memory_length = effective_length(cfg.max_seq_length, exact, cfg.pad_multiple)
@@ -75,34 +77,40 @@ def update_estimate(page: TrainPage) -> None:
     if est is None:
         missing = []
         if page.state.model is None:
-            missing.append("a model")
+            missing.append(translate("estimates", "a model"))
         if page.state.dataset is None:
-            missing.append("a dataset")
+            missing.append(translate("estimates", "a dataset"))
         page.estimate_label.setText(
-            f"Estimate: choose {' and '.join(missing)} first." if missing else "Estimate: –")
+            translate("estimates", "Estimate: choose {join} first.").format(
+                join=' and '.join(missing)) if missing else translate("estimates", "Estimate: –"))
         return
-    parts = [f"≈ {format_span(est.seconds)}" if est.seconds is not None else "time unknown"]
+    parts = [f"≈ {format_span(est.seconds)}" if est.seconds is not None else translate("estimates", "time unknown")]
     if est.memory_bytes:
-        memory = f"≈ {format_bytes(est.memory_bytes)} memory"
+        memory = translate("estimates", "≈ {format_bytes} memory").format(format_bytes=format_bytes(est.memory_bytes))
         peak = measured_peak(Path(page.state.model).name)  # type: ignore[arg-type]
         if peak:
-            memory += f" (measured peak of the last run: {format_bytes(int(peak))})"
+            memory += translate("estimates", " (measured peak of the last run: {format_bytes})").format(
+                format_bytes=format_bytes(int(peak)))
         parts.append(memory)
-    parts.append(f"{est.tokens:,} tokens")
-    text = "Estimate: " + " · ".join(parts)
+    parts.append(translate("estimates", "{tokens:,} tokens").format(tokens=est.tokens))
+    text = translate("estimates", "Estimate: ") + " · ".join(parts)
     note = _quantization_note(Path(page.state.model))  # type: ignore[arg-type]
     page.estimate_label.setText(text + (f"\n{note}" if note else ""))
     cfg_len = page.form.config().max_seq_length  # valid: there is an estimate
     lengths = page.token_lengths
     if lengths is not None:
-        basis = (f"Memory: batches of up to {page.memory_length} tokens — the longest training row has "
-                 f"{lengths.longest} tokens with the chat template (max sequence length {cfg_len}).")
+        basis = (translate("estimates", "Memory: batches of up to {memory_length} tokens — the longest "
+                     "training row has {longest} tokens with the chat template (max "
+                     "sequence length {cfg_len}).").format(memory_length=page.memory_length, longest=lengths.longest,
+                                                           cfg_len=cfg_len))
     elif page.token_stats.busy:
-        basis = (f"Memory: batches of {cfg_len} tokens (the max sequence length) until the rows are counted "
-                 "with the model's tokenizer.")
+        basis = (translate("estimates", "Memory: batches of {cfg_len} tokens (the max sequence length) until "
+                     "the rows are counted with the model's tokenizer.").format(cfg_len=cfg_len))
     else:
-        basis = f"Memory: batches of {cfg_len} tokens (the max sequence length)."
-    page.estimate_label.setToolTip(f"Speed: {est.basis}\n{basis}")
+        basis = translate("estimates", "Memory: batches of {cfg_len} tokens (the max sequence length).").format(
+            cfg_len=cfg_len)
+    page.estimate_label.setToolTip(translate("estimates", "Speed: {basis}\n{basis2}").format(
+        basis=est.basis, basis2=basis))
 
 
 def n_train_rows(dataset: Path) -> int:
@@ -154,9 +162,10 @@ def _quantization_note(model: Path) -> str:
 
     bits = q.get("bits", "?") if isinstance(q, dict) else "?"
     if guess_backend_name() == "Metal":
-        return f"{bits}-bit model: QLoRA (the adapter trains on the quantized weights)."
-    return (f"{bits}-bit model: trained on a float32 copy (quantized math is slow on the CPU); the adapter works "
-            "with the original model.")
+        return translate("estimates", "{bits}-bit model: QLoRA (the adapter trains on the quantized weights).").format(
+            bits=bits)
+    return (translate("estimates", "{bits}-bit model: trained on a float32 copy (quantized math is slow "
+                "on the CPU); the adapter works with the original model.").format(bits=bits))
 
 
 def _memory_estimate(model: Path, cfg: TrainConfig, seq_length: int | None = None, dataset_tokens: int = 0,
@@ -167,7 +176,14 @@ def _memory_estimate(model: Path, cfg: TrainConfig, seq_length: int | None = Non
         from mlxstudio.core.models import estimate_training_memory, inspect_model
 
         info = inspect_model(model)
-        return int(estimate_training_memory(info, cfg.batch_size, seq_length or cfg.max_seq_length,
-                                            cfg.num_layers, cfg.rank, dataset_tokens=dataset_tokens,
-                                            trained_tokens=trained_tokens, grad_checkpoint=cfg.grad_checkpoint))
+        full = cfg.fine_tune_type == "full"  # float weights + every trained weight's gradient and Adam moments
+        extra = 0
+        if full:
+            from mlxstudio.core.training.full_finetune import full_state_bytes
+
+            extra = full_state_bytes(info.config, cfg.num_layers, info.num_layers or 0)
+        return extra + int(estimate_training_memory(
+            info, cfg.batch_size, seq_length or cfg.max_seq_length, cfg.num_layers, cfg.rank,
+            dequantize=True if full else None, dataset_tokens=dataset_tokens, trained_tokens=trained_tokens,
+            grad_checkpoint=cfg.grad_checkpoint))
     return None

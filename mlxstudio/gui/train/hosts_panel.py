@@ -33,9 +33,11 @@ from mlxstudio.core.runtime import WorkerProcess
 from mlxstudio.core.training import GroupProcess
 from mlxstudio.core.training import hosts as hostlib
 from mlxstudio.gui import icons, quitting, settings
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 from mlxstudio.gui.qworker import WorkerThread
 
-REQUIREMENTS = (
+REQUIREMENTS = QT_TRANSLATE_NOOP(
+    "hosts_panel",
     "Train with several processes on this computer, or on several Macs at once (MLX's <i>ring</i> backend over "
     "Ethernet or Thunderbolt). Every process takes an equal share of each batch, so the batch size must be a "
     "multiple of the number of processes; this computer is rank 0 and writes the adapter.<br>"
@@ -77,41 +79,42 @@ class HostsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.section = QCollapsible("Several processes or computers")
+        self.section = QCollapsible(self.tr("Several processes or computers"))
         self.section.setCollapsedIcon(icons.icon("mdi6.chevron-right"))
         self.section.setExpandedIcon(icons.icon("mdi6.chevron-down"))
-        self.section.setToolTip("Optional: split every batch across processes on this computer or other Macs")
-        self.about = QLabel(REQUIREMENTS.format(python=_esc(sys.executable)))
+        self.section.setToolTip(self.tr("Optional: split every batch across processes on this computer or other Macs"))
+        self.about = QLabel(translate("hosts_panel", REQUIREMENTS).format(python=_esc(sys.executable)))
         self.about.setWordWrap(True)
         self.about.setTextFormat(Qt.TextFormat.RichText)
 
         self.local_ranks = QSpinBox()
         self.local_ranks.setRange(1, max(8, os.cpu_count() or 1))
         self.local_ranks.setValue(1)
-        self.local_ranks.setToolTip("How many training processes run on this computer (rank 0 is one of them). "
-                                    "More than one only helps when a single process cannot use all cores or GPU.")
+        self.local_ranks.setToolTip(self.tr("How many training processes run on this computer (rank 0 is one of them). "
+                                    "More than one only helps when a single process cannot use all cores or GPU."))
         self.local_ranks.valueChanged.connect(self._on_changed)
 
         self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Other computer (name or IP)", "Status"])
+        self.table.setHorizontalHeaderLabels([self.tr("Other computer (name or IP)"), self.tr("Status")])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setMinimumHeight(90)
-        self.table.setToolTip("One Mac per row: a name such as mac-mini.local or an IP address; add 'slots=2' after "
-                              "it to run two processes there")
+        self.table.setToolTip(
+            self.tr("One Mac per row: a name such as mac-mini.local or an IP address; add 'slots=2' after "
+                              "it to run two processes there"))
         self.table.itemChanged.connect(self._on_item_changed)
 
-        self.add_button = QPushButton("Add")
-        self.add_button.setToolTip("Add another computer")
+        self.add_button = QPushButton(self.tr("Add"))
+        self.add_button.setToolTip(self.tr("Add another computer"))
         self.add_button.clicked.connect(self.add_row)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Remove the selected computer")
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.setToolTip(self.tr("Remove the selected computer"))
         self.remove_button.clicked.connect(self.remove_selected)
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setToolTip("Check ssh (without a password), the Python environment and the model/data "
-                                    "paths on every computer")
+        self.test_button = QPushButton(self.tr("Test connection"))
+        self.test_button.setToolTip(self.tr("Check ssh (without a password), the Python environment and the model/data "
+                                    "paths on every computer"))
         self.test_button.clicked.connect(self.test_connection)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
@@ -127,7 +130,7 @@ class HostsPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.about)
         form = QFormLayout()
-        form.addRow("Processes on this computer", self.local_ranks)
+        form.addRow(self.tr("Processes on this computer"), self.local_ranks)
         lay.addLayout(form)
         lay.addWidget(self.table)
         lay.addLayout(buttons)
@@ -207,15 +210,17 @@ class HostsPanel(QWidget):
             try:
                 hostlib.parse_hosts(e, source="")
             except hostlib.HostsError as exc:
-                out.append(f"Other computer: {exc}")
+                out.append(self.tr("Other computer: {exc}").format(exc=exc))
         n = self.world_size()
         if batch_size is not None and n > 1 and batch_size % n:
-            out.append(f"The batch size {batch_size} cannot be split across {n} processes — use a multiple of {n}.")
+            out.append(self.tr("The batch size {batch_size} cannot be split across {n} processes — "
+                           "use a multiple of {n2}.").format(batch_size=batch_size, n=n, n2=n))
         for r in range(self.table.rowCount()):
             status = self.table.item(r, 1)
             if status is not None and status.text().startswith("✖"):
                 name = self._host_text(r, "?")
-                out.append(f"{name}: {status.text()[1:].strip()} (Test connection again after fixing it)")
+                out.append(self.tr("{name}: {value} (Test connection again after fixing it)").format(
+                    name=name, value=status.text()[1:].strip()))
         return out
 
     # -- testing -------------------------------------------------------------------------------------------------
@@ -225,10 +230,10 @@ class HostsPanel(QWidget):
             return
         entries = [self._host_text(r, "").strip() for r in range(self.table.rowCount())]
         for r, e in enumerate(entries):
-            self._set_status(r, "… checking" if e else "")
+            self._set_status(r, self.tr("… checking") if e else "")
         todo = [e for e in entries if e]
         if not todo:
-            self.summary.setText("Add another computer first (a name like mac-mini.local or an IP address).")
+            self.summary.setText(self.tr("Add another computer first (a name like mac-mini.local or an IP address)."))
             return
         rows = [r for r, e in enumerate(entries) if e]
         self.test_button.setEnabled(False)
@@ -272,12 +277,14 @@ class HostsPanel(QWidget):
         n = self.world_size()
         others = len(self.entries())
         if n <= 1:
-            self.summary.setText("One process on this computer (the normal way to train).")
-            self.section.setText("Several processes or computers")
+            self.summary.setText(self.tr("One process on this computer (the normal way to train)."))
+            self.section.setText(self.tr("Several processes or computers"))
         else:
-            where = f"this computer and {others} other{'s' if others != 1 else ''}" if others else "this computer"
-            self.summary.setText(f"{n} processes on {where}: the batch size must be a multiple of {n}.")
-            self.section.setText(f"Several processes or computers — {n} processes")
+            where = self.tr("this computer and {others} other{value}").format(
+                others=others, value='s' if others != 1 else '') if others else self.tr("this computer")
+            self.summary.setText(self.tr("{n} processes on {where}: the batch size must be a multiple of {n2}.").format(
+                n=n, where=where, n2=n))
+            self.section.setText(self.tr("Several processes or computers — {n} processes").format(n=n))
         self.remove_button.setEnabled(self.table.rowCount() > 0)
 
     def set_editable(self, editable: bool) -> None:

@@ -18,7 +18,7 @@ class LogPanel(QPlainTextEdit):
         self.setReadOnly(True)
         self.setMaximumBlockCount(MAX_LINES)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.setPlaceholderText("Messages from the training run appear here.")
+        self.setPlaceholderText(self.tr("Messages from the training run appear here."))
 
     def append_line(self, message: str, level: str = "info") -> None:
         """Add one line, stamped with the time; keeps the view at the bottom if it was there."""

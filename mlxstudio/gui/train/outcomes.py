@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlxstudio.core.training import runs
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.state import StepStatus
 from mlxstudio.gui.train.markup import esc
 from mlxstudio.gui.train.run_states import FAILED, FINISHED, STOPPED
@@ -32,13 +33,15 @@ def finished(page: TrainPage, result: dict) -> None:
                     result=result)
     page.plots.flush()
     page.state.set_adapter(adapter)
-    summary = f"{it} it" + (f" · val {val:.2g}" if isinstance(val, (int, float)) and math.isfinite(val) else "")
+    summary = f"{it} it" + (translate("outcomes", " · val {val:.2g}").format(
+        val=val) if isinstance(val, (int, float)) and math.isfinite(val) else "")
     page.state.set_step("train", StepStatus(ready=True, summary=summary))
     page._set_run_state(FINISHED)
-    page.progress.set_message(f"Finished: {summary}")
-    page._set_banner("ok", f"Finished — {summary}. The adapter is ready: "
-                           '<a href="test">try it on the Fuse &amp; Test page</a>.')
-    page.log.append_line(f"Finished. Adapter: {adapter}")
+    page.progress.set_message(translate("outcomes", "Finished: {summary}").format(summary=summary))
+    page._set_banner("ok",
+        translate("outcomes", "Finished — {summary}. The adapter is ready: <a href=\"test\">try it on "
+                               "the Fuse &amp; Test page</a>.").format(summary=summary))
+    page.log.append_line(translate("outcomes", "Finished. Adapter: {adapter}").format(adapter=adapter))
     page._refresh_runs()
     page._schedule_estimate()  # now based on the measured speed
 
@@ -57,19 +60,24 @@ def cancelled(page: TrainPage, message: str) -> None:
         page.state.set_adapter(page.run_dir)
     page._set_run_state(STOPPED)
     if page.last_checkpoint:
-        page._set_banner("info", f"Stopped at iteration {it} of {page.total_iterations}. The adapter and a "
-                                 "checkpoint are saved: <b>Resume</b> continues exactly from there, "
-                                 "<b>Start over</b> begins a new run; "
-                                 '<a href="test">try this adapter on the Fuse &amp; Test page</a>.')
+        page._set_banner("info",
+            translate("outcomes", "Stopped at iteration {it} of {total_iterations}. The adapter and a "
+                                     "checkpoint are saved: <b>Resume</b> continues exactly from there, "
+                                     "<b>Start over</b> begins a new run; <a href=\"test\">try this adapter "
+                                     "on the Fuse &amp; Test page</a>.").format(it=it,
+                                                                                total_iterations=page.total_iterations))
     elif it == 0:  # the engine writes nothing before the first step
-        page._set_banner("info", "Stopped before the first step — nothing was saved. Press <b>Start</b> to "
-                                 "train.")
+        page._set_banner("info",
+            translate("outcomes", "Stopped before the first step — nothing was saved. Press <b>Start</b> to "
+                                 "train."))
     else:
-        page._set_banner("info", f"Stopped at iteration {it}. No checkpoint was written yet, so the run "
-                                 "cannot be resumed; press Start to train again.")
-    page.progress.set_message(f"Stopped at iteration {it}" if it else "Stopped before the first step",
+        page._set_banner("info",
+            translate("outcomes", "Stopped at iteration {it}. No checkpoint was written yet, so the run "
+                                     "cannot be resumed; press Start to train again.").format(it=it))
+    page.progress.set_message(translate("outcomes", "Stopped at iteration {it}").format(
+        it=it) if it else translate("outcomes", "Stopped before the first step"),
                               iteration=it)
-    page.log.append_line(f"Stopped: {message}")
+    page.log.append_line(translate("outcomes", "Stopped: {message}").format(message=message))
     update_step(page, busy=False, iteration=it)
     page._refresh_runs()
 
@@ -84,12 +92,14 @@ def failed(page: TrainPage, message: str) -> None:
     runs.update_run(page.run_dir, status="failed", message=message, pid=None)
     page._set_run_state(FAILED)
     if page.last_checkpoint:
-        tail = (f"<br>The last good checkpoint is at iteration {page.last_checkpoint[0]}: "
-                '<a href="resume">Resume from it</a> or change the settings and Start over.')
+        tail = (translate("outcomes", "<br>The last good checkpoint is at iteration {last_checkpoint}: <a "
+                    "href=\"resume\">Resume from it</a> or change the settings and Start "
+                    "over.").format(last_checkpoint=page.last_checkpoint[0]))
     else:
-        tail = "<br>No checkpoint was written yet: change what the message says and Start again."
-    page._set_banner("error", f"Training stopped: {esc(message)}{tail}")
-    page.progress.set_message("Failed")
+        tail = translate("outcomes", "<br>No checkpoint was written yet: change what the message says and Start again.")
+    page._set_banner("error", translate("outcomes", "Training stopped: {esc}{tail}").format(
+        esc=esc(message), tail=tail))
+    page.progress.set_message(translate("outcomes", "Failed"))
     page.log.append_line(message, "error")
     if detail:
         with contextlib.suppress(Exception):
@@ -113,12 +123,13 @@ def update_step(page: TrainPage, busy: bool, iteration: int | None = None) -> No
     if busy:
         it = page.last_report.iteration if page.last_report else 0
         total = page.total_iterations
-        page.state.set_step("train", StepStatus(busy=True, summary=f"it {it}/{total}",
+        page.state.set_step("train", StepStatus(busy=True, summary=translate("outcomes", "it {it}/{total}").format(
+            it=it, total=total),
                                                 progress=(it / total) if total else None))
     else:
         stopped = iteration if iteration is not None else (page.last_report.iteration if page.last_report else None)
-        summary = f"stopped at it {stopped}" if stopped else ""
+        summary = translate("outcomes", "stopped at it {stopped}").format(stopped=stopped) if stopped else ""
         if stopped == 0:  # stopped while the model loaded: nothing was trained or saved
-            summary = "stopped before the first step"
+            summary = translate("outcomes", "stopped before the first step")
         # ready = an adapter exists, the one Fuse & Test uses (a stopped run's, or an earlier run's)
         page.state.set_step("train", StepStatus(ready=page.state.adapter is not None, summary=summary))

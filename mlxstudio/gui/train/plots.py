@@ -17,6 +17,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from mlxstudio.gui.i18n import translate
+
 MAX_REDRAWS_PER_SECOND = 10
 
 # Mid-saturation colours that stay readable on light and dark backgrounds.
@@ -114,21 +116,21 @@ class LivePlots(QWidget):
             item.setClipToView(True)
             item.setMenuEnabled(True)
         lp = self.loss_plot.getPlotItem()
-        lp.setLabel("left", "loss")
+        lp.setLabel("left", self.tr("loss"))
         legend_bg = pal.color(QPalette.ColorRole.Base)
         legend_bg.setAlpha(210)
         self._legend = lp.addLegend(offset=(-10, 10), labelTextColor=fg, brush=pg.mkBrush(legend_bg))
-        self.train_curve = lp.plot(name="train loss", pen=pg.mkPen(TRAIN_COLOR, width=2))
-        self.val_curve = lp.plot(name="validation loss", pen=pg.mkPen(VAL_COLOR, width=2),
+        self.train_curve = lp.plot(name=self.tr("train loss"), pen=pg.mkPen(TRAIN_COLOR, width=2))
+        self.val_curve = lp.plot(name=self.tr("validation loss"), pen=pg.mkPen(VAL_COLOR, width=2),
                                  symbol="o", symbolSize=6, symbolBrush=VAL_COLOR, symbolPen=None)
         self.ckpt_markers = pg.ScatterPlotItem(size=13, symbol="d", brush=pg.mkBrush(CKPT_COLOR),
                                                pen=pg.mkPen(fg), hoverable=True, hoverSize=17,
-                                               tip=self._marker_tip, name="checkpoint")
+                                               tip=self._marker_tip, name=self.tr("checkpoint"))
         lp.addItem(self.ckpt_markers)
         self.ckpt_markers.sigClicked.connect(self._on_marker_clicked)
 
         rp = self.rate_plot.getPlotItem()
-        rp.setLabel("bottom", "iteration")
+        rp.setLabel("bottom", self.tr("iteration"))
         for item in (lp, rp):
             item.getAxis("bottom").enableAutoSIPrefix(False)  # iterations are counted: never "(x0.001)"
         rp.setLabel("left", "LR", color=LR_COLOR)
@@ -139,7 +141,7 @@ class LivePlots(QWidget):
         rp.showAxis("right")
         rp.scene().addItem(self.tps_view)
         rp.getAxis("right").linkToView(self.tps_view)
-        rp.getAxis("right").setLabel("tokens/s", color=TPS_COLOR)
+        rp.getAxis("right").setLabel(self.tr("tokens/s"), color=TPS_COLOR)
         self.tps_view.setXLink(rp)
         self.tps_curve = pg.PlotDataItem(pen=pg.mkPen(TPS_COLOR, width=1.5))
         self.tps_curve.setDownsampling(auto=True, method="peak")
@@ -171,8 +173,8 @@ class LivePlots(QWidget):
         self._ckpt_dirty = False
         self._overlays: dict[str, list[pg.PlotDataItem]] = {}
 
-        self.log_y = QCheckBox("Log scale")
-        self.log_y.setToolTip("Show the loss on a logarithmic axis (small losses near 0 become visible)")
+        self.log_y = QCheckBox(self.tr("Log scale"))
+        self.log_y.setToolTip(self.tr("Show the loss on a logarithmic axis (small losses near 0 become visible)"))
         self.log_y.toggled.connect(self._set_log_y)
         head = QHBoxLayout()
         head.addWidget(self.readout, 1)
@@ -210,9 +212,9 @@ class LivePlots(QWidget):
             if ax.labelText:
                 ax.setLabel(ax.labelText, color=color or fg.name())
         rp = self.rate_plot.getPlotItem()
-        rp.getAxis("bottom").setLabel("iteration", color=fg.name())
+        rp.getAxis("bottom").setLabel(self.tr("iteration"), color=fg.name())
         rp.getAxis("left").setLabel("LR", units=rp.getAxis("left").labelUnits or None, color=LR_COLOR)
-        rp.getAxis("right").setLabel("tokens/s", color=TPS_COLOR)
+        rp.getAxis("right").setLabel(self.tr("tokens/s"), color=TPS_COLOR)
         if self._legend is not None:
             legend_bg = pal.color(QPalette.ColorRole.Base)
             legend_bg.setAlpha(210)
@@ -389,7 +391,7 @@ class LivePlots(QWidget):
     @staticmethod
     def _marker_tip(x: float, y: float, data: Any) -> str:
         it = data[0] if isinstance(data, tuple) else int(x)
-        return f"Checkpoint at iteration {it}\nClick to test it"
+        return translate("LivePlots", "Checkpoint at iteration {it}\nClick to test it").format(it=it)
 
     def _on_marker_clicked(self, _item: Any, points: Any, _ev: Any = None) -> None:
         if len(points):
@@ -403,11 +405,11 @@ class LivePlots(QWidget):
         if near is None:
             return ""
         it = near[0]
-        parts.append(f"iteration {int(it)}")
-        parts.append(f"train loss {near[1]:.4g}")
+        parts.append(self.tr("iteration {it}").format(it=int(it)))
+        parts.append(self.tr("train loss {near:.4g}").format(near=near[1]))
         v = self.val.value_at(it)
         if v is not None:
-            parts.append(f"val loss {v[1]:.4g} (it {int(v[0])})")
+            parts.append(self.tr("val loss {v:.4g} (it {v2})").format(v=v[1], v2=int(v[0])))
         lr = self.lr.value_at(it)
         if lr is not None:
             parts.append(f"lr {lr[1]:.3g}")

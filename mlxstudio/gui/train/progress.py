@@ -6,6 +6,8 @@ import math
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
+from mlxstudio.gui.i18n import translate
+
 
 def format_duration(seconds: float | None) -> str:
     """``75`` → ``"1:15"``, ``3725`` → ``"1:02:05"``; None/negative/inf → ``"–"``."""
@@ -27,9 +29,10 @@ def format_span(seconds: float | None) -> str:
         return f"{s} s"
     if s < 3600:
         m, sec = divmod(s, 60)
-        return f"{m} min {sec:02d} s" if m < 10 else f"{m} min"
+        return translate("progress", "{m} min {sec:02d} s").format(m=m, sec=sec) if m < 10 else translate(
+            "progress", "{m} min").format(m=m)
     h, m = divmod(round(s / 60), 60)
-    return f"{h} h {m:02d} min"
+    return translate("progress", "{h} h {m:02d} min").format(h=h, m=m)
 
 
 def format_bytes(n: float | None) -> str:
@@ -77,7 +80,9 @@ class ProgressStrip(QWidget):
         self.bar.setFormat("%v / %m" if total else "")
         self.iteration = start_iteration
         self.total = total
-        self.label.setText("Not started" if not start_iteration else f"iteration {start_iteration}/{total}")
+        self.label.setText(
+            self.tr("Not started") if not start_iteration else self.tr("iteration {start_iteration}/{total}").format(
+            start_iteration=start_iteration, total=total))
 
     def update_report(self, iteration: int, total: int, elapsed: float, tokens_per_second: float,
                       peak_memory_gb: float) -> None:
@@ -100,11 +105,13 @@ class ProgressStrip(QWidget):
         else:
             eta = eta_seconds(iteration, total, elapsed) if total else None
         parts = [
-            f"iteration {iteration}/{total}" if total else f"iteration {iteration}",
-            f"elapsed {format_duration(elapsed)}",
-            f"ETA {format_duration(eta)}",
+            self.tr("iteration {iteration}/{total}").format(
+                iteration=iteration, total=total) if total else self.tr("iteration {iteration}").format(
+                iteration=iteration),
+            self.tr("elapsed {duration}").format(duration=format_duration(elapsed)),
+            self.tr("ETA {duration}").format(duration=format_duration(eta)),
             f"{tokens_per_second:,.0f} tok/s",
-            f"peak memory {format_bytes(peak_memory_gb * 1e9)}",
+            self.tr("peak memory {format_bytes}").format(format_bytes=format_bytes(peak_memory_gb * 1e9)),
         ]
         self.label.setText(" · ".join(parts))
 

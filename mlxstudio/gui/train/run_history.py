@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlxstudio.core.training import ConfigError, TrainConfig, runs
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.state import StepStatus
 from mlxstudio.gui.train.markup import esc
 from mlxstudio.gui.train.run_states import FAILED, FINISHED, IDLE, RUNNING, STOPPED, STOPPING
@@ -36,11 +37,13 @@ def open_run(page: TrainPage, run: runs.RunInfo) -> None:
     page._set_run_state(status.get(run.status, IDLE))
     text = f"{esc(run.name)} ({esc(run.model)}): {run.status}"  # the name is "Run 3" (was "Run Run 3")
     if run.best_val_loss is not None:
-        text += f", best validation loss {run.best_val_loss:.4g}"
+        text += translate("run_history", ", best validation loss {best_val_loss:.4g}").format(
+            best_val_loss=run.best_val_loss)
     if run.message:
         text += f" — {esc(run.message)}"
     if run.can_resume:
-        text += f"<br>Resume continues from the checkpoint at iteration {run.last_checkpoint.iteration}."  # type: ignore[union-attr]
+        text += translate("run_history", "<br>Resume continues from the checkpoint at iteration {iteration}.").format(
+            iteration=run.last_checkpoint.iteration)  # type: ignore[union-attr]
     page._set_banner("info", text)
 
 
@@ -48,7 +51,7 @@ def compare_run(page: TrainPage, run: runs.RunInfo) -> None:
     """Overlay a run's loss curves (dashed) on the plot."""
     page.plots.set_overlay(run.name, runs.read_metrics(run.path))
     page.clear_overlay_button.setVisible(True)
-    page.log.append_line(f"Comparing with {run.name}")
+    page.log.append_line(translate("run_history", "Comparing with {name}").format(name=run.name))
 
 
 def clear_overlays(page: TrainPage) -> None:
@@ -67,11 +70,12 @@ def restore_adapter(page: TrainPage, path: str) -> None:
         return
     page.state.set_adapter(adapter)
     run_dir = adapter if (adapter / "run.json").exists() else None
-    summary = "adapter ready"
+    summary = translate("run_history", "adapter ready")
     if run_dir is not None:
         with contextlib.suppress(Exception):
             run = runs.read_run(run_dir)
-            summary = f"{run.last_iteration} it" + (f" · val {run.final_val_loss:.2g}"
+            summary = f"{run.last_iteration} it" + (translate("run_history", " · val {final_val_loss:.2g}").format(
+                final_val_loss=run.final_val_loss)
                                                     if run.final_val_loss is not None else "")
             page.runs.select(run_dir)
             open_run(page, run)

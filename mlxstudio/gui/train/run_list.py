@@ -7,7 +7,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QDateTime, QLocale, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,14 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from mlxstudio.core.training import RunInfo, runs
+from mlxstudio.gui.i18n import QT_TRANSLATE_NOOP, translate
 
 STATUS_TEXT = {
-    "created": "not started",
-    "running": "training…",
-    "finished": "finished",
-    "stopped": "stopped",
-    "failed": "failed",
-    "interrupted": "interrupted",
+    "created": QT_TRANSLATE_NOOP("run_list", "not started"),
+    "running": QT_TRANSLATE_NOOP("run_list", "training…"),
+    "finished": QT_TRANSLATE_NOOP("run_list", "finished"),
+    "stopped": QT_TRANSLATE_NOOP("run_list", "stopped"),
+    "failed": QT_TRANSLATE_NOOP("run_list", "failed"),
+    "interrupted": QT_TRANSLATE_NOOP("run_list", "interrupted"),
 }
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -39,7 +40,10 @@ def _loss(v: float | None) -> str:
 class RunTableModel(QAbstractTableModel):
     """Rows are :class:`RunInfo` objects; :meth:`refresh` re-reads the runs folder."""
 
-    COLUMNS = ("Run", "Date", "Model", "Final val", "Best val", "Status")
+    COLUMNS = (QT_TRANSLATE_NOOP("run_list", "Run"), QT_TRANSLATE_NOOP("run_list", "Date"),
+               QT_TRANSLATE_NOOP("run_list", "Model"), QT_TRANSLATE_NOOP("run_list", "Final val"),
+               QT_TRANSLATE_NOOP("run_list", "Best val"), QT_TRANSLATE_NOOP("run_list", "Status"),
+               QT_TRANSLATE_NOOP("run_list", "Test"))  # test loss (test: true), after Status: columns keep their index
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -59,7 +63,7 @@ class RunTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+            return translate("run_list", self.COLUMNS[section])
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -82,19 +86,29 @@ class RunTableModel(QAbstractTableModel):
             if col == 4:
                 return _loss(run.best_val_loss)
             if col == 5:
-                text = STATUS_TEXT.get(run.status, run.status)
+                text = translate("run_list", STATUS_TEXT.get(run.status, run.status))
                 if run.status != "finished" and run.last_iteration:
                     text += f" at {run.last_iteration}"
                 return text
+            if col == 6:
+                return _loss(run.test_loss)
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [str(run.path), run.created.strftime("%Y-%m-%d %H:%M") if run.created else "",
-                     f"model: {run.model}", f"dataset: {run.dataset}" if run.dataset else ""]
+            when = QLocale().toString(QDateTime.fromSecsSinceEpoch(int(run.created.timestamp())),
+                                      QLocale.FormatType.ShortFormat) if run.created else ""
+            lines = [str(run.path), when, self.tr("model: {model}").format(model=run.model),
+                     self.tr("dataset: {dataset}").format(dataset=run.dataset) if run.dataset else ""]
             if run.message:
                 lines.append(run.message)
             if run.checkpoints:
-                lines.append(f"last checkpoint: iteration {run.checkpoints[-1].iteration}")
+                lines.append(self.tr("last checkpoint: iteration {iteration}").format(
+                    iteration=run.checkpoints[-1].iteration))
+            if run.test_loss is not None:
+                lines.append(self.tr("test loss {loss:.4f}, perplexity {ppl:.3f}").format(
+                    loss=run.test_loss, ppl=run.test_ppl or float("nan")))
+            if run.full_model is not None:
+                lines.append(self.tr("full fine-tune: saved as the model {name}").format(name=run.full_model.name))
             return "\n".join(x for x in lines if x)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4, 6):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return run
@@ -142,12 +156,12 @@ class RunList(QWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.doubleClicked.connect(lambda idx: self._emit(self.open_requested, idx.row()))
 
-        self.open_button = QPushButton("Open")
-        self.open_button.setToolTip("Show this run's curves (a stopped run can then be resumed)")
-        self.compare_button = QPushButton("Compare")
-        self.compare_button.setToolTip("Overlay this run's loss curves on the plot (dashed)")
-        self.reveal_button = QPushButton("Show folder")
-        self.reveal_button.setToolTip("Open the run's folder (config, metrics, checkpoints, adapter)")
+        self.open_button = QPushButton(self.tr("Open"))
+        self.open_button.setToolTip(self.tr("Show this run's curves (a stopped run can then be resumed)"))
+        self.compare_button = QPushButton(self.tr("Compare"))
+        self.compare_button.setToolTip(self.tr("Overlay this run's loss curves on the plot (dashed)"))
+        self.reveal_button = QPushButton(self.tr("Show folder"))
+        self.reveal_button.setToolTip(self.tr("Open the run's folder (config, metrics, checkpoints, adapter)"))
         self.open_button.clicked.connect(lambda: self._emit(self.open_requested))
         self.compare_button.clicked.connect(lambda: self._emit(self.compare_requested))
         self.reveal_button.clicked.connect(lambda: self._emit(self.reveal_requested))

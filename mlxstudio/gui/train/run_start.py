@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlxstudio.core.training import ConfigError, TrainConfig, runs
+from mlxstudio.gui.i18n import translate
 from mlxstudio.gui.train import estimates, readiness
 from mlxstudio.gui.train.run_states import RUNNING, STOPPING
 
@@ -22,7 +23,7 @@ def start(page: TrainPage) -> bool:
     problems = readiness.check_ready(page)
     if problems:
         page.checks_label.setText("<br>".join(f"⚠ {p}" for p in problems))
-        page._set_banner("warning", "Cannot start yet: " + problems[0])
+        page._set_banner("warning", translate("run_start", "Cannot start yet: ") + problems[0])
         return False
     page.checks_label.setText("")
     cfg = page.form.config()
@@ -39,7 +40,8 @@ def start(page: TrainPage) -> bool:
     page.plots.clear()
     page.plots.show_iterations(total)
     page.progress.reset(total)
-    page.log.append_line(f"Run {run_dir.name}: {model.name} on {dataset.name}, {total} iterations")
+    page.log.append_line(translate("run_start", "Run {name}: {name2} on {name3}, {total} iterations").format(
+        name=run_dir.name, name2=model.name, name3=dataset.name, total=total))
     page._launch(cfg, resume=False)
     return True
 
@@ -61,7 +63,8 @@ def resume(page: TrainPage) -> bool:
     page.total_iterations = int(meta.get("total_iterations") or cfg.iters)
     page.plots.show_iterations(page.total_iterations)
     page.progress.reset(page.total_iterations, start_iteration=it)
-    page.log.append_line(f"Resuming {page.run_dir.name} from the checkpoint at iteration {it}")
+    page.log.append_line(translate("run_start", "Resuming {name} from the checkpoint at iteration {it}").format(
+        name=page.run_dir.name, it=it))
     page._launch(cfg, resume=True)
     return True
 

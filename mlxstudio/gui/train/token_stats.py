@@ -4,7 +4,13 @@ The memory a LoRA step needs grows with the longest batch, not with the "max seq
 padded to their longest row (rounded up to ``pad_multiple``), and only rows longer than the maximum are cut. So the
 Train page (and the Model page's detail panel) estimate memory with ``min(max_seq_length, longest row)`` once the
 real lengths are known. Loading a tokenizer imports mlx-lm, so it runs in a :class:`~mlxstudio.gui.jobs.FunctionJob`;
-results are cached per (model, dataset, modification time).
+results are cached per (model, dataset, modification time, reasoning setting).
+
+The rows are counted exactly as the trainer tokenizes them: the run's reasoning setting (Train page's "Reasoning"
+row, ``AppState.reasoning``) is resolved against the training rows as the trainer resolves it
+(:func:`mlxstudio.core.data.resolve_reasoning`), and every row goes through :func:`mlxstudio.core.data.encode_row`
+(``count_all``), the function ``training.batching.tokenize_rows`` uses — so a Qwen3 run that answers directly is
+measured without the reasoning it leaves out.
 
 :func:`measured_peak` gives the peak memory of the last finished run of a model (from its ``run.json``), shown next
 to the estimate: "≈ 1.1 GB (measured peak of the last run: 0.89 GB)".
@@ -31,9 +37,11 @@ class TokenStats:
     rows: int
     longest: int
     mean: float
+    reasoning: str | None = None
+    """The reasoning setting the rows were rendered with ("direct" / "keep"; None: no thinking switch)."""
 
 
-_cache: dict[tuple[str, str, float], TokenStats] = {}
+_cache: dict[tuple[str, str, float, str], TokenStats] = {}
 
 
 def mtime(p: Path) -> float:
@@ -47,31 +55,33 @@ def mtime(p: Path) -> float:
         return 0.0
 
 
-def cache_key(model: Path, dataset: Path) -> tuple[str, str, float]:
-    return (str(model), str(dataset), mtime(Path(dataset)))
+def cache_key(model: Path, dataset: Path, reasoning: str = "auto") -> tuple[str, str, float, str]:
+    return (str(model), str(dataset), mtime(Path(dataset)), reasoning or "auto")
 
 
-def cached(model: Path | None, dataset: Path | None) -> TokenStats | None:
-    """The stats already computed for this model + dataset (None when not known yet)."""
+def cached(model: Path | None, dataset: Path | None, reasoning: str = "auto") -> TokenStats | None:
+    """The stats already computed for this model + dataset + reasoning setting (None when not known yet)."""
     if model is None or dataset is None:
         return None
-    return _cache.get(cache_key(Path(model), Path(dataset)))
+    return _cache.get(cache_key(Path(model), Path(dataset), reasoning))
 
 
-def compute(model: Path, dataset: Path, cancel: Any = None) -> TokenStats | None:
-    """Count every training row with the model's tokenizer (slow-ish: imports mlx-lm; call it off the GUI thread)."""
-    from mlxstudio.core.data import count_all, detect_format, load_tokenizer, load_training_data
+def compute(model: Path, dataset: Path, cancel: Any = None, reasoning: str = "auto") -> TokenStats | None:
+    """Count every training row with the model's tokenizer as the trainer renders it with the run's ``reasoning``
+    setting ("auto" / "direct" / "keep"; slow-ish: imports mlx-lm; call it off the GUI thread)."""
+    from mlxstudio.core.data import count_all, detect_format, load_tokenizer, load_training_data, resolve_reasoning
 
     rows = list(load_training_data(dataset).get("train", []))
     fmt = detect_format(rows) if rows else None
     if not rows or fmt is None:
         return None
     tokenizer = load_tokenizer(model)
-    counts = [c.total for c in count_all(tokenizer, rows, fmt, cancel=cancel) if c is not None]
+    setting = resolve_reasoning(reasoning, tokenizer, rows)  # as training.reasoning.reasoning_setting resolves it
+    counts = [c.total for c in count_all(tokenizer, rows, fmt, cancel=cancel, reasoning=setting) if c is not None]
     if not counts:
         return None
-    stats = TokenStats(rows=len(rows), longest=max(counts), mean=sum(counts) / len(counts))
-    _cache[cache_key(model, dataset)] = stats
+    stats = TokenStats(rows=len(rows), longest=max(counts), mean=sum(counts) / len(counts), reasoning=setting)
+    _cache[cache_key(model, dataset, reasoning)] = stats
     return stats
 
 
@@ -107,19 +117,19 @@ class TokenStatsJob(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._job: jobs.FunctionJob | None = None
-        self._key: tuple[str, str, float] | None = None
+        self._key: tuple[str, str, float, str] | None = None
         self._closed = False
         self._started: set[jobs.FunctionJob] = set()  # the current count and cancelled ones not finished yet
 
-    def request(self, model: Path | None, dataset: Path | None) -> TokenStats | None:
+    def request(self, model: Path | None, dataset: Path | None, reasoning: str = "auto") -> TokenStats | None:
         """The cached stats, or None after starting (at most one) background count whose result :attr:`ready`
-        delivers."""
+        delivers. ``reasoning``: the run's setting (``AppState.reasoning``), so the rows are counted as trained."""
         if model is None or dataset is None or not Path(dataset).exists() or not Path(model).is_dir():
             return None
-        hit = cached(model, dataset)
+        hit = cached(model, dataset, reasoning)
         if hit is not None or self._closed:
             return hit
-        key = cache_key(Path(model), Path(dataset))
+        key = cache_key(Path(model), Path(dataset), reasoning)
         if self._job is not None and self._key == key:
             return None  # already counting this one
         self.cancel()
@@ -127,9 +137,9 @@ class TokenStatsJob(QObject):
         m, d = Path(model), Path(dataset)
 
         def run(_sink: events.Sink, cancel: jobs.CancelFlag) -> TokenStats | None:
-            return compute(m, d, cancel)
+            return compute(m, d, cancel, reasoning)
 
-        job = jobs.FunctionJob("Counting the dataset's tokens", run, self)
+        job = jobs.FunctionJob(self.tr("Counting the dataset's tokens"), run, self)
         job.succeeded.connect(lambda stats, job=job: self._done(job, stats))
         job.failed.connect(lambda _msg, job=job: self._done(job, None))
         job.cancelled.connect(lambda _msg, job=job: self._done(job, None, emit=False))

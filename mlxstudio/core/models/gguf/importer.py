@@ -3,11 +3,14 @@
 What it does, in order (each step is a :class:`~mlxstudio.core.events.Progress` event with ``job="import"``):
 
 1. Check the file (:func:`check_gguf`): a complete GGUF v2/v3, an architecture we can map (``llama`` and files
-   that use its layout: SmolLM, TinyLlama, Llama 2/3, Mistral 7B…; ``qwen2``; ``qwen3``), tensor types ``mx.load``
-   converts exactly (F32, F16, BF16, Q4_0, Q4_1, Q8_0). K-quants (Q4_K…), I-quants etc. are refused with a clear
-   message.
-2. Load the tensors with ``mx.load`` — Q4_0/Q4_1/Q8_0 arrive as MLX affine-quantized triples
-   (``weight`` uint32, ``scales``, ``biases``; group size 32), so nothing is dequantized.
+   that use its layout: SmolLM, TinyLlama, Llama 2/3, Mistral 7B…; ``qwen2``; ``qwen3``; ``gemma2``/``gemma3``;
+   ``phi3``), tensor types
+   ``mx.load`` converts exactly (F32, F16, BF16, Q4_0, Q4_1, Q8_0) or gguf-py dequantizes (K-quants, Q5_*, I-quants);
+   other types are refused naming them.
+2. ``weight_format`` "auto" on a file of exact types (the demo model): load the tensors with ``mx.load`` —
+   Q4_0/Q4_1/Q8_0 arrive as MLX affine-quantized triples (``weight`` uint32, ``scales``, ``biases``; group size 32),
+   so nothing is dequantized. Otherwise (K-quants…, or an explicit float16/bfloat16/q8/q4) read tensor by tensor
+   through ``gguf.quants.dequantize`` (:func:`convert_dequantized`) and keep floats or re-quantize to MLX 8-/4-bit.
 3. Rename them to mlx-lm's names, and (llama) undo llama.cpp's Q/K row permutation (its converter interleaves the rows
    of ``attn_q``/``attn_k`` per head for the "traditional" RoPE kernel; undoing it gives the standard Hugging Face
    layout, so the folder works with mlx-lm's default RoPE and with any tool that expects HF weights). The
@@ -41,10 +44,12 @@ from mlxstudio.core import errors, paths
 from mlxstudio.core.errors import ModelError
 from mlxstudio.core.events import Log, Progress, Sink, null_sink
 from mlxstudio.core.fsutil import atomic_write_json, replace_dir
+from mlxstudio.core.i18n import _
+from mlxstudio.core.models.gguf.dequant import MX_NATIVE_TYPES, dequantizable_types
 from mlxstudio.core.models.gguf.reader import GGUFInfo, TensorInfo, read_gguf
 
 JOB = "import"
-SUPPORTED_TYPES = ("F32", "F16", "BF16", "Q4_0", "Q4_1", "Q8_0")
+SUPPORTED_TYPES = MX_NATIVE_TYPES  # loaded exactly by mx.load; other types go through gguf-py (dequant.py)
 QUANT_BITS = {"Q4_0": 4, "Q4_1": 4, "Q8_0": 8}
 GGUF_GROUP_SIZE = 32  # every GGUF Q4_0/Q4_1/Q8_0 block holds 32 weights
 
@@ -77,6 +82,11 @@ class ArchSpec:
     permute_qk: bool
     layer_tensors: tuple[str, ...]
     default_rope_theta: float = 10000.0
+    part_names: tuple[tuple[str, str], ...] = ()  # GGUF block part → mlx-lm module, where it differs from llama's
+    norm_shift: float = 0.0  # llama.cpp stored ``norm + shift`` (Gemma: +1); the importer subtracts it again
+
+    def parts(self) -> dict[str, str]:
+        return {**_LAYER_PARTS, **dict(self.part_names)}
 
 
 ARCHITECTURES: dict[str, ArchSpec] = {
@@ -85,6 +95,24 @@ ARCHITECTURES: dict[str, ArchSpec] = {
                       (*_LLAMA_LAYER, "attn_q.bias", "attn_k.bias", "attn_v.bias"), 1000000.0),
     "qwen3": ArchSpec("qwen3", "Qwen3ForCausalLM", False,
                       (*_LLAMA_LAYER, "attn_q_norm.weight", "attn_k_norm.weight"), 1000000.0),
+    # Gemma 3 (text): NEOX RoPE (no permutation), four norms per block, all stored +1 by convert_hf_to_gguf.py
+    # (Gemma3Model.modify_tensors: ``norm.weight`` + norm_shift), output head tied to the embedding.
+    "gemma3": ArchSpec("gemma3_text", "Gemma3ForCausalLM", False,
+                       (*_LLAMA_LAYER, "attn_q_norm.weight", "attn_k_norm.weight", "post_attention_norm.weight",
+                        "post_ffw_norm.weight"), 1000000.0,
+                       (("ffn_norm", "pre_feedforward_layernorm"), ("post_attention_norm", "post_attention_layernorm"),
+                        ("post_ffw_norm", "post_feedforward_layernorm")), 1.0),
+    # Gemma 2: the same four norms (+1), no Q/K norms; logit soft-capping from the metadata
+    "gemma2": ArchSpec("gemma2", "Gemma2ForCausalLM", False,
+                       (*_LLAMA_LAYER, "post_attention_norm.weight", "post_ffw_norm.weight"), 10000.0,
+                       (("ffn_norm", "pre_feedforward_layernorm"), ("post_attention_norm", "post_attention_layernorm"),
+                        ("post_ffw_norm", "post_feedforward_layernorm")), 1.0),
+    # Phi-3 (mini/medium, 4k): fused qkv and gate/up projections as mlx-lm's phi3 has them; NEOX RoPE. The 128k
+    # variants' rope_factors tensors are refused as tensors the layout does not have.
+    "phi3": ArchSpec("phi3", "Phi3ForCausalLM", False,
+                     ("attn_qkv.weight", "attn_output.weight", "ffn_up.weight", "ffn_down.weight", "attn_norm.weight",
+                      "ffn_norm.weight"), 10000.0,
+                     (("attn_qkv", "self_attn.qkv_proj"), ("ffn_up", "mlp.gate_up_proj"))),
 }
 
 
@@ -97,7 +125,7 @@ def mlx_tensor_name(gguf_tensor: str, spec: ArchSpec | None = None) -> str | Non
         part, kind = m.group(2), m.group(3)
         if f"{part}.{kind}" not in spec.layer_tensors:
             return None
-        return f"model.layers.{m.group(1)}.{_LAYER_PARTS[part]}.{kind}"
+        return f"model.layers.{m.group(1)}.{spec.parts()[part]}.{kind}"
     base, _, kind = gguf_tensor.rpartition(".")
     module = _GLOBAL_PARTS.get(base)
     return f"{module}.{kind}" if module and kind == "weight" else None
@@ -122,13 +150,12 @@ def _cancel_fn(cancel: Cancel) -> Callable[[], bool]:
 # checking
 
 
-def _unsupported_types_message(path: Path, bad: dict[str, int]) -> str:
-    names = ", ".join(sorted(bad))
-    kquant = any("_K" in n or n.startswith("IQ") for n in bad)
-    what = "K-quant/I-quant" if kquant else "unsupported"
-    return (f"{path.name} uses {what} tensor types ({names}) that MLX cannot load exactly. Use a Q4_0, Q4_1, Q8_0 "
-            "or F16 GGUF of the model instead (e.g. the file ending in .Q8_0.gguf), or download the MLX model from "
-            "a hub (Model page → Download).")
+def _unsupported_types_message(path: Path, arch: str, bad: dict[str, int]) -> str:
+    names = ", ".join(f"{n} × {c}" for n, c in sorted(bad.items()))
+    return _("{name} ({arch}) uses tensor types that the installed gguf package cannot dequantize: {types}. Use "
+             "another quantization of the model (Q4_K_M, Q8_0 or F16 files work), update the gguf package, or "
+             "download the MLX model from a hub (Model page → Download).").format(name=path.name, arch=arch,
+                                                                                   types=names)
 
 
 def check_gguf(gguf_path: str | Path) -> GGUFInfo:
@@ -141,18 +168,21 @@ def check_gguf(gguf_path: str | Path) -> GGUFInfo:
     p = info.path
     arch = info.architecture
     if not arch:
-        raise ModelError(f"{p.name} does not say which architecture it is (no general.architecture); "
-                         "it cannot be imported.")
+        raise ModelError(_("{name} does not say which architecture it is (no general.architecture); "
+                           "it cannot be imported.").format(name=p.name))
     if arch not in ARCHITECTURES:
-        raise ModelError(f"{p.name} is a {arch!r} model; GGUF import supports {', '.join(sorted(ARCHITECTURES))} "
-                         f"architectures only. Download the MLX version of this model from a hub instead.")
-    bad = {t: n for t, n in info.type_counts.items() if t not in SUPPORTED_TYPES}
+        raise ModelError(_("{name} is a {arch!r} model (tensor types {types}); GGUF import supports {join} "
+                           "architectures only. Download the MLX version of this model from a hub instead.").format(
+                               name=p.name, arch=arch, join=', '.join(sorted(ARCHITECTURES)),
+                               types=", ".join(sorted(info.type_counts))))
+    supported = dequantizable_types() | set(MX_NATIVE_TYPES)
+    bad = {t: n for t, n in info.type_counts.items() if t not in supported}
     if bad:
-        raise ModelError(_unsupported_types_message(p, bad))
+        raise ModelError(_unsupported_types_message(p, arch, bad))
     for key in ("embedding_length", "block_count", "feed_forward_length", "attention.head_count"):
         if info.arch_value(key) is None:
-            raise ModelError(f"{p.name} lacks the metadata {arch}.{key}; the file is incomplete or not a language "
-                             "model. Download it again or use another file.")
+            raise ModelError(_("{name} lacks the metadata {arch}.{key}; the file is incomplete or not a language "
+                               "model. Download it again or use another file.").format(name=p.name, arch=arch, key=key))
     spec = ARCHITECTURES[arch]
     n_layers = int(info.arch_value("block_count"))
     names = {t.name for t in info.tensors}
@@ -160,19 +190,22 @@ def check_gguf(gguf_path: str | Path) -> GGUFInfo:
         if t.name == "rope_freqs.weight" and spec.permute_qk:
             continue
         if mlx_tensor_name(t.name, spec) is None:
-            raise ModelError(f"{p.name} has a tensor {t.name!r} that the {arch} layout does not have; this variant "
-                             "cannot be imported. Download the MLX version of the model from a hub instead.")
+            raise ModelError(_("{name} has a tensor {name2!r} that the {arch} layout does not have; this variant "
+                               "cannot be imported. Download the MLX version of the model from a hub instead.").format(
+                                   name=p.name, name2=t.name, arch=arch))
     required = ["token_embd.weight", "output_norm.weight"] + [
         f"blk.{i}.{part}" for i in range(n_layers) for part in spec.layer_tensors]
     missing = [n for n in required if n not in names]
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-        raise ModelError(f"{p.name} is missing the tensor {missing[0]!r}{more}; the file is damaged or incomplete.")
+        raise ModelError(_("{name} is missing the tensor {missing!r}{more}; the file is damaged or incomplete.").format(
+            name=p.name, missing=missing[0], more=more))
     tokens = info.metadata.get("tokenizer.ggml.tokens")
     embed = info.tensor("token_embd.weight")
     if isinstance(tokens, list) and embed is not None and len(tokens) > int(embed.shape[0]):
-        raise ModelError(f"{p.name} is damaged: its tokenizer has {len(tokens)} tokens but the model has only "
-                         f"{int(embed.shape[0])} token embeddings. Download the file again or use another one.")
+        raise ModelError(_("{name} is damaged: its tokenizer has {n} tokens but the model has only "
+                           "{shape} token embeddings. Download the file again or use another one.").format(
+                               name=p.name, n=len(tokens), shape=int(embed.shape[0])))
     return info
 
 
@@ -206,8 +239,9 @@ def _llama3_rope_scaling(freqs: list[float], head_dim: int, theta: float, info: 
                                                    zip(expected, freqs, strict=True)):
                 return {"rope_type": "llama3", "factor": factor, "low_freq_factor": low, "high_freq_factor": high,
                         "original_max_position_embeddings": old_ctx}
-    raise ModelError(f"{info.path.name} uses a RoPE frequency table (rope_freqs) that does not match Llama 3 "
-                     "scaling; it cannot be imported. Download the MLX version of the model from a hub instead.")
+    raise ModelError(_("{name} uses a RoPE frequency table (rope_freqs) that does not match Llama 3 "
+                       "scaling; it cannot be imported. Download the MLX version of the model from a hub instead.")
+                           .format(name=info.path.name))
 
 
 def _quant_of(t: TensorInfo) -> tuple[int, int] | None:
@@ -215,8 +249,13 @@ def _quant_of(t: TensorInfo) -> tuple[int, int] | None:
     return (GGUF_GROUP_SIZE, bits) if bits else None
 
 
-def build_config(info: GGUFInfo, rope_freqs: list[float] | None = None) -> dict[str, Any]:
-    """The mlx-lm ``config.json`` for a checked GGUF (see :func:`check_gguf`)."""
+def build_config(info: GGUFInfo, rope_freqs: list[float] | None = None,
+                 quantized: dict[str, tuple[int, int]] | None = None) -> dict[str, Any]:
+    """The mlx-lm ``config.json`` for a checked GGUF (see :func:`check_gguf`).
+
+    ``quantized`` (module → (group size, bits)) describes re-quantized weights; default: the file's own Q4_0/Q4_1/Q8_0
+    tensors, kept as they are.
+    """
     arch = info.architecture
     spec = ARCHITECTURES[arch]
     hidden = int(info.arch_value("embedding_length"))
@@ -244,9 +283,30 @@ def build_config(info: GGUFInfo, rope_freqs: list[float] | None = None) -> dict[
     }
     if spec.model_type == "llama":
         config.update(attention_bias=False, mlp_bias=False)
+    if spec.model_type == "gemma2":
+        n_layers = int(info.arch_value("block_count"))
+        config.update(attn_logit_softcapping=float(info.arch_value("attn_logit_softcapping", 50.0)),
+                      final_logit_softcapping=float(info.arch_value("final_logit_softcapping", 30.0)),
+                      query_pre_attn_scalar=hidden // heads if n_layers == 46 else head_dim,  # 46 layers: 27B
+                      rms_norm_eps=float(info.arch_value("attention.layer_norm_rms_epsilon", 1e-6)))
+    if spec.model_type == "phi3":
+        rot = info.arch_value("rope.dimension_count")
+        if rot:
+            config["partial_rotary_factor"] = int(rot) / head_dim
+        if context:
+            config["original_max_position_embeddings"] = int(
+                info.arch_value("rope.scaling.original_context_length", context) or context)
+    if spec.model_type == "gemma3_text":
+        # what llama.cpp's llama-model.cpp assumes for gemma3: a 5:1 local/global layer pattern, local RoPE base
+        # 10000, attention scale 1/sqrt(head_dim) except the 27B model (62 layers): 1/sqrt(hidden/heads)
+        n_layers = int(info.arch_value("block_count"))
+        config.update(sliding_window=int(info.arch_value("attention.sliding_window", 512) or 512),
+                      sliding_window_pattern=6, rope_local_base_freq=10000.0,
+                      query_pre_attn_scalar=hidden // heads if n_layers == 62 else head_dim,
+                      rms_norm_eps=float(info.arch_value("attention.layer_norm_rms_epsilon", 1e-6)))
     if context:
         config["max_position_embeddings"] = int(context)
-    if head_dim != hidden // heads or spec.model_type == "qwen3":  # qwen3's ModelArgs requires it
+    if head_dim != hidden // heads or spec.model_type in ("qwen3", "gemma2", "gemma3_text"):  # ModelArgs need it
         config["head_dim"] = head_dim
     scaling = info.arch_value("rope.scaling.type")
     if rope_freqs is not None:
@@ -254,20 +314,22 @@ def build_config(info: GGUFInfo, rope_freqs: list[float] | None = None) -> dict[
     elif scaling in ("linear",):
         config["rope_scaling"] = {"type": "linear", "factor": float(info.arch_value("rope.scaling.factor", 1.0))}
     elif scaling not in (None, "none"):
-        raise ModelError(f"{info.path.name} uses RoPE scaling {scaling!r}, which the import does not support. "
-                         "Download the MLX version of the model from a hub instead.")
+        raise ModelError(_("{name} uses RoPE scaling {scaling!r}, which the import does not support. "
+                           "Download the MLX version of the model from a hub instead.").format(
+                               name=info.path.name, scaling=scaling))
 
     # Quantization: the most common (group size, bits) is the default; other quantized layers get their own entry
     # (e.g. SmolLM2's Q4_1 file keeps the embedding in Q8_0). Unquantized layers need no entry: mlx-lm only
     # quantizes a layer that has ``scales`` in the weights.
-    quantized: dict[str, tuple[int, int]] = {}
-    for t in info.tensors:
-        module = mlx_module_name(t.name, spec)
-        q = _quant_of(t)
-        if module and q:
-            quantized[module] = q
+    if quantized is None:
+        quantized = {}
+        for t in info.tensors:
+            module = mlx_module_name(t.name, spec)
+            q = _quant_of(t)
+            if module and q:
+                quantized[module] = q
     if quantized:
-        (group, bits), _ = Counter(quantized.values()).most_common(1)[0]
+        (group, bits), _count = Counter(quantized.values()).most_common(1)[0]
         quant: dict[str, Any] = {"group_size": group, "bits": bits}
         for module, (g, b) in sorted(quantized.items()):
             if (g, b) != (group, bits):
@@ -288,8 +350,8 @@ def unpermute_rows_index(rows: int, n_head: int) -> list[int]:
     rows in the order returned here gives back the HF rows.
     """
     if rows % n_head or (rows // n_head) % 2:
-        raise ModelError(f"cannot un-permute {rows} rows over {n_head} heads: the head counts in the file do not "
-                         "match its tensors.")
+        raise ModelError(_("cannot un-permute {rows} rows over {n_head} heads: the head counts in the file do not "
+                           "match its tensors.").format(rows=rows, n_head=n_head))
     d = rows // n_head
     return [h * d + 2 * i + j for h in range(n_head) for j in range(2) for i in range(d // 2)]
 
@@ -312,12 +374,13 @@ def convert_tensors(info: GGUFInfo, tensors: dict[str, Any]) -> tuple[dict[str, 
         if key == "rope_freqs.weight":
             rope_freqs = [float(x) for x in value.astype(mx.float32).tolist()]
             continue
-        base, _, suffix = key.rpartition(".")  # "blk.0.attn_q" + "weight" | "scales" | "biases" | "bias"
+        base, _dot, suffix = key.rpartition(".")  # "blk.0.attn_q" + "weight" | "scales" | "biases" | "bias"
         module = mlx_module_name(base + ".weight", spec)
         if suffix == "bias":
             module = (mlx_tensor_name(key, spec) or "").rpartition(".")[0] or None
         if module is None or suffix not in ("weight", "scales", "biases", "bias"):
-            raise ModelError(f"{info.path.name}: unexpected tensor {key!r}; this file cannot be imported.")
+            raise ModelError(_("{name}: unexpected tensor {key!r}; this file cannot be imported.").format(
+                name=info.path.name, key=key))
         if spec.permute_qk and base.endswith((".attn_q", ".attn_k")):
             n = heads if base.endswith(".attn_q") else kv_heads
             rows = int(value.shape[0])
@@ -325,10 +388,63 @@ def convert_tensors(info: GGUFInfo, tensors: dict[str, Any]) -> tuple[dict[str, 
             if idx is None:
                 idx = index_cache[(rows, n)] = mx.array(unpermute_rows_index(rows, n), dtype=mx.int32)
             value = mx.take(value, idx, axis=0)
+        if spec.norm_shift and key.endswith("norm.weight"):
+            value = value.astype(mx.float32) - spec.norm_shift
         if value.dtype in (mx.float32, mx.bfloat16) and not all_float32:
             value = value.astype(mx.float16)  # keep one float dtype: the model's (mlx-lm converts the same way)
         out[f"{module}.{suffix}"] = value
     return out, rope_freqs
+
+
+def convert_dequantized(info: GGUFInfo, fmt: str, check_cancel: Callable[[], None],
+                        progress: Callable[[str, float], None] = lambda m, f: None
+                        ) -> tuple[dict[str, Any], list[float] | None, dict[str, tuple[int, int]]]:
+    """Read every tensor through gguf-py's dequantizer (tensor by tensor), rename it, un-permute Q/K, undo the norm
+    shift, and store it as ``fmt`` ("float16", "bfloat16", "float32": exact, for reference checks; "q8", "q4": MLX
+    affine, group 32; norms and 1-D tensors stay float). ``progress(message, fraction done)`` ~50 times. Returns
+    the weights, the ``rope_freqs`` values and the re-quantized modules."""
+    from mlxstudio.core.models.gguf.dequant import REQUANT_GROUP_SIZE, iter_dequantized
+    from mlxstudio.core.runtime.mlxrt import mx
+
+    spec = ARCHITECTURES[info.architecture]
+    heads = int(info.arch_value("attention.head_count"))
+    kv_heads = int(info.arch_value("attention.head_count_kv", heads) or heads)
+    float_dtype = (mx.float32 if fmt == "float32" else
+                   mx.bfloat16 if fmt == "bfloat16" or (fmt != "float16" and spec.norm_shift) else mx.float16)
+    bits = {"q8": 8, "q4": 4}.get(fmt)
+    shapes = {t.name: t.shape for t in info.tensors}
+    out: dict[str, Any] = {}
+    quantized: dict[str, tuple[int, int]] = {}
+    rope_freqs: list[float] | None = None
+    total = len(info.tensors)
+    for i, (key, type_name, array) in enumerate(iter_dequantized(info.path, shapes, check_cancel)):
+        if i % max(1, total // 50) == 0:
+            progress(_("dequantizing tensor {i} of {n} ({type})").format(i=i + 1, n=total, type=type_name),
+                     i / total)
+        if key == "rope_freqs.weight":
+            rope_freqs = [float(x) for x in array.tolist()]
+            continue
+        name = mlx_tensor_name(key, spec)
+        if name is None:
+            raise ModelError(_("{name}: unexpected tensor {key!r}; this file cannot be imported.").format(
+                name=info.path.name, key=key))
+        value = mx.array(array)
+        if spec.permute_qk and key.endswith((".attn_q.weight", ".attn_k.weight", ".attn_q.bias", ".attn_k.bias")):
+            n = heads if ".attn_q." in key else kv_heads
+            value = mx.take(value, mx.array(unpermute_rows_index(int(value.shape[0]), n), dtype=mx.int32), axis=0)
+        if spec.norm_shift and key.endswith("norm.weight"):
+            value = value - spec.norm_shift
+        module = name.rpartition(".")[0]
+        if bits and value.ndim == 2 and name.endswith(".weight") and value.shape[-1] % REQUANT_GROUP_SIZE == 0:
+            w, scales, biases = mx.quantize(value.astype(float_dtype), group_size=REQUANT_GROUP_SIZE, bits=bits)
+            out.update({name: w, f"{module}.scales": scales, f"{module}.biases": biases})
+            quantized[module] = (REQUANT_GROUP_SIZE, bits)
+            mx.eval(w, scales, biases)
+        else:
+            out[name] = value.astype(float_dtype)
+            mx.eval(out[name])
+        del array, value
+    return out, rope_freqs, quantized
 
 
 def _write_weights(weights: dict[str, Any], out: Path, progress: Callable[[str], None],
@@ -344,7 +460,7 @@ def _write_weights(weights: dict[str, Any], out: Path, progress: Callable[[str],
     for i, shard in enumerate(shards):
         check_cancel()
         name = fmt.format(i + 1, len(shards))
-        progress(f"writing {name}")
+        progress(_("writing {name}").format(name=name))
         mx.save_safetensors(str(out / name), shard, metadata={"format": "mlx"})
         weight_map.update({k: name for k in shard})
     atomic_write_json(out / "model.safetensors.index.json",
@@ -353,6 +469,21 @@ def _write_weights(weights: dict[str, Any], out: Path, progress: Callable[[str],
 
 # ---------------------------------------------------------------------------------------------------------------
 # import
+
+
+def _check_shapes(folder: Path, info: GGUFInfo) -> None:
+    """Build the mlx-lm model from the written folder (lazily: nothing is computed) with strict weight loading, so a
+    tensor whose shape does not fit the metadata is an error here, not when the model is first used."""
+    from mlx_lm.utils import load_model
+
+    try:
+        load_model(folder, lazy=True, strict=True)
+    except ValueError as exc:
+        raise ModelError(_("{name} ({arch}; tensor types {types}): the tensors do not fit the model its metadata "
+                           "describes ({exc}). The file is damaged or a variant the import does not know; download "
+                           "the MLX version of the model from a hub instead.").format(
+                               name=info.path.name, arch=info.architecture, exc=exc,
+                               types=", ".join(sorted(info.type_counts)))) from None
 
 
 def _make_readable(folder: Path) -> None:
@@ -366,7 +497,8 @@ def safe_model_name(name: str) -> str:
     """A model name usable as a folder name; raises :class:`ModelError` for an empty or dot name."""
     cleaned = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "-", name).strip().strip(".").strip()
     if not cleaned:
-        raise ModelError(f"{name!r} is not a usable model name: pick a name with letters or digits.")
+        raise ModelError(_("{name!r} is not a usable model name: pick a name with letters or digits.").format(
+            name=name))
     return cleaned
 
 
@@ -378,14 +510,16 @@ def default_model_name(gguf_path: Path) -> str:
 
 def import_gguf(gguf_path: str | Path, name: str | None = None, dest_root: Path | None = None,
                 sink: Sink = null_sink, cancel: Cancel = None, overwrite: bool = False,
-                source: str | None = None) -> Path:
+                source: str | None = None, weight_format: str = "auto") -> Path:
     """Import the GGUF file ``gguf_path`` as an mlx-lm model folder ``dest_root/name`` and return its path.
 
     ``dest_root`` defaults to the library (:func:`paths.models_dir`), ``name`` to the file name without ``.gguf``.
     An existing folder of that name is an error unless ``overwrite``. ``source`` is recorded in ``mlxstudio.json``
     (default ``"gguf: <file name>"``). ``cancel`` (a callable or ``threading.Event``) is checked between steps;
-    a cancelled or failed import leaves nothing behind. Raises :class:`ModelError` with a clear message for files
-    that cannot be imported, :class:`mlxstudio.core.errors.Cancelled` when cancelled.
+    a cancelled or failed import leaves nothing behind. ``weight_format`` is one of
+    :data:`~mlxstudio.core.models.gguf.dequant.WEIGHT_FORMATS` (see :func:`~.dequant.resolve_format`).
+    Raises :class:`ModelError` with a clear message for files that cannot be imported,
+    :class:`mlxstudio.core.errors.Cancelled` when cancelled.
     """
     from mlxstudio.core.models.library import validate_model_dir, write_source
 
@@ -394,8 +528,9 @@ def import_gguf(gguf_path: str | Path, name: str | None = None, dest_root: Path 
     model_name = safe_model_name(name) if name else default_model_name(src)
     target = root / model_name
     if target.exists() and not overwrite:
-        raise ModelError(f"a model named {model_name!r} already exists in {root}. Pick another name, or delete it "
-                         f"first (mlxstudio-cli models delete {model_name!r}).")
+        raise ModelError(_("a model named {model_name!r} already exists in {root}. Pick another name, or delete it "
+                           "first (mlxstudio-cli models delete {model_name!r}).").format(
+                               model_name=model_name, root=root))
     is_cancelled = _cancel_fn(cancel)
     steps = 6
     step = 0
@@ -407,31 +542,44 @@ def import_gguf(gguf_path: str | Path, name: str | None = None, dest_root: Path 
 
     def check_cancel() -> None:
         if is_cancelled():
-            raise errors.Cancelled(f"import of {src.name} cancelled; nothing was added to the library")
+            raise errors.Cancelled(_("import of {name} cancelled; nothing was added to the library").format(
+                name=src.name))
 
     started = time.monotonic()
-    progress(f"checking {src.name}")
+    progress(_("checking {name}").format(name=src.name))
     info = check_gguf(src)
     check_cancel()
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{model_name}.importing-", dir=root))
     try:
         _make_readable(staging)
-        progress("reading tensors")
+        progress(_("reading tensors"))
+        from mlxstudio.core.models.gguf.dequant import resolve_format
         from mlxstudio.core.runtime.mlxrt import mx
 
-        try:
-            tensors = cast(dict[str, Any], mx.load(str(src)))  # a dict of arrays (no return_metadata)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"{src.name} could not be read by MLX ({exc}). The file may be damaged: download it "
-                             "again, or download the MLX model from a hub.") from None
+        fmt = resolve_format(weight_format, set(info.type_counts))
+        if weight_format == "auto" and fmt == "float16" and ARCHITECTURES[info.architecture].norm_shift:
+            fmt = "bfloat16"  # Gemma's activations overflow float16 (its reference dtype is bfloat16)
+        if fmt == "keep":
+            try:
+                tensors = cast(dict[str, Any], mx.load(str(src)))  # a dict of arrays (no return_metadata)
+            except (RuntimeError, ValueError) as exc:
+                raise ModelError(_("{name} could not be read by MLX ({exc}). The file may be damaged: download it "
+                                   "again, or download the MLX model from a hub.").format(name=src.name,
+                                                                                         exc=exc)) from None
+            check_cancel()
+            progress(_("converting tensors"))
+            weights, rope_freqs = convert_tensors(info, tensors)
+            del tensors
+            config = build_config(info, rope_freqs)
+        else:
+            progress(_("dequantizing tensors ({format})").format(format=fmt))
+            weights, rope_freqs, requantized = convert_dequantized(
+                info, fmt, check_cancel, lambda m, f: sink(Progress(job=JOB, done=step - 1 + f, total=steps,
+                                                                    unit="step", message=m)))
+            config = build_config(info, rope_freqs, requantized)
         check_cancel()
-        progress("converting tensors")
-        weights, rope_freqs = convert_tensors(info, tensors)
-        del tensors
-        config = build_config(info, rope_freqs)
-        check_cancel()
-        progress("writing tokenizer")
+        progress(_("writing tokenizer"))
         from mlxstudio.core.models.gguf.tokenizer import write_tokenizer
 
         try:
@@ -448,7 +596,7 @@ def import_gguf(gguf_path: str | Path, name: str | None = None, dest_root: Path 
             config["pad_token_id"] = tok.pad_token_id
         atomic_write_json(staging / "config.json", dict(sorted(config.items())))
         check_cancel()
-        progress("writing weights")
+        progress(_("writing weights"))
         _write_weights(weights, staging, lambda m: sink(Progress(job=JOB, done=step - 1, total=steps, unit="step",
                                                                  message=m)), check_cancel)
         del weights
@@ -457,21 +605,25 @@ def import_gguf(gguf_path: str | Path, name: str | None = None, dest_root: Path 
                      gguf_types=info.type_counts,
                      **{k: meta[f"general.{k}"] for k in ("name", "license", "size_label", "organization")
                         if isinstance(meta.get(f"general.{k}"), str)})
-        progress("checking the result")
+        progress(_("checking the result"))
         validate_model_dir(staging)
+        _check_shapes(staging, info)
         check_cancel()
         replace_dir(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    sink(Progress(job=JOB, done=steps, total=steps, unit="step", message="done"))
-    sink(Log(message=f"imported {src.name} as {model_name!r} in {time.monotonic() - started:.1f} s"))
+    sink(Progress(job=JOB, done=steps, total=steps, unit="step", message=_("done")))
+    sink(Log(message=_("imported {name} as {model_name!r} in {monotonic:.1f} s").format(
+        name=src.name, model_name=model_name, monotonic=time.monotonic() - started)))
     return target
 
 
 def import_job(params: dict[str, Any], sink: Sink, cancel: Callable[[], bool]) -> dict[str, Any]:
-    """Worker job ``import``: params ``path`` (the .gguf), optional ``name``, ``dest_root``, ``overwrite``."""
+    """Worker job ``import``: params ``path`` (the .gguf), optional ``name``, ``dest_root``, ``overwrite``,
+    ``weight_format``."""
     dest = params.get("dest_root")
     out = import_gguf(params["path"], name=params.get("name"), dest_root=Path(dest) if dest else None, sink=sink,
-                      cancel=cancel, overwrite=bool(params.get("overwrite", False)))
+                      cancel=cancel, overwrite=bool(params.get("overwrite", False)),
+                      weight_format=str(params.get("weight_format") or "auto"))
     return {"path": str(out), "name": out.name}

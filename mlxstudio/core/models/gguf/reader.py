@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlxstudio.core.errors import ModelError
+from mlxstudio.core.i18n import _
 
 GGUF_MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32
@@ -136,19 +137,20 @@ def read_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
     """
     p = Path(path)
     if not p.is_file():
-        raise ModelError(f"{p}: no such file. Choose an existing .gguf model file.")
+        raise ModelError(_("{p}: no such file. Choose an existing .gguf model file.").format(p=p))
     size = p.stat().st_size
     if size < 24:
-        raise ModelError(f"{p} is not a GGUF model file or is incomplete (only {size} bytes). "
-                         "Choose a complete .gguf file (download it again if it was interrupted).")
+        raise ModelError(_("{p} is not a GGUF model file or is incomplete (only {size} bytes). "
+                           "Choose a complete .gguf file (download it again if it was interrupted).").format(
+                               p=p, size=size))
     with open(p, "rb") as fh:
         magic = fh.read(4)
         if magic != GGUF_MAGIC:
             if magic in (b"lmgg", b"fmgg", b"tjgg"):
-                raise ModelError(f"{p} is an old GGML/GGJT model file, not GGUF. "
-                                 "Download a .gguf version of the model.")
-            raise ModelError(f"{p} is not a GGUF model file (it does not start with 'GGUF'). "
-                             "Choose a .gguf file, or download the MLX version of the model from a hub.")
+                raise ModelError(_("{p} is an old GGML/GGJT model file, not GGUF. "
+                                   "Download a .gguf version of the model.").format(p=p))
+            raise ModelError(_("{p} is not a GGUF model file (it does not start with 'GGUF'). "
+                               "Choose a .gguf file, or download the MLX version of the model from a hub.").format(p=p))
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
             return _parse(p, buf, size)
 
@@ -157,28 +159,29 @@ def _parse(p: Path, buf: mmap.mmap, size: int) -> GGUFInfo:
     names, sizes = _type_tables()
     cur = _Cursor(buf, size)
     cur.pos = 4
-    incomplete = (f"{p} is incomplete or damaged: its header ends early ({size:,} bytes). "
-                  "Download the file again.")
+    incomplete = _("{p} is incomplete or damaged: its header ends early ({size:,} bytes). "
+                   "Download the file again.").format(p=p, size=size)
     try:
         version = cur.unpack("<I")
         if version not in (2, 3):
-            raise ModelError(f"{p} uses GGUF version {version}; only versions 2 and 3 are supported. "
-                             "Download a current .gguf file of the model.")
+            raise ModelError(_("{p} uses GGUF version {version}; only versions 2 and 3 are supported. "
+                               "Download a current .gguf file of the model.").format(p=p, version=version))
         n_tensors = cur.unpack("<Q")
         n_kv = cur.unpack("<Q")
         if n_tensors > size or n_kv > size:
             raise _Truncated
         metadata: dict[str, Any] = {}
-        for _ in range(n_kv):
+        for _i in range(n_kv):
             key = cur.string()
             vtype = cur.unpack("<I")
             metadata[key] = cur.value(vtype)
         raw_tensors: list[tuple[str, tuple[int, ...], int, int]] = []
-        for _ in range(n_tensors):
+        for _i in range(n_tensors):
             name = cur.string()
             n_dims = cur.unpack("<I")
             if n_dims > 8:
-                raise ModelError(f"{p} is damaged: tensor {name!r} claims {n_dims} dimensions.")
+                raise ModelError(_("{p} is damaged: tensor {name!r} claims {n_dims} dimensions.").format(
+                    p=p, name=name, n_dims=n_dims))
             dims = tuple(cur.unpack("<Q") for _ in range(n_dims))
             type_id = cur.unpack("<I")
             offset = cur.unpack("<Q")
@@ -186,7 +189,7 @@ def _parse(p: Path, buf: mmap.mmap, size: int) -> GGUFInfo:
     except _Truncated:
         raise ModelError(incomplete) from None
     except (ValueError, struct.error) as exc:
-        raise ModelError(f"{p} is damaged ({exc}). Download the file again.") from None
+        raise ModelError(_("{p} is damaged ({exc}). Download the file again.").format(p=p, exc=exc)) from None
 
     alignment = int(metadata.get("general.alignment", DEFAULT_ALIGNMENT) or DEFAULT_ALIGNMENT)
     data_offset = (cur.pos + alignment - 1) // alignment * alignment
@@ -203,8 +206,8 @@ def _parse(p: Path, buf: mmap.mmap, size: int) -> GGUFInfo:
                                   offset=offset, nbytes=nbytes))
         end = max(end, data_offset + offset + nbytes)
     if end > size:
-        raise ModelError(f"{p} is incomplete: its tensors need {end:,} bytes but the file has {size:,} "
-                         "(an interrupted download?). Download the file again.")
+        raise ModelError(_("{p} is incomplete: its tensors need {end:,} bytes but the file has {size:,} "
+                           "(an interrupted download?). Download the file again.").format(p=p, end=end, size=size))
     counts = Counter(t.type_name for t in tensors)
     return GGUFInfo(path=p, version=version, metadata=metadata, tensors=tensors, data_offset=data_offset,
                     file_size=size, type_counts=dict(counts.most_common()))

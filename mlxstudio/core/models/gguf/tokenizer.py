@@ -20,6 +20,7 @@ from typing import Any
 
 from mlxstudio.core.errors import ModelError
 from mlxstudio.core.fsutil import atomic_write_json
+from mlxstudio.core.i18n import _
 
 CONTROL, USER_DEFINED = 3, 4
 
@@ -83,8 +84,8 @@ def _pre_tokenizer(pre: str) -> tuple[Any, str | None]:
     warning = None
     if kind is None:
         kind = "gpt2"
-        warning = (f"unknown tokenizer pre-processing {pre!r}: using GPT-2's; tokenization of unusual text "
-                   "may differ slightly from llama.cpp")
+        warning = _("unknown tokenizer pre-processing {pre!r}: using GPT-2's; tokenization of unusual text "
+                    "may differ slightly from llama.cpp").format(pre=pre)
     if kind == "gpt2":
         return pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True), warning
     if kind == "digits+gpt2":
@@ -101,8 +102,8 @@ def _byte_level_tokenizer(meta: dict[str, Any]) -> tuple[Any, list[str]]:
     types: list[int] = list(meta.get("tokenizer.ggml.token_type") or [1] * len(tokens))
     merges_raw: list[str] = list(meta.get("tokenizer.ggml.merges") or [])
     if not merges_raw:
-        raise ModelError("the GGUF's byte-level BPE tokenizer has no merges (tokenizer.ggml.merges); "
-                         "this file cannot be imported — download the MLX version of the model from a hub.")
+        raise ModelError(_("the GGUF's byte-level BPE tokenizer has no merges (tokenizer.ggml.merges); "
+                           "this file cannot be imported — download the MLX version of the model from a hub."))
     warnings: list[str] = []
     alphabet = set(_bytes_to_unicode().values())
     spelling = _bytes_to_unicode()
@@ -116,7 +117,8 @@ def _byte_level_tokenizer(meta: dict[str, Any]) -> tuple[Any, list[str]]:
             continue
         vocab[piece] = i
     if duplicates:
-        warnings.append(f"{duplicates} duplicate token(s) in the vocabulary were skipped")
+        warnings.append(_("{duplicates} duplicate token(s) in the vocabulary were skipped").format(
+            duplicates=duplicates))
     merges: list[tuple[str, str]] = []
     for m in merges_raw:
         a, sep, b = m.partition(" ")
@@ -127,8 +129,8 @@ def _byte_level_tokenizer(meta: dict[str, Any]) -> tuple[Any, list[str]]:
         tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, fuse_unk=False, byte_fallback=False,
                                    ignore_merges=pre_name in IGNORE_MERGES))
     except Exception as exc:  # e.g. a merge whose result is not in the vocabulary: a damaged file
-        raise ModelError(f"the GGUF's tokenizer is damaged ({exc}); download the file again, or the MLX version of "
-                         "the model from a hub.") from None
+        raise ModelError(_("the GGUF's tokenizer is damaged ({exc}); download the file again, or the MLX version of "
+                           "the model from a hub.").format(exc=exc)) from None
     pre, warning = _pre_tokenizer(pre_name)
     if warning:
         warnings.append(warning)
@@ -150,8 +152,9 @@ def _sentencepiece_tokenizer(meta: dict[str, Any]) -> tuple[Any, list[str]]:
     try:
         from transformers.integrations.gguf.gguf_tokenizer_mapping import convert_gguf_tokenizer
     except ImportError as exc:  # pragma: no cover - depends on the transformers version
-        raise ModelError("this GGUF uses a SentencePiece ('llama') tokenizer, which needs a newer transformers "
-                         f"package to convert ({exc}). Download the MLX version of the model from a hub.") from None
+        raise ModelError(_("this GGUF uses a SentencePiece ('llama') tokenizer, which needs a newer transformers "
+                           "package to convert ({exc}). Download the MLX version of the model from a hub.").format(
+                               exc=exc)) from None
     keys = {"tokens": "tokens", "scores": "scores", "token_type": "token_type", "merges": "merges",
             "bos_token_id": "bos_token_id", "eos_token_id": "eos_token_id", "unknown_token_id": "unk_token_id",
             "padding_token_id": "pad_token_id", "add_space_prefix": "add_prefix_space", "pre": "pre_tokenizer_type",
@@ -159,10 +162,10 @@ def _sentencepiece_tokenizer(meta: dict[str, Any]) -> tuple[Any, list[str]]:
     tokenizer_dict = {name: meta[f"tokenizer.ggml.{key}"] for key, name in keys.items()
                       if f"tokenizer.ggml.{key}" in meta}
     try:
-        backend, _ = convert_gguf_tokenizer(str(meta.get("general.architecture", "llama")), tokenizer_dict)
+        backend, _extra = convert_gguf_tokenizer(str(meta.get("general.architecture", "llama")), tokenizer_dict)
     except Exception as exc:
-        raise ModelError(f"could not rebuild the GGUF's SentencePiece tokenizer ({exc}). "
-                         "Download the MLX version of the model from a hub.") from None
+        raise ModelError(_("could not rebuild the GGUF's SentencePiece tokenizer ({exc}). "
+                           "Download the MLX version of the model from a hub.").format(exc=exc)) from None
     return backend, []
 
 
@@ -174,15 +177,16 @@ def write_tokenizer(meta: dict[str, Any], out_dir: Path, model_max_length: int |
     kind = meta.get("tokenizer.ggml.model")
     tokens = meta.get("tokenizer.ggml.tokens")
     if not kind or not tokens:
-        raise ModelError("the GGUF file has no tokenizer (no tokenizer.ggml.model/tokens metadata), so it cannot "
-                         "be used on its own. Download the MLX version of the model from a hub.")
+        raise ModelError(_("the GGUF file has no tokenizer (no tokenizer.ggml.model/tokens metadata), so it cannot "
+                           "be used on its own. Download the MLX version of the model from a hub."))
     if kind == "gpt2":
         tok, warnings = _byte_level_tokenizer(meta)
     elif kind == "llama":
         tok, warnings = _sentencepiece_tokenizer(meta)
     else:
-        raise ModelError(f"the GGUF's tokenizer type {kind!r} is not supported (supported: 'gpt2' byte-level BPE and "
-                         "'llama' SentencePiece). Download the MLX version of the model from a hub.")
+        raise ModelError(_("the GGUF's tokenizer type {kind!r} is not supported (supported: 'gpt2' byte-level BPE and "
+                           "'llama' SentencePiece). Download the MLX version of the model from a hub.").format(
+                               kind=kind))
     n = len(tokens)
     bos = _token_id(meta, "bos_token_id", n)
     add_bos = bool(meta.get("tokenizer.ggml.add_bos_token", kind == "llama"))
@@ -219,7 +223,7 @@ def write_tokenizer(meta: dict[str, Any], out_dir: Path, model_max_length: int |
     if template:
         config["chat_template"] = str(template)
     else:
-        warnings.append("the GGUF has no chat template: prompts will be sent to the model as plain text")
+        warnings.append(_("the GGUF has no chat template: prompts will be sent to the model as plain text"))
     atomic_write_json(out_dir / "tokenizer_config.json", config)
     special_map = {k: v for k, v in (("bos_token", name(bos)), ("eos_token", name(eos)), ("pad_token", name(pad)))
                    if v is not None}
