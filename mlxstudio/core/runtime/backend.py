@@ -27,7 +27,7 @@ class BackendInfo:
 
     def summary(self) -> str:
         if self.name == "CPU":
-            return f"CPU · {'OpenBLAS on' if self.blas.startswith('OpenBLAS on') else 'OpenBLAS off'}"
+            return "CPU · " + (_("OpenBLAS on") if self.blas.startswith("OpenBLAS on") else _("OpenBLAS off"))
         return self.name
 
 

@@ -333,12 +333,12 @@ class _Trainer:
 
         sink(ev.Log(_("{n} training rows, {n2} validation rows; {total} iterations of batch "
                       "{batch_size}; training {n_trainable:.3f}M of {n_total:.1f}M parameters "
-                      "({value:.2f}%) in {num_layers} layers with "
-                      "{upper} rank {rank}.").format(
+                      "({value:.2f}%) in {num_layers} layers with {method}.").format(
                           n=len(train), n2=len(valid), total=total, batch_size=batch_size,
                           n_trainable=n_trainable / 1e6, n_total=n_total / 1e6,
                           value=100 * n_trainable / max(n_total, 1), num_layers=num_layers,
-                          upper=cfg.fine_tune_type.upper(), rank=cfg.rank)))
+                          method=_("full fine-tuning (every weight of those blocks)") if cfg.fine_tune_type == "full"
+                          else _("{upper} rank {rank}").format(upper=cfg.fine_tune_type.upper(), rank=cfg.rank))))
 
         # -- the loss: masked_loss (mlx-lm's default_loss, mask corrected), or its exact shortcuts when they check out
         if cfg.grad_checkpoint:
@@ -570,9 +570,15 @@ class _Trainer:
                                                                      loaded.dequantized, sink,
                                                                      reasoning=self.reasoning))
         loss_text = _("final loss {loss:.3f}").format(loss=last_train_loss) if last_train_loss is not None else ""
-        result["message"] = _("trained {it} iterations in {seconds:.1f} s ({tps:.0f} tok/s), {loss}; adapter saved in "
-                              "{out}").format(it=it, seconds=train_time, tps=result["tokens_per_second"],
-                                              loss=loss_text, out=out)
+        if "full_model" in result:  # a full fine-tune: the tuned model is a library model, not an adapter
+            result["message"] = _("trained {it} iterations in {seconds:.1f} s ({tps:.0f} tok/s), {loss}; the tuned "
+                                  "model is saved in the library as {model}").format(
+                it=it, seconds=train_time, tps=result["tokens_per_second"], loss=loss_text,
+                model=Path(result["full_model"]).name)
+        else:
+            result["message"] = _("trained {it} iterations in {seconds:.1f} s ({tps:.0f} tok/s), {loss}; adapter "
+                                  "saved in {out}").format(it=it, seconds=train_time,
+                                                           tps=result["tokens_per_second"], loss=loss_text, out=out)
         return result
 
     # -- helpers ---------------------------------------------------------------------------------------------------
