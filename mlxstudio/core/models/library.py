@@ -407,13 +407,20 @@ def delete_model(name_or_path: str | Path) -> None:
 # memory estimate
 
 
-def _lora_parameters(config: dict[str, Any], num_layers: int, rank: int) -> int:
+def block_dims(config: dict[str, Any]) -> tuple[int, int, int, int, int]:
+    """A transformer block's sizes from ``config.json`` (or its ``text_config``): hidden size, attention heads,
+    key/value heads, head dimension, feed-forward size — what the memory estimates count with."""
     cfg = config.get("text_config", config)
     h = int(cfg.get("hidden_size") or 0)
     heads = int(cfg.get("num_attention_heads") or 1)
     kv = int(cfg.get("num_key_value_heads") or heads)
     head_dim = int(cfg.get("head_dim") or (h // heads if heads else 0))
     ffn = int(cfg.get("intermediate_size") or 4 * h)
+    return h, heads, kv, head_dim, ffn
+
+
+def _lora_parameters(config: dict[str, Any], num_layers: int, rank: int) -> int:
+    h, heads, kv, head_dim, ffn = block_dims(config)
     q, k = heads * head_dim, kv * head_dim
     # every linear layer of a block: q, k, v, o, gate, up, down — (in + out) * rank each
     per_layer = (h + q) + (h + k) + (h + k) + (q + h) + 2 * (h + ffn) + (ffn + h)

@@ -140,12 +140,9 @@ def save_full_model(model: Any, tokenizer: Any, base_path: Path, run_dir: Path, 
 def full_state_bytes(config: dict[str, Any], num_layers: int, n_layers: int) -> int:
     """Extra memory of full fine-tuning of ``num_layers`` blocks over LoRA: each trained weight's float32 gradient
     and two Adam moments (12 bytes a parameter), from ``config.json``'s sizes."""
-    cfg = config.get("text_config", config)
-    h = int(cfg.get("hidden_size") or 0)
-    heads = int(cfg.get("num_attention_heads") or 1)
-    kv = int(cfg.get("num_key_value_heads") or heads)
-    head_dim = int(cfg.get("head_dim") or (h // heads if heads else 0))
-    ffn = int(cfg.get("intermediate_size") or 4 * h)
+    from mlxstudio.core.models.library import block_dims
+
+    h, heads, kv, head_dim, ffn = block_dims(config)
     per_block = h * heads * head_dim * 2 + h * kv * head_dim * 2 + 3 * h * ffn + 2 * h
     blocks = n_layers if num_layers < 0 else min(num_layers, n_layers or num_layers)
     return per_block * blocks * 12
