@@ -194,7 +194,25 @@ def main(argv: list[str] | None = None) -> int:
             QTimer.singleShot(0, lambda f=f: window.open_path(f.expanduser().resolve()))
         code = app.exec()
     # a thread that could not stop in time must not be destroyed with the window (Qt would abort): exit around it
-    return quitting.exit_code(code, [window, *jobs.running(), *qworker.running_workers()])
+    code = quitting.exit_code(code, [window, *jobs.running(), *qworker.running_workers()])
+    _tear_down(window)
+    return code
+
+
+def _tear_down(window: QObject) -> None:
+    """After the event loop: free the window, the cached icons and the cyclic garbage now, in this order, while the
+    application exists — not in the interpreter's last collection, which frees Qt objects in an arbitrary order
+    (a ``~QIcon`` after its engine: a segmentation fault after a clean quit)."""
+    import gc
+
+    import shiboken6
+
+    from mlxstudio.gui import icons
+
+    if shiboken6.isValid(window):
+        shiboken6.delete(window)
+    icons.release()
+    gc.collect()
 
 
 def _wait_jobs() -> None:
