@@ -58,7 +58,8 @@ JOB = {"iters": 100, "batch_size": 4, "learning_rate": 2e-4, "num_layers": 16, "
        "mask_prompt": True, "steps_per_report": 10, "steps_per_eval": 200, "val_batches": 25, "save_every": 100}
 VARIANTS = {"plain": "selected_loss=0,prefix_cache=0",                     # the full loss, GPU padding
             "selected": "prefix_cache=0",                                    # trained positions only
-            "cpu-pads": "min_pad_multiple=1,select_multiple=16,full_eval_batches=0"}  # shortcuts, CPU padding
+            "cpu-pads": "min_pad_multiple=1,select_multiple=16,full_eval_batches=0",  # shortcuts, CPU padding
+            "pipelined": "pipeline=1"}                                       # step n + 1 dispatched before n ends
 PROMPT = "Tell me about the history of Paris in a few sentences."
 QWEN = {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_size": 1024, "intermediate_size": 3072,
         "num_hidden_layers": 28, "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128,
@@ -173,7 +174,8 @@ def child_ours(model: str, data: str, work: str, iters: int) -> dict[str, Any]:
     return {"train_time": r["train_time"], "first_report_at": reports[0]["at"], "final_loss": r["train_loss"],
             "trained_tokens": r["trained_tokens"], "peak_gb": max(x["peak"] for x in reports), "peak_process_gb":
             r["peak_memory_gb"], "shapes": r["compiled_shapes"], "loss_path": r["loss_path"],
-            "losses": [x["loss"] for x in reports], "strategy": r["strategy"]}
+            "losses": [x["loss"] for x in reports], "strategy": r["strategy"],
+            "pipelined_steps": r["pipelined_steps"]}
 
 
 def child_generate(kind: str, model: str, tokens: int) -> dict[str, Any]:

@@ -473,21 +473,53 @@ class _Trainer:
         cancelled = False
         shapes: set[tuple[tuple[int, ...], ...]] = set()
         stopped_early = complete and self._stopped_early(st)
-        while it < total and not complete:
-            if dist.agree(self.cancel(), self.group):  # a group stops together, at rank 0's request
-                cancelled = True
-                break
-            rows_it = dist.shard(order.indices(it), self.rank, self.world)
-            b = (make_packed_batch(train, rows_it, pad, cfg.max_seq_length) if pack else
-                 make_batch(train, rows_it, pad, cfg.max_seq_length, select, self.strategy.select_multiple))
-            it += 1
-            tic = time.perf_counter()
+        # On a GPU the next step is dispatched before this one's loss is read (``strategy.pipeline``): the GPU runs
+        # step n while Python builds and launches step n + 1 — the same operations in the same order, so the same
+        # numbers. Not past a step whose end reads the model (a report's learning rate, validation, a checkpoint).
+        pipeline = self.strategy.pipeline and self.world == 1
+
+        def boundary(n: int) -> bool:
+            return (n == total or n % cfg.steps_per_report == 0 or bool(cfg.steps_per_eval and n % cfg.steps_per_eval
+                    == 0) or bool(cfg.save_every and n % cfg.save_every == 0))
+
+        def launch(n: int) -> tuple[Any, Any, Any, float]:
+            """Build and dispatch step ``n + 1`` (rows of batch ``n``); returns its batch, loss, tokens, start time."""
+            nonlocal grad_accum
+            rows_n = dist.shard(order.indices(n), self.rank, self.world)
+            b = (make_packed_batch(train, rows_n, pad, cfg.max_seq_length) if pack else
+                 make_batch(train, rows_n, pad, cfg.max_seq_length, select, self.strategy.select_multiple))
+            started = time.perf_counter()
             args = step_args(b)
             shapes.add(tuple(tuple(a.shape) for a in args))  # each distinct one is a compile (and JIT kernels)
-            lvalue, toks, grad_accum = step(*args, grad_accum, it % accum_steps == 0)
-            mx.eval(state, lvalue, toks, grad_accum)
+            lvalue, toks, grad_accum = step(*args, grad_accum, (n + 1) % accum_steps == 0)
+            if pipeline:
+                mx.async_eval(state, lvalue, toks, grad_accum)
+            else:
+                mx.eval(state, lvalue, toks, grad_accum)
+            return b, lvalue, toks, started
+
+        pending: tuple[Any, Any, Any, float] | None = None
+        done_at = 0.0
+        pipelined = 0  # steps dispatched while the one before them ran
+        while it < total and not complete:
+            if pending is None:
+                if dist.agree(self.cancel(), self.group):  # a group stops together, at rank 0's request
+                    cancelled = True
+                    break
+                pending = launch(it)
+            b, lvalue, toks, started = pending
+            pending = None
+            it += 1
+            if pipeline and it < total and not boundary(it):
+                if self.cancel():
+                    cancelled = True  # step ``it`` still completes and is counted below
+                else:
+                    pending = launch(it)
+                    pipelined += 1
             lv, nt = lvalue.item(), int(toks.item())
-            dt = time.perf_counter() - tic
+            now = time.perf_counter()
+            dt = now - max(started, done_at)  # a pipelined step's time starts when the one before it ended
+            done_at = now
             if not math.isfinite(lv) or nt == 0:
                 raise self._diverged(it, lv, nt)
             acc["loss_sum"] += lv
@@ -526,7 +558,7 @@ class _Trainer:
                         stopped_early = True
             if it == total or stopped_early or (cfg.save_every and it % cfg.save_every == 0):
                 save_checkpoint(it)
-            if stopped_early:
+            if stopped_early or cancelled:
                 break
 
         # -- the end ------------------------------------------------------------------------------------------
@@ -560,7 +592,7 @@ class _Trainer:
             "wall_time": time.perf_counter() - t_start, "peak_memory_gb": mx.get_peak_memory() / 1e9,
             "dequantized": loaded.dequantized, "backend": loaded.backend,
             "strategy": self.strategy.reason, "loss_path": mode + ("+packed" if pack else ""),
-            "compiled_shapes": len(shapes),
+            "compiled_shapes": len(shapes), "pipelined_steps": pipelined,
         }
         if cfg.test:  # mlx-lm's test: true, on the final weights
             result.update(test_eval.test_split_loss(model, tok(rows["test"], split="test"), cfg, batch_size, pad,

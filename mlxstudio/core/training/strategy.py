@@ -22,11 +22,21 @@ last validation batch         as many rows as are left    filled up to the batch
 length buckets                ``length_bucketing``        ``length_bucketing`` (a batch holds the same rows either
                                                           way, only their order differs)
 compiled step                 yes                         yes
+next step dispatched before   no: a step is seconds of    no, measured: the GPU would run step n while Python builds
+this one's loss is read       compute, Python's part is   and launches step n + 1 (``mx.async_eval``), but on the
+(``pipeline``)                negligible                  H200 it was 0.84-1.0x the speed of waiting for each step
+                                                          (see below); kept as an option for a Metal measurement
 ============================  ==========================  ==========================================================
 
 Measured on the GPU (issue 22, ``benchmarks/gpu_train_vs_mlx_lm.py``; figures in the README): with this column
 the engine trained 1.12-1.48x faster than stock ``mlx_lm.lora`` (bf16 and 4-bit, 135M and 0.6B shapes) with less
 peak memory (Qwen3 shape bf16: 1.82 vs 2.01 GB; the plain full loss with the same padding: 2.02 GB).
+Dispatching the next step before reading this one's loss (``pipeline=1``; same losses at every report, to the last
+digit) was timed against the default in alternating processes with one kernel cache (100 steps each, seconds):
+Qwen3 shape bf16 5.13 / 5.21 vs 4.37 / 4.40, SmolLM2 shape bf16 4.03 / 4.60 vs 3.98 / 3.84, Qwen3 shape 4-bit
+5.21 / 5.35 / 6.00 vs 4.88 / 5.31 / 5.25 — not faster: MLX 0.32 builds and launches a step's kernels (its CUDA
+backend's ``gpu::eval``) in the thread that calls ``async_eval``, so little is left to overlap but Python's own,
+small part of a step, while two steps in flight hold more memory.
 
 **Metal** was not measured (no Mac here). It gets the GPU column because it shares what decided it: MLX's GPU
 backends compile per shape and a step is a few milliseconds of kernels, so a new shape costs more than padding
@@ -60,6 +70,7 @@ class Strategy:
     min_pad_multiple: int      # the batch width is rounded up to max(config's pad_multiple, this)
     select_multiple: int       # the number of selected (trained) positions is padded to a multiple of this
     full_eval_batches: bool    # fill the last validation batch up to the batch size with empty rows
+    pipeline: bool             # dispatch step n + 1 (mx.async_eval) before reading step n's loss
     reason: str
 
     def pad_multiple(self, configured: int) -> int:
@@ -68,13 +79,13 @@ class Strategy:
 
 
 TABLE: dict[str, Strategy] = {
-    "CPU": Strategy("CPU", True, True, 1, 16, False,
+    "CPU": Strategy("CPU", True, True, 1, 16, False, False,
                     N_("CPU backend: exact loss shortcuts (trained positions only, cached frozen layers)")),
-    "CUDA": Strategy("CUDA", True, True, 32, 64, True,
+    "CUDA": Strategy("CUDA", True, True, 32, 64, True, False,
                      N_("GPU backend: exact loss shortcuts with batches padded to multiples of 32 and trained "
                         "positions to multiples of 64 (few compiled shapes; measured on an NVIDIA H200)")),
     # Not measured on a Mac: the same kind of backend as CUDA for what decides these choices (see above).
-    "Metal": Strategy("Metal", True, True, 32, 64, True,
+    "Metal": Strategy("Metal", True, True, 32, 64, True, False,
                       N_("GPU backend: exact loss shortcuts with batches padded to multiples of 32 and trained "
                          "positions to multiples of 64 (few compiled shapes; the CUDA measurement, Metal not "
                          "measured)")),
@@ -94,7 +105,7 @@ def for_backend(name: str) -> Strategy:
         key = key.strip()
         if key not in fields or key in ("backend", "reason"):
             raise ValueError(f"{ENV_OVERRIDE}: unknown field {key!r} (one of selected_loss, prefix_cache, "
-                             "min_pad_multiple, select_multiple, full_eval_batches)")
+                             "min_pad_multiple, select_multiple, full_eval_batches, pipeline)")
         numeric = key in ("min_pad_multiple", "select_multiple")
         changes[key] = int(value) if numeric else value.strip() in ("1", "true", "yes")
     return dataclasses.replace(strategy, reason=strategy.reason + f" (overridden: {spec})", **changes)  # type: ignore[arg-type]
