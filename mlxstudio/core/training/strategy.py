@@ -24,8 +24,9 @@ length buckets                ``length_bucketing``        ``length_bucketing`` (
 compiled step                 yes                         yes
 next step dispatched before   no: a step is seconds of    no, measured: the GPU would run step n while Python builds
 this one's loss is read       compute, Python's part is   and launches step n + 1 (``mx.async_eval``), but on the
-(``pipeline``)                negligible                  H200 it was 0.84-1.0x the speed of waiting for each step
-                                                          (see below); kept as an option for a Metal measurement
+(``pipeline``)                negligible                  H200 it was 0.83-0.99x the speed of waiting for each step
+                                                          in 7 alternating pairs (see below); an option, for a Metal
+                                                          measurement
 ============================  ==========================  ==========================================================
 
 Measured on the GPU (issue 22, ``benchmarks/gpu_train_vs_mlx_lm.py``; figures in the README): with this column
@@ -34,7 +35,8 @@ peak memory (Qwen3 shape bf16: 1.82 vs 2.01 GB; the plain full loss with the sam
 Dispatching the next step before reading this one's loss (``pipeline=1``; same losses at every report, to the last
 digit) was timed against the default in alternating processes with one kernel cache (100 steps each, seconds):
 Qwen3 shape bf16 5.13 / 5.21 vs 4.37 / 4.40, SmolLM2 shape bf16 4.03 / 4.60 vs 3.98 / 3.84, Qwen3 shape 4-bit
-5.21 / 5.35 / 6.00 vs 4.88 / 5.31 / 5.25 — not faster: MLX 0.32 builds and launches a step's kernels (its CUDA
+5.21 / 5.35 / 6.00 vs 4.88 / 5.31 / 5.25 (in the benchmark's single runs, pipelined first: 0.91-1.20x) — not
+faster: MLX 0.32 builds and launches a step's kernels (its CUDA
 backend's ``gpu::eval``) in the thread that calls ``async_eval``, so little is left to overlap but Python's own,
 small part of a step, while two steps in flight hold more memory.
 
