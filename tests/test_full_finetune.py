@@ -152,6 +152,9 @@ def test_full_finetune_of_the_demo_model_resumes_and_answers_in_fuse_and_test(
     state = AppState()
     state.set_model(demo_model)
     state.set_adapter(run)
+    data = tmp_path / "eval.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows()), encoding="utf-8")
+    state.set_dataset(data)
     page = TestPage(state)
     qtbot.addWidget(page)
     page.resize(1100, 760)
@@ -165,6 +168,17 @@ def test_full_finetune_of_the_demo_model_resumes_and_answers_in_fuse_and_test(
     qtbot.waitUntil(lambda: not cmp.busy, timeout=120_000)
     assert "耳鼻喉科" in cmp.panes["fused"].answer()
     assert "耳鼻喉科" not in cmp.panes["base"].answer()
+    # batch evaluation scores the saved model against the base (there is no adapter to switch off)
+    panel = page.evaluation
+    panel.max_tokens.setValue(12)
+    assert panel.run_button.isEnabled() and panel.tuned_model == full
+    with qtbot.waitSignal(panel.result_ready, timeout=300_000) as blocker:
+        panel.run()
+    result = blocker.args[0]
+    assert len(result.rows) == 5 and result.settings["tuned_model"] == full.name
+    assert sum(r.tuned_contains for r in result.rows) > sum(bool(r.base_contains) for r in result.rows)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=30_000)
+    assert panel.is_current()
     page.grab().save(str(tmp_path / "shot.png"))
     import shutil as _sh
 

@@ -206,7 +206,7 @@ class TestPage(QWidget):
                                'train an adapter (<a href="train">step 3, Train</a>), then compare them here.</p>'))
         self.compare.set_sources(model, adapter, self.fused)
         self._update_serve()
-        self.evaluation.set_sources(model, adapter, self.state.dataset)
+        self.evaluation.set_sources(model, adapter, self.state.dataset, tuned_model=full)
         can_fuse = has_model and adapter is not None
         self.fuse_button.setEnabled(can_fuse)
         self.fuse_button.setToolTip(

@@ -160,11 +160,13 @@ class EvalPanel(QWidget):
         super().__init__(parent)
         self.model_path: Path | None = None
         self.adapter: Path | None = None
+        self.tuned_model: Path | None = None
+        """A full fine-tune's saved model (issue 21): the tuned side when there is no adapter."""
         self.data_path: Path | None = None
         self.worker: WorkerThread | None = None
         self.result: EvalResult | None = None
-        self._ran_with: tuple[Path | None, Path | None, Path | None] | None = None
-        """(model, adapter, data) of the rows in the table."""
+        self._ran_with: tuple[Path | None, Path | None, Path | None, Path | None] | None = None
+        """(model, adapter, tuned model, data) of the rows in the table."""
         self._build()
         self._update_buttons()
 
@@ -241,9 +243,12 @@ class EvalPanel(QWidget):
         lay.addWidget(split, 1)
 
     # -- inputs ------------------------------------------------------------------------------------------------
-    def set_sources(self, model: Path | None, adapter: Path | None, data: Path | None) -> None:
-        """Base model, adapter, and the data to evaluate on (a split folder → its test split, or a file)."""
+    def set_sources(self, model: Path | None, adapter: Path | None, data: Path | None,
+                    tuned_model: Path | None = None) -> None:
+        """Base model, adapter (or a full fine-tune's ``tuned_model``), and the data to evaluate on (a split folder →
+        its test split, or a file)."""
         self.model_path, self.adapter = model, adapter
+        self.tuned_model = tuned_model if adapter is None else None
         if data != self.data_path:
             self.data_path = data
         self._show_source()
@@ -252,14 +257,15 @@ class EvalPanel(QWidget):
 
     def is_current(self) -> bool:
         """Whether the table's rows were scored with the model, adapter and data now chosen."""
-        return self._ran_with == (self.model_path, self.adapter, self.data_path)
+        return self._ran_with == (self.model_path, self.adapter, self.tuned_model, self.data_path)
 
     def _mark_stale(self) -> None:
         """Rows from an earlier adapter/model/file stay for comparison, but the summary says they are not this one's."""
         if not self.table_model.rows or self.busy or self.is_current() or self._ran_with is None:
             return
-        adapter = self._ran_with[1]
-        was = self.tr("the adapter {name}").format(name=adapter.name) if adapter else self.tr("another adapter")
+        adapter, tuned = self._ran_with[1], self._ran_with[2]
+        was = (self.tr("the adapter {name}").format(name=adapter.name) if adapter else
+               self.tr("the fine-tuned model {name}").format(name=tuned.name) if tuned else self.tr("another adapter"))
         self.summary.setText(self.tr("<b>These rows are from {escape}</b> (model, adapter or file changed "
                                  "since) — run the evaluation again for the current choice.").format(
                                      escape=html.escape(was)))
@@ -294,8 +300,11 @@ class EvalPanel(QWidget):
     def busy(self) -> bool:
         return self.worker is not None
 
+    def _has_tuned(self) -> bool:
+        return self.adapter is not None or self.tuned_model is not None
+
     def _update_buttons(self) -> None:
-        ready = self.model_path is not None and self.adapter is not None and self.data_path is not None
+        ready = self.model_path is not None and self._has_tuned() and self.data_path is not None
         self.run_button.setEnabled(ready and not self.busy)
         self.run_button.setToolTip("" if ready else self.tr("Needs a model, an adapter and a dataset"))
         self.stop_button.setEnabled(self.busy)
@@ -304,21 +313,23 @@ class EvalPanel(QWidget):
 
     def run(self) -> None:
         """Start the evaluation in a worker process."""
-        if self.busy or self.model_path is None or self.adapter is None or self.data_path is None:
+        if self.busy or self.model_path is None or not self._has_tuned() or self.data_path is None:
             return
-        problem = adapter_problem(self.model_path, self.adapter)
+        problem = adapter_problem(self.model_path, self.adapter) if self.adapter is not None else None
         if problem:
             self.summary.setText(html.escape(problem))
             self.message.emit(problem)
             return
         self.table_model.clear()
         self.result = None
-        self._ran_with = (self.model_path, self.adapter, self.data_path)
+        self._ran_with = (self.model_path, self.adapter, self.tuned_model, self.data_path)
         self.diff.clear()
         self.progress.setRange(0, 0)
         self.progress.show()
         self.summary.setText(self.tr("Loading the models…"))
-        params = {"model": str(self.model_path), "adapter_path": str(self.adapter), "data": str(self.data_path),
+        tuned = {"adapter_path": str(self.adapter)} if self.adapter is not None else {
+            "tuned_model": str(self.tuned_model)}
+        params = {"model": str(self.model_path), **tuned, "data": str(self.data_path),
                   "max_tokens": self.max_tokens.value(), "compare_base": True}
         self.worker = WorkerThread("evaluate", params, parent=self)
         self.worker.core_event.connect(self._on_event)

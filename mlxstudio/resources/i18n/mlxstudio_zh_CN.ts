@@ -1177,6 +1177,10 @@
         <translation>适配器 {name}</translation>
     </message>
     <message>
+        <source>the fine-tuned model {name}</source>
+        <translation>全量微调模型 {name}</translation>
+    </message>
+    <message>
         <source>another adapter</source>
         <translation>另一个适配器</translation>
     </message>
