@@ -214,6 +214,20 @@ def test_every_page_is_in_chinese(chinese: QApplication, qtbot) -> None:
     assert not found, f"{len(found)} untranslated:\n" + "\n".join(found)
 
 
+def _window_with_model_and_data(qtbot, model: Path, data: Path) -> QWidget:
+    """The main window with ``model`` chosen and ``data`` open in the Data page's grid."""
+    from mlxstudio.gui.main_window import MainWindow
+    from mlxstudio.gui.state import AppState
+
+    state = AppState()
+    state.set_model(model)
+    w = MainWindow(state, load_all=True)
+    qtbot.addWidget(w)
+    assert w.open_path(data)
+    qtbot.waitUntil(lambda: w.page("data").model.rowCount() > 0, timeout=10_000)
+    return w
+
+
 def test_pages_with_a_model_and_data_are_in_chinese(chinese: QApplication, qtbot, tiny_model: Path,
                                                     seed_data: Path) -> None:
     """With a model chosen and the seed pairs open: the model details, the grid, the train form, the test page; and
@@ -221,16 +235,9 @@ def test_pages_with_a_model_and_data_are_in_chinese(chinese: QApplication, qtbot
     from mlxstudio.gui.about import AboutDialog
     from mlxstudio.gui.data.dataset_download_dialog import DatasetDownloadDialog
     from mlxstudio.gui.data.field_map_dialog import FieldMapDialog
-    from mlxstudio.gui.main_window import MainWindow
-    from mlxstudio.gui.state import AppState
     from mlxstudio.gui.test.handoff_actions import OllamaDialog
 
-    state = AppState()
-    state.set_model(tiny_model)
-    w = MainWindow(state, load_all=True)
-    qtbot.addWidget(w)
-    assert w.open_path(seed_data)
-    qtbot.waitUntil(lambda: state.dataset is not None or w.page("data").model.rowCount() > 0, timeout=10_000)
+    w = _window_with_model_and_data(qtbot, tiny_model, seed_data)
     for step in ("model", "data", "train", "test"):
         w.show_page(step)
     dialogs: list[QWidget] = [AboutDialog(None, w), DatasetDownloadDialog(w), OllamaDialog("tiny", w),
@@ -283,18 +290,11 @@ def test_every_page_fits_1024x700(qapp: QApplication, qtbot, tiny_model: Path, s
     1440×900 with MLXSTUDIO_SCREENSHOTS=1)."""
     from gui_helpers import shot
 
-    from mlxstudio.gui.main_window import MainWindow
-    from mlxstudio.gui.state import AppState
 
     monkeypatch.setenv("MLXSTUDIO_LANG", language)
     assert i18n.install(qapp, language) == language
     try:
-        state = AppState()
-        state.set_model(tiny_model)
-        w = MainWindow(state, load_all=True)
-        qtbot.addWidget(w)
-        assert w.open_path(seed_data)
-        qtbot.waitUntil(lambda: w.page("data").model.rowCount() > 0, timeout=10_000)
+        w = _window_with_model_and_data(qtbot, tiny_model, seed_data)
         w.show()
         for step in ("model", "data", "train", "test"):
             assert w.show_page(step, force=True)  # Fuse & Test opens after a run: forced here, as it is laid out

@@ -473,14 +473,20 @@ class _Trainer:
         cancelled = False
         shapes: set[tuple[tuple[int, ...], ...]] = set()
         stopped_early = complete and self._stopped_early(st)
-        # On a GPU the next step is dispatched before this one's loss is read (``strategy.pipeline``): the GPU runs
-        # step n while Python builds and launches step n + 1 — the same operations in the same order, so the same
-        # numbers. Not past a step whose end reads the model (a report's learning rate, validation, a checkpoint).
+        # With ``strategy.pipeline`` (an option, off on every backend: measured no faster on the GPU) the next step
+        # is dispatched before this one's loss is read, so the device runs step n while Python builds and launches
+        # step n + 1 — the same operations in the same order, so the same numbers. Never past a step whose end reads
+        # the model (a report's learning rate, validation, a checkpoint).
         pipeline = self.strategy.pipeline and self.world == 1
 
-        def boundary(n: int) -> bool:
-            return (n == total or n % cfg.steps_per_report == 0 or bool(cfg.steps_per_eval and n % cfg.steps_per_eval
-                    == 0) or bool(cfg.save_every and n % cfg.save_every == 0))
+        def reports_at(n: int) -> bool:
+            return n == total or n % cfg.steps_per_report == 0
+
+        def validates_at(n: int) -> bool:
+            return n == total or bool(cfg.steps_per_eval and n % cfg.steps_per_eval == 0)
+
+        def saves_at(n: int) -> bool:
+            return n == total or bool(cfg.save_every and n % cfg.save_every == 0)
 
         def launch(n: int) -> tuple[Any, Any, Any, float]:
             """Build and dispatch step ``n + 1`` (rows of batch ``n``); returns its batch, loss, tokens, start time."""
@@ -510,7 +516,7 @@ class _Trainer:
             b, lvalue, toks, started = pending
             pending = None
             it += 1
-            if pipeline and it < total and not boundary(it):
+            if pipeline and not (reports_at(it) or validates_at(it) or saves_at(it)):
                 if self.cancel():
                     cancelled = True  # step ``it`` still completes and is counted below
                 else:
@@ -530,7 +536,7 @@ class _Trainer:
             totals["input_tokens"] += b.real_tokens
             totals["slots"] += b.slots
             totals["train_time"] += dt
-            if it % cfg.steps_per_report == 0 or it == total:
+            if reports_at(it):
                 last_train_loss = acc["loss_sum"] / acc["steps"]
                 self._report(ev.TrainReport(
                     iteration=it, train_loss=last_train_loss, learning_rate=float(optimizer.learning_rate.item()),
@@ -539,7 +545,7 @@ class _Trainer:
                     trained_tokens=totals["trained_tokens"], peak_memory=mx.get_peak_memory() / 1e9,
                     total_iterations=total, elapsed=elapsed()))
                 acc = {"loss_sum": 0.0, "steps": 0, "ntoks": 0, "time": 0.0}
-            if it == total or (cfg.steps_per_eval and it % cfg.steps_per_eval == 0):
+            if validates_at(it):
                 val = validate(it)
                 if val is not None:
                     if early["best_val"] is None or val < early["best_val"]:
@@ -556,7 +562,7 @@ class _Trainer:
                                           it=it, early=early["bad_evals"], early2=early["best_val"],
                                           early3=early["best_iteration"])))
                         stopped_early = True
-            if it == total or stopped_early or (cfg.save_every and it % cfg.save_every == 0):
+            if stopped_early or saves_at(it):
                 save_checkpoint(it)
             if stopped_early or cancelled:
                 break

@@ -36,9 +36,9 @@ Dispatching the next step before reading this one's loss (``pipeline=1``; same l
 digit) was timed against the default in alternating processes with one kernel cache (100 steps each, seconds):
 Qwen3 shape bf16 5.13 / 5.21 vs 4.37 / 4.40, SmolLM2 shape bf16 4.03 / 4.60 vs 3.98 / 3.84, Qwen3 shape 4-bit
 5.21 / 5.35 / 6.00 vs 4.88 / 5.31 / 5.25 (in the benchmark's single runs, pipelined first: 0.91-1.20x) — not
-faster: MLX 0.32 builds and launches a step's kernels (its CUDA
-backend's ``gpu::eval``) in the thread that calls ``async_eval``, so little is left to overlap but Python's own,
-small part of a step, while two steps in flight hold more memory.
+faster: MLX 0.32 builds and launches a step's kernels (its CUDA backend's ``gpu::eval``) in the thread that calls
+``async_eval``, so little is left to overlap but Python's own, small part of a step, while two steps in flight hold
+more memory.
 
 **Metal** was not measured (no Mac here). It gets the GPU column because it shares what decided it: MLX's GPU
 backends compile per shape and a step is a few milliseconds of kernels, so a new shape costs more than padding
